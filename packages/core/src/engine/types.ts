@@ -1,0 +1,166 @@
+import type { ProgramInput, Program } from "../program.js";
+import type { CoinEvent, RewardBreakdown, IneligibleReason } from "../rules/types.js";
+import type { EntryType, LotMovement } from "../ledger/types.js";
+import type { Store } from "../store.js";
+
+/** Where "now" comes from. Inject a fixed or manual clock in tests. */
+export interface Clock {
+  now(): Date;
+}
+
+export interface CoinageOptions {
+  readonly store: Store;
+  readonly program: ProgramInput;
+  /** Defaults to the system clock. */
+  readonly clock?: Clock;
+}
+
+/** Event input for `events.create`: a coin event without `version` (numbers allowed where exact). */
+export type EventInput = Record<string, unknown>;
+/** Fields to change in `events.update`; `id` and `version` cannot be changed. */
+export type EventPatch = Record<string, unknown>;
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Pass back as `cursor` for the next page; `null` on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export interface AllocateInput {
+  readonly userId: string;
+  readonly event: string;
+  readonly requestId: string;
+  /** Transaction amount in currency (required by percentage and tiered rules). */
+  readonly amount?: string | number;
+  readonly reason?: string;
+}
+
+export interface AllocationResult {
+  readonly requestId: string;
+  readonly userId: string;
+  readonly event: string;
+  /** Coins earned (may be "0" when ineligible or capped to nothing). */
+  readonly coins: string;
+  /** Of those, coins that paid off debt first. */
+  readonly debtPaid: string;
+  readonly lotId: number | null;
+  readonly earnedAt: string;
+  readonly availableAt: string | null;
+  readonly expiresAt: string | null;
+  readonly ineligible?: IneligibleReason;
+  readonly breakdown: RewardBreakdown;
+  readonly balance: Balance;
+}
+
+export interface RedeemInput {
+  readonly userId: string;
+  readonly coins: string | number;
+  readonly requestId: string;
+  readonly reason?: string;
+}
+
+export interface RedemptionResult {
+  readonly requestId: string;
+  readonly userId: string;
+  readonly coins: string;
+  /** Currency value of the redeemed coins at the program's coin value. */
+  readonly value: string;
+  /** Lots consumed, earliest expiry first. */
+  readonly lots: readonly LotMovement[];
+  readonly balance: Balance;
+}
+
+export interface ReverseInput {
+  readonly requestId: string;
+  /** The requestId of the allocation or redemption to reverse. */
+  readonly of: string;
+  /** Part of it; the whole remainder when omitted. */
+  readonly coins?: string | number;
+  readonly reason?: string;
+}
+
+export interface ReversalResult {
+  readonly requestId: string;
+  readonly of: string;
+  readonly userId: string;
+  readonly kind: "allocation" | "redemption";
+  /** Coins asked to reverse. */
+  readonly coins: string;
+  /** For an allocation: coins taken from lots, coins turned into debt, coins forgiven. */
+  readonly taken: string;
+  readonly debt: string;
+  readonly forgiven: string;
+  /** For a redemption: coins put back, and of those, coins that expired at once. */
+  readonly restored: string;
+  readonly expired: string;
+  readonly lots: readonly LotMovement[];
+  readonly balance: Balance;
+}
+
+export interface AdjustInput {
+  readonly userId: string;
+  /** Signed coins: positive credits a new lot, negative spends earliest-expiry first. */
+  readonly coins: string | number;
+  readonly requestId: string;
+  readonly reason: string;
+  /** Expiry of credited coins; never by default. */
+  readonly expiresAt?: string | null;
+}
+
+export interface Balance {
+  readonly userId: string;
+  /** Spendable now. */
+  readonly available: string;
+  /** Earned but not yet spendable (activation delay). */
+  readonly pending: string;
+  readonly debt: string;
+  /** Currency value of `available`. */
+  readonly value: string;
+  /** The earliest expiry among counted coins, and how many coins expire then. */
+  readonly nextExpiry: { readonly at: string; readonly coins: string } | null;
+  /** The instant the balance was computed for. */
+  readonly asOf: string;
+}
+
+export interface HistoryEntry {
+  readonly seq: number;
+  readonly type: EntryType;
+  readonly coins: string;
+  readonly balanceAfter: string;
+  readonly debtAfter: string;
+  readonly requestId: string | null;
+  readonly lots: readonly LotMovement[];
+  readonly event: string | null;
+  readonly at: string;
+  readonly reason: string | null;
+}
+
+export type BulkItemResult =
+  | { readonly ok: true; readonly replayed: boolean; readonly result: AllocationResult }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string; readonly details: unknown } };
+
+export interface ExpireResult {
+  readonly accounts: number;
+  readonly lots: number;
+  readonly coins: string;
+}
+
+export interface Coinage {
+  readonly program: Program;
+  readonly events: {
+    create(input: EventInput): Promise<CoinEvent>;
+    get(eventId: string): Promise<CoinEvent>;
+    update(eventId: string, patch: EventPatch, options?: { readonly expectedVersion?: number }): Promise<CoinEvent>;
+    list(options?: { readonly limit?: number; readonly cursor?: string }): Promise<Page<CoinEvent>>;
+  };
+  /** Dry run of `allocate` with the user's real cap usage; writes nothing. */
+  preview(input: Omit<AllocateInput, "requestId">): Promise<Omit<AllocationResult, "requestId" | "lotId" | "debtPaid" | "balance">>;
+  allocate(input: AllocateInput): Promise<AllocationResult>;
+  allocateMany(inputs: readonly AllocateInput[]): Promise<BulkItemResult[]>;
+  redeem(input: RedeemInput): Promise<RedemptionResult>;
+  reverse(input: ReverseInput): Promise<ReversalResult>;
+  adjust(input: AdjustInput): Promise<{ readonly requestId: string; readonly coins: string; readonly lots: readonly LotMovement[]; readonly balance: Balance }>;
+  balance(userId: string, options?: { readonly at?: Date }): Promise<Balance>;
+  history(userId: string, options?: { readonly limit?: number; readonly cursor?: string }): Promise<Page<HistoryEntry>>;
+  expire(options?: { readonly before?: Date; readonly batchSize?: number }): Promise<ExpireResult>;
+}

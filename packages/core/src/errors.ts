@@ -1,0 +1,78 @@
+/**
+ * The one error type of coinage. Every failure that crosses the public API is
+ * a `CoinageError` whose `code` comes from {@link errorCodes}; `details`
+ * carries the data a caller needs to act on it, typed per code.
+ */
+
+/** One registry of every error code, each with the sentence a person reads. */
+export const errorCodes = {
+  INVALID_INPUT: "The input is not valid.",
+  EVENT_NOT_FOUND: "No coin event with this id exists in the program.",
+  EVENT_EXISTS: "A coin event with this id already exists in the program.",
+  EVENT_INACTIVE: "The coin event is not active at this time.",
+  INSUFFICIENT_COINS: "The account does not hold enough available coins.",
+  IDEMPOTENCY_CONFLICT: "This requestId was already used with a different payload.",
+  VERSION_CONFLICT: "The coin event was changed by someone else; reload it and try again.",
+  REQUEST_NOT_FOUND: "No booked request with this requestId exists in the program.",
+  NOT_REVERSIBLE: "This request cannot be reversed.",
+  REVERSAL_EXCEEDS_ORIGINAL: "The reversal asks for more coins than are left to reverse.",
+  STORE_UNAVAILABLE: "The store could not be reached or did not answer in time.",
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** One validation problem: where it is (a field path) and what is wrong. */
+export interface InputIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The data each code carries. */
+export interface ErrorDetails {
+  INVALID_INPUT: { issues: readonly InputIssue[] };
+  EVENT_NOT_FOUND: { eventId: string };
+  EVENT_EXISTS: { eventId: string };
+  EVENT_INACTIVE: {
+    eventId: string;
+    reason: "paused" | "archived" | "before_window" | "after_window";
+  };
+  INSUFFICIENT_COINS: { userId: string; available: string; requested: string };
+  IDEMPOTENCY_CONFLICT: { requestId: string };
+  VERSION_CONFLICT: { eventId: string; expectedVersion: number; actualVersion: number };
+  REQUEST_NOT_FOUND: { requestId: string };
+  NOT_REVERSIBLE: { requestId: string; kind: string };
+  REVERSAL_EXCEEDS_ORIGINAL: { requestId: string; remaining: string; requested: string };
+  STORE_UNAVAILABLE: { operation: string };
+}
+
+export class CoinageError<C extends ErrorCode = ErrorCode> extends Error {
+  override readonly name = "CoinageError";
+  readonly code: C;
+  readonly details: ErrorDetails[C];
+
+  constructor(code: C, details: ErrorDetails[C], options?: { message?: string; cause?: unknown }) {
+    super(options?.message ?? errorCodes[code], options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = details;
+  }
+
+  /** Narrow an unknown value to a `CoinageError`, optionally of one code. */
+  static is<C extends ErrorCode>(value: unknown, code?: C): value is CoinageError<C> {
+    return value instanceof CoinageError && (code === undefined || value.code === code);
+  }
+
+  toJSON(): { code: C; message: string; details: ErrorDetails[C] } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** Build an `INVALID_INPUT` error from one or more issues. */
+export function invalidInput(issues: readonly InputIssue[] | InputIssue): CoinageError<"INVALID_INPUT"> {
+  const list = Array.isArray(issues) ? issues : [issues as InputIssue];
+  const first = list[0];
+  const message =
+    first === undefined
+      ? errorCodes.INVALID_INPUT
+      : `Invalid input at ${first.path || "(root)"}: ${first.message}${list.length > 1 ? ` (and ${list.length - 1} more)` : ""}`;
+  return new CoinageError("INVALID_INPUT", { issues: list }, { message });
+}

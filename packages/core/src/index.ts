@@ -1,0 +1,22 @@
+// Errors
+export { CoinageError, errorCodes, invalidInput } from "./errors.js";
+export type { ErrorCode, ErrorDetails, InputIssue } from "./errors.js";
+
+// Money
+export { isExactNumber, isDecimalString } from "./money/decimal.js";
+export type { DecimalInput } from "./money/decimal.js";
+export { down, up, halfUp, halfEven, roundings, isRoundingMode } from "./money/rounding.js";
+export type { Rounding, RoundingMode } from "./money/rounding.js";
+
+// Program
+export type { Program, ProgramInput, ClawbackPolicy } from "./program.js";
+
+// Rules
+export type * from "./rules/types.js";
+
+// Ledger records and the store contract
+export type * from "./ledger/types.js";
+export type * from "./store.js";
+
+// Engine
+export type * from "./engine/types.js";

@@ -1,0 +1,118 @@
+/**
+ * The ledger's records. Times are epoch milliseconds; coins are decimal
+ * strings at the program's coin scale. These are what a `Store` persists.
+ */
+
+/** What one allocation (or positive adjustment) created. */
+export interface Lot {
+  /** Unique within the account, increasing in creation order (FIFO tie-break). */
+  readonly id: number;
+  /** Coins originally booked into the lot (after paying off debt, see `Entry`). */
+  readonly coins: string;
+  /** Coins still in the lot. 0 means the lot is closed: spent, expired or reversed. */
+  readonly remaining: string;
+  readonly earnedAt: number;
+  /** Before this instant the lot is pending: it counts, but cannot be spent. */
+  readonly availableAt: number;
+  /** From this instant the lot counts for nothing; `null` = never expires. */
+  readonly expiresAt: number | null;
+  readonly eventId: string | null;
+  readonly requestId: string | null;
+}
+
+export type EntryType = "earn" | "redeem" | "expire" | "reverse" | "restore" | "adjust";
+
+/** How many coins of one lot an entry moved (always positive). */
+export interface LotMovement {
+  readonly lotId: number;
+  readonly coins: string;
+}
+
+/**
+ * One line of the append-only history. Never updated or deleted.
+ * `coins` is signed: positive for earn/restore (and positive adjust),
+ * negative for redeem/expire/reverse (and negative adjust).
+ */
+export interface Entry {
+  /** Increasing within the account, assigned under the account's lock: history pages by it. */
+  readonly seq: number;
+  readonly type: EntryType;
+  readonly coins: string;
+  /** Booked balance after this entry: remaining coins of all lots minus debt. */
+  readonly balanceAfter: string;
+  /** Debt after this entry. */
+  readonly debtAfter: string;
+  readonly requestId: string | null;
+  readonly lots: readonly LotMovement[];
+  readonly eventId: string | null;
+  readonly at: number;
+  readonly reason: string | null;
+}
+
+export type RequestKind = "allocate" | "redeem" | "reverse" | "adjust";
+
+/**
+ * The idempotency record of one write, also what a reversal needs to know
+ * about the request it reverses. Unique per (program, requestId).
+ */
+export interface RequestRecord {
+  readonly requestId: string;
+  readonly kind: RequestKind;
+  readonly userId: string;
+  /** Hash of the canonical request payload; a replay with another hash is a conflict. */
+  readonly fingerprint: string;
+  readonly at: number;
+  /** The result returned to the first caller, returned again on replay (JSON). */
+  readonly result: unknown;
+  /** Coins this request booked (earned for allocate, spent for redeem, moved for reverse/adjust). */
+  readonly coins: string;
+  /** Coins of this request reversed so far. Changes only through commits on the same account. */
+  readonly reversed: string;
+  /** The lot an allocation created (`null` when it earned nothing). */
+  readonly lotId: number | null;
+  /** The lots a redemption consumed, in consumption order. */
+  readonly parts: readonly LotMovement[];
+}
+
+/** An account's open state: everything a command needs to decide, and nothing of its history. */
+export interface AccountSnapshot {
+  readonly userId: string;
+  /** 0 for an account that has never been written. */
+  readonly version: number;
+  /** Every open lot (remaining > 0), plus any lot asked for by id in `AccountReads.lotIds`. */
+  readonly lots: readonly Lot[];
+  readonly debt: string;
+  readonly nextLotId: number;
+  readonly nextEntrySeq: number;
+  /** The usage counters asked for in `AccountReads.usageKeys` (missing = 0). */
+  readonly usage: Readonly<Record<string, string>>;
+  /** The request records asked for in `AccountReads.requestIds` that belong to this account. */
+  readonly requests: Readonly<Record<string, RequestRecord>>;
+  /** What the event in `AccountReads.budgetEventId` has handed out in total (when asked). */
+  readonly budgetUsed?: string;
+}
+
+/** What a command reads besides the open lots. */
+export interface AccountReads {
+  readonly usageKeys: readonly string[];
+  readonly requestIds: readonly string[];
+  readonly lotIds: readonly number[];
+  readonly budgetEventId?: string;
+}
+
+/** A decided change to one account, committed all or nothing. */
+export interface AccountChange {
+  /** Lots created or changed, in their full new state. */
+  readonly lots: readonly Lot[];
+  readonly debt: string;
+  readonly nextLotId: number;
+  readonly nextEntrySeq: number;
+  /** New history entries, in `seq` order. */
+  readonly entries: readonly Entry[];
+  /** Usage counters to set to these values. */
+  readonly usage: Readonly<Record<string, string>>;
+  /** Request records to insert (the command's own) or to replace (reversal progress of an earlier one). */
+  readonly requests: readonly RequestRecord[];
+  /** Coins to add to an event's budget counter; the store guarantees the total never passes `limit`. */
+  readonly budget?: { readonly eventId: string; readonly add: string; readonly limit: string };
+}

@@ -1,0 +1,116 @@
+import type { CoinEvent } from "./rules/types.js";
+import type {
+  AccountChange,
+  AccountReads,
+  AccountSnapshot,
+  Entry,
+  RequestRecord,
+} from "./ledger/types.js";
+
+/**
+ * One command on one account: the store loads the account's snapshot,
+ * `decide` computes the change purely, and the store commits it.
+ */
+export interface AccountCommand<T> {
+  readonly programId: string;
+  readonly userId: string;
+  /**
+   * The idempotency claim. When a record with this `requestId` already exists
+   * in the program, the store does not call `decide` and answers `replayed`
+   * with that record. The record to insert is the one in
+   * `change.requests` with the same `requestId`.
+   */
+  readonly request?: { readonly requestId: string; readonly fingerprint: string };
+  readonly reads: AccountReads;
+  /**
+   * Pure. May be called more than once (a store that retries on a version
+   * conflict calls it again with a fresh snapshot). May throw a
+   * `CoinageError`: the store then writes nothing and rethrows it.
+   */
+  decide(snapshot: AccountSnapshot): { readonly change: AccountChange; readonly result: T };
+}
+
+export type ExecuteOutcome<T> =
+  | { readonly status: "committed"; readonly result: T }
+  | { readonly status: "replayed"; readonly record: RequestRecord };
+
+export type BatchOutcome<T> = ExecuteOutcome<T> | { readonly status: "failed"; readonly error: unknown };
+
+/**
+ * Where coinage keeps its state. All rule logic lives in core; a store only
+ * persists, and guarantees atomicity per account.
+ *
+ * The contract, in plain words:
+ * - **Scope.** Every method takes a program id; nothing one program writes is
+ *   ever visible to, or changed by, a call for another program.
+ * - **Atomicity.** `execute` commits a command's whole change or nothing. If
+ *   `decide` throws, or the store fails, nothing of the command is written.
+ * - **Isolation.** Commands on one account are serialised: when several run
+ *   at once, each `decide` sees a snapshot that includes every change
+ *   committed before its own commit, so two commands never both succeed on
+ *   stale state (lock the account, or check `version` and call `decide`
+ *   again).
+ * - **Idempotency.** Under concurrent calls with the same `requestId`, exactly
+ *   one commits; every other answers `replayed` with the committed record.
+ *   A command whose `decide` threw leaves no record, so it may be retried.
+ * - **Budgets.** When a change carries `budget`, the event's budget counter
+ *   after the commit never exceeds `limit`, however many accounts allocate
+ *   at once; if it would, the store calls `decide` again with a fresh
+ *   `budgetUsed`.
+ * - **Cost.** `loadAccount` and `execute` cost grows with the account's open
+ *   lots, never with its history.
+ * - **History.** Entries are append-only; `history` pages them by `seq`,
+ *   newest first.
+ * - **Failures.** A store that cannot reach its backend, or times out, throws
+ *   `CoinageError("STORE_UNAVAILABLE")` with the cause.
+ */
+export interface Store {
+  /** A short name for messages and test titles, e.g. `"memory"`. */
+  readonly name: string;
+
+  /** Insert a new event; `false` when one with the same id exists in the program. */
+  insertEvent(programId: string, event: CoinEvent): Promise<boolean>;
+  /** Replace an event if its stored version is `expectedVersion`; `false` otherwise (or when missing). */
+  replaceEvent(programId: string, event: CoinEvent, expectedVersion: number): Promise<boolean>;
+  getEvent(programId: string, eventId: string): Promise<CoinEvent | null>;
+  /** Events ordered by id, starting after `after` when given. */
+  listEvents(programId: string, page: { readonly limit: number; readonly after?: string }): Promise<CoinEvent[]>;
+
+  /** The request record with this id in the program, or `null`. */
+  findRequest(programId: string, requestId: string): Promise<RequestRecord | null>;
+
+  /** A consistent snapshot of one account (an empty one, version 0, if it was never written). */
+  loadAccount(programId: string, userId: string, reads: AccountReads): Promise<AccountSnapshot>;
+
+  /** Run one command atomically; see the contract above. */
+  execute<T>(command: AccountCommand<T>): Promise<ExecuteOutcome<T>>;
+
+  /**
+   * Optional: run several commands in as few round trips as the backend
+   * allows (one transaction on SQL). Commands are applied in order; a
+   * command on an account sees every earlier command's change to it. One
+   * command failing does not affect the others. Without it, the engine
+   * calls `execute` for each.
+   */
+  executeMany?<T>(commands: readonly AccountCommand<T>[]): Promise<BatchOutcome<T>[]>;
+
+  /** History entries, newest first, with `seq < beforeSeq` when given. */
+  history(
+    programId: string,
+    userId: string,
+    page: { readonly limit: number; readonly beforeSeq?: number },
+  ): Promise<Entry[]>;
+
+  /**
+   * Users that hold an open lot with `expiresAt <= before`, ordered by user
+   * id, starting after `after` when given. Used by the expiry sweep.
+   */
+  findExpiring(
+    programId: string,
+    before: number,
+    page: { readonly limit: number; readonly after?: string },
+  ): Promise<string[]>;
+
+  /** What an event has handed out in total (for previews; commits use `AccountReads.budgetEventId`). */
+  getBudgetUsed(programId: string, eventId: string): Promise<string>;
+}
