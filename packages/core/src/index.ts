@@ -20,3 +20,4 @@ export type * from "./store.js";
 
 // Engine
 export type * from "./engine/types.js";
+export { applyChange, emptySnapshot } from "./ledger/apply.js";
