@@ -3,7 +3,7 @@ export { CoinageError, errorCodes, invalidInput } from "./errors.js";
 export type { ErrorCode, ErrorDetails, InputIssue } from "./errors.js";
 
 // Money
-export { isExactNumber, isDecimalString } from "./money/decimal.js";
+export { isExactNumber, isDecimalString, addDecimalStrings, compareDecimalStrings } from "./money/decimal.js";
 export type { DecimalInput } from "./money/decimal.js";
 export { down, up, halfUp, halfEven, roundings, isRoundingMode } from "./money/rounding.js";
 export type { Rounding, RoundingMode } from "./money/rounding.js";
@@ -21,3 +21,6 @@ export type * from "./store.js";
 // Engine
 export type * from "./engine/types.js";
 export { applyChange, emptySnapshot } from "./ledger/apply.js";
+export { createCoinage } from "./engine/create.js";
+export { fingerprint, canonicalJson, sha256Hex } from "./ledger/fingerprint.js";
+export { planRedemption, spendOrder, compareSpendOrder } from "./ledger/fifo.js";

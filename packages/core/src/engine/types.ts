@@ -1,6 +1,6 @@
-import type { ProgramInput, Program } from "../program.js";
-import type { CoinEvent, RewardBreakdown, IneligibleReason } from "../rules/types.js";
 import type { EntryType, LotMovement } from "../ledger/types.js";
+import type { Program, ProgramInput } from "../program.js";
+import type { CoinEvent, IneligibleReason, RewardBreakdown } from "../rules/types.js";
 import type { Store } from "../store.js";
 
 /** Where "now" comes from. Inject a fixed or manual clock in tests. */
@@ -137,7 +137,14 @@ export interface HistoryEntry {
 
 export type BulkItemResult =
   | { readonly ok: true; readonly replayed: boolean; readonly result: AllocationResult }
-  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string; readonly details: unknown } };
+  | {
+      readonly ok: false;
+      readonly error: {
+        readonly code: string;
+        readonly message: string;
+        readonly details: unknown;
+      };
+    };
 
 export interface ExpireResult {
   readonly accounts: number;
@@ -150,17 +157,31 @@ export interface Coinage {
   readonly events: {
     create(input: EventInput): Promise<CoinEvent>;
     get(eventId: string): Promise<CoinEvent>;
-    update(eventId: string, patch: EventPatch, options?: { readonly expectedVersion?: number }): Promise<CoinEvent>;
+    update(
+      eventId: string,
+      patch: EventPatch,
+      options?: { readonly expectedVersion?: number },
+    ): Promise<CoinEvent>;
     list(options?: { readonly limit?: number; readonly cursor?: string }): Promise<Page<CoinEvent>>;
   };
   /** Dry run of `allocate` with the user's real cap usage; writes nothing. */
-  preview(input: Omit<AllocateInput, "requestId">): Promise<Omit<AllocationResult, "requestId" | "lotId" | "debtPaid" | "balance">>;
+  preview(
+    input: Omit<AllocateInput, "requestId">,
+  ): Promise<Omit<AllocationResult, "requestId" | "lotId" | "debtPaid" | "balance">>;
   allocate(input: AllocateInput): Promise<AllocationResult>;
   allocateMany(inputs: readonly AllocateInput[]): Promise<BulkItemResult[]>;
   redeem(input: RedeemInput): Promise<RedemptionResult>;
   reverse(input: ReverseInput): Promise<ReversalResult>;
-  adjust(input: AdjustInput): Promise<{ readonly requestId: string; readonly coins: string; readonly lots: readonly LotMovement[]; readonly balance: Balance }>;
+  adjust(input: AdjustInput): Promise<{
+    readonly requestId: string;
+    readonly coins: string;
+    readonly lots: readonly LotMovement[];
+    readonly balance: Balance;
+  }>;
   balance(userId: string, options?: { readonly at?: Date }): Promise<Balance>;
-  history(userId: string, options?: { readonly limit?: number; readonly cursor?: string }): Promise<Page<HistoryEntry>>;
+  history(
+    userId: string,
+    options?: { readonly limit?: number; readonly cursor?: string },
+  ): Promise<Page<HistoryEntry>>;
   expire(options?: { readonly before?: Date; readonly batchSize?: number }): Promise<ExpireResult>;
 }

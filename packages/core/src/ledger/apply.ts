@@ -1,4 +1,4 @@
-import { Dec } from "../money/decimal.js";
+import { addDecimalStrings } from "../money/decimal.js";
 import type { AccountChange, AccountSnapshot, Lot, RequestRecord } from "./types.js";
 
 /**
@@ -30,11 +30,16 @@ export function applyChange(snapshot: AccountSnapshot, change: AccountChange): A
   };
 }
 
-function addDecimalStrings(a: string, b: string): string {
-  return new Dec(a).plus(b).toFixed();
-}
-
 /** An account that has never been written. */
 export function emptySnapshot(userId: string): AccountSnapshot {
-  return { userId, version: 0, lots: [], debt: "0", nextLotId: 1, nextEntrySeq: 1, usage: {}, requests: {} };
+  return {
+    userId,
+    version: 0,
+    lots: [],
+    debt: "0",
+    nextLotId: 1,
+    nextEntrySeq: 1,
+    usage: {},
+    requests: {},
+  };
 }

@@ -91,3 +91,13 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   return typeof value;
 }
+
+/** `a + b` for decimal strings, exact. For stores that keep counters. */
+export function addDecimalStrings(a: string, b: string): string {
+  return new Dec(a).plus(b).toFixed();
+}
+
+/** -1, 0 or 1 as `a` is less than, equal to or greater than `b` (decimal strings). */
+export function compareDecimalStrings(a: string, b: string): -1 | 0 | 1 {
+  return new Dec(a).cmp(b) as -1 | 0 | 1;
+}

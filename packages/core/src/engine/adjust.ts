@@ -1,0 +1,93 @@
+/** Manual corrections: a positive adjustment credits a new lot, a negative one spends FIFO. */
+import { invalidInput } from "../errors.js";
+import { earn } from "../ledger/allocate.js";
+import { applyChange } from "../ledger/apply.js";
+import { AccountDraft } from "../ledger/draft.js";
+import { sweepExpired } from "../ledger/expire.js";
+import { fingerprint } from "../ledger/fingerprint.js";
+import { spend } from "../ledger/redeem.js";
+import type { LotMovement } from "../ledger/types.js";
+import type { Program } from "../program.js";
+import type { AccountCommand } from "../store.js";
+import { formatBalance } from "./format.js";
+import type { AdjustInput, Balance } from "./types.js";
+import { optionalReason, requireCoins, requireId, requireRecord } from "./validate.js";
+
+export interface AdjustmentResult {
+  readonly requestId: string;
+  readonly coins: string;
+  readonly lots: readonly LotMovement[];
+  readonly balance: Balance;
+}
+
+export function adjustmentCommand(
+  program: Program,
+  input: AdjustInput,
+  now: Date,
+): AccountCommand<AdjustmentResult> {
+  const record = requireRecord(input, "adjustment");
+  const userId = requireId(record.userId, "adjustment.userId");
+  const requestId = requireId(record.requestId, "adjustment.requestId");
+  const coins = requireCoins(record.coins, "adjustment.coins", program.coinScale, {
+    allowNegative: true,
+  });
+  const reason = optionalReason(record.reason, "adjustment.reason");
+  if (reason === null)
+    throw invalidInput({ path: "adjustment.reason", message: "an adjustment needs a reason" });
+  let expiresAt: number | null = null;
+  if (record.expiresAt !== undefined && record.expiresAt !== null) {
+    expiresAt = typeof record.expiresAt === "string" ? Date.parse(record.expiresAt) : Number.NaN;
+    if (Number.isNaN(expiresAt) || expiresAt <= now.getTime()) {
+      throw invalidInput({
+        path: "adjustment.expiresAt",
+        message: "expected an ISO-8601 instant in the future",
+      });
+    }
+  }
+  const at = now.getTime();
+  const print = fingerprint({ op: "adjust", userId, coins: coins.toFixed(), reason, expiresAt });
+  return {
+    programId: program.id,
+    userId,
+    request: { requestId, fingerprint: print },
+    reads: { usageKeys: [], requestIds: [], lotIds: [] },
+    decide(snapshot) {
+      const draft = new AccountDraft(snapshot, at);
+      sweepExpired(draft);
+      let lots: readonly LotMovement[];
+      if (coins.gt(0)) {
+        const earned = earn(draft, {
+          coins,
+          availableAt: at,
+          expiresAt,
+          eventId: null,
+          requestId,
+          reason,
+          type: "adjust",
+        });
+        lots = earned.lot === null ? [] : [{ lotId: earned.lot.id, coins: coins.toFixed() }];
+      } else {
+        lots = spend(draft, coins.neg(), { requestId, reason, type: "adjust" });
+      }
+      const result: AdjustmentResult = {
+        requestId,
+        coins: coins.toFixed(program.coinScale),
+        lots,
+        balance: formatBalance(program, applyChange(snapshot, draft.toChange()), at),
+      };
+      draft.putRequest({
+        requestId,
+        kind: "adjust",
+        userId,
+        fingerprint: print,
+        at,
+        result,
+        coins: coins.abs().toFixed(),
+        reversed: "0",
+        lotId: null,
+        parts: lots,
+      });
+      return { change: draft.toChange(), result };
+    },
+  };
+}

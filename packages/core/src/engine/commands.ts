@@ -1,0 +1,369 @@
+/**
+ * The engine's write commands as pure `AccountCommand`s: each validates its
+ * input, then describes what to read and how to decide. The engine hands
+ * them to the store.
+ */
+import { CoinageError, invalidInput } from "../errors.js";
+import { earn } from "../ledger/allocate.js";
+import { applyChange } from "../ledger/apply.js";
+import { AccountDraft } from "../ledger/draft.js";
+import { sweepExpired } from "../ledger/expire.js";
+import { fingerprint } from "../ledger/fingerprint.js";
+import { spend } from "../ledger/redeem.js";
+import { reverseAllocation, reverseRedemption } from "../ledger/reverse.js";
+import type { AccountSnapshot, RequestRecord } from "../ledger/types.js";
+import { Dec } from "../money/decimal.js";
+import { coinsToCurrency } from "../money/ratio.js";
+import type { Program } from "../program.js";
+import { previewReward } from "../rules/reward.js";
+import type { CoinEvent, RewardUsage } from "../rules/types.js";
+import type { AccountCommand } from "../store.js";
+import { usageKey } from "../time/periods.js";
+import { formatBalance, iso } from "./format.js";
+import type {
+  AllocateInput,
+  AllocationResult,
+  RedeemInput,
+  RedemptionResult,
+  ReversalResult,
+  ReverseInput,
+} from "./types.js";
+import {
+  optionalAmount,
+  optionalReason,
+  requireCoins,
+  requireId,
+  requireRecord,
+} from "./validate.js";
+
+const EMPTY_READS = { usageKeys: [], requestIds: [], lotIds: [] } as const;
+
+export interface ValidAllocation {
+  readonly userId: string;
+  readonly eventId: string;
+  readonly requestId: string;
+  readonly amount: Dec | undefined;
+  readonly reason: string | null;
+  readonly fingerprint: string;
+}
+
+export function validateAllocation(input: AllocateInput, path = "allocation"): ValidAllocation {
+  const record = requireRecord(input, path);
+  const userId = requireId(record.userId, `${path}.userId`);
+  const eventId = requireId(record.event, `${path}.event`);
+  const requestId = requireId(record.requestId, `${path}.requestId`);
+  const amount = optionalAmount(record.amount, `${path}.amount`);
+  const reason = optionalReason(record.reason, `${path}.reason`);
+  return {
+    userId,
+    eventId,
+    requestId,
+    amount,
+    reason,
+    fingerprint: fingerprint({
+      op: "allocate",
+      userId,
+      event: eventId,
+      amount: amount?.toFixed() ?? null,
+      reason,
+    }),
+  };
+}
+
+/** The cap usage counters an allocation of `event` at `at` reads and writes. */
+export function usageKeysFor(
+  event: CoinEvent,
+  at: Date,
+  program: Program,
+): { period: string; key: string }[] {
+  return (event.caps?.perUser ?? []).map((cap) => ({
+    period: cap.period,
+    key: usageKey(event.id, cap.period, at, program.timeZone),
+  }));
+}
+
+export function usageFrom(
+  snapshot: AccountSnapshot,
+  event: CoinEvent,
+  at: Date,
+  program: Program,
+): RewardUsage {
+  const perUser: Record<string, string> = {};
+  for (const { period, key } of usageKeysFor(event, at, program))
+    perUser[period] = snapshot.usage[key] ?? "0";
+  return {
+    perUser,
+    ...(event.caps?.budget === undefined ? {} : { budget: snapshot.budgetUsed ?? "0" }),
+  };
+}
+
+export function allocationCommand(
+  program: Program,
+  event: CoinEvent,
+  input: ValidAllocation,
+  now: Date,
+): AccountCommand<AllocationResult> {
+  const at = now.getTime();
+  const keys = usageKeysFor(event, now, program);
+  return {
+    programId: program.id,
+    userId: input.userId,
+    request: { requestId: input.requestId, fingerprint: input.fingerprint },
+    reads: {
+      usageKeys: keys.map((k) => k.key),
+      requestIds: [],
+      lotIds: [],
+      ...(event.caps?.budget === undefined ? {} : { budgetEventId: event.id }),
+    },
+    decide(snapshot) {
+      const draft = new AccountDraft(snapshot, at);
+      sweepExpired(draft);
+      const transaction = input.amount === undefined ? {} : { amount: input.amount.toFixed() };
+      const preview = previewReward(
+        event,
+        transaction,
+        program,
+        now,
+        usageFrom(snapshot, event, now, program),
+      );
+      const coins = new Dec(preview.coins);
+      const availableAt = Date.parse(preview.availableAt);
+      const expiresAt = preview.expiresAt === null ? null : Date.parse(preview.expiresAt);
+      const earned = earn(draft, {
+        coins,
+        availableAt,
+        expiresAt,
+        eventId: event.id,
+        requestId: input.requestId,
+        reason: input.reason,
+      });
+      if (coins.gt(0)) {
+        for (const { key } of keys)
+          draft.setUsage(key, new Dec(snapshot.usage[key] ?? "0").plus(coins));
+        if (event.caps?.budget !== undefined)
+          draft.addToBudget(event.id, coins, new Dec(event.caps.budget));
+      }
+      const balanceSource = applyChange(snapshot, draft.toChange());
+      const result: AllocationResult = {
+        requestId: input.requestId,
+        userId: input.userId,
+        event: event.id,
+        coins: coins.toFixed(program.coinScale),
+        debtPaid: earned.debtPaid.toFixed(program.coinScale),
+        lotId: earned.lot?.id ?? null,
+        earnedAt: now.toISOString(),
+        availableAt: earned.lot === null ? null : iso(earned.lot.availableAt),
+        expiresAt: earned.lot === null ? null : iso(earned.lot.expiresAt),
+        ...(preview.ineligible === undefined ? {} : { ineligible: preview.ineligible }),
+        breakdown: preview.breakdown,
+        balance: formatBalance(program, balanceSource, at),
+      };
+      draft.putRequest({
+        requestId: input.requestId,
+        kind: "allocate",
+        userId: input.userId,
+        fingerprint: input.fingerprint,
+        at,
+        result,
+        coins: coins.toFixed(),
+        reversed: "0",
+        lotId: earned.lot?.id ?? null,
+        parts: [],
+      });
+      return { change: draft.toChange(), result };
+    },
+  };
+}
+
+export function redemptionCommand(
+  program: Program,
+  input: RedeemInput,
+  now: Date,
+): AccountCommand<RedemptionResult> {
+  const record = requireRecord(input, "redemption");
+  const userId = requireId(record.userId, "redemption.userId");
+  const requestId = requireId(record.requestId, "redemption.requestId");
+  const coins = requireCoins(record.coins, "redemption.coins", program.coinScale);
+  const reason = optionalReason(record.reason, "redemption.reason");
+  const at = now.getTime();
+  const print = fingerprint({ op: "redeem", userId, coins: coins.toFixed(), reason });
+  return {
+    programId: program.id,
+    userId,
+    request: { requestId, fingerprint: print },
+    reads: EMPTY_READS,
+    decide(snapshot) {
+      const draft = new AccountDraft(snapshot, at);
+      sweepExpired(draft);
+      const lots = spend(draft, coins, { requestId, reason });
+      const result: RedemptionResult = {
+        requestId,
+        userId,
+        coins: coins.toFixed(program.coinScale),
+        value: coinsToCurrency(coins.toFixed(), program),
+        lots,
+        balance: formatBalance(program, applyChange(snapshot, draft.toChange()), at),
+      };
+      draft.putRequest({
+        requestId,
+        kind: "redeem",
+        userId,
+        fingerprint: print,
+        at,
+        result,
+        coins: coins.toFixed(),
+        reversed: "0",
+        lotId: null,
+        parts: lots,
+      });
+      return { change: draft.toChange(), result };
+    },
+  };
+}
+
+export interface ValidReversal {
+  readonly requestId: string;
+  readonly of: string;
+  readonly coins: Dec | undefined;
+  readonly reason: string | null;
+  readonly fingerprint: string;
+}
+
+export function validateReversal(program: Program, input: ReverseInput): ValidReversal {
+  const record = requireRecord(input, "reversal");
+  const requestId = requireId(record.requestId, "reversal.requestId");
+  const of = requireId(record.of, "reversal.of");
+  if (of === requestId)
+    throw invalidInput({ path: "reversal.of", message: "a request cannot reverse itself" });
+  const coins =
+    record.coins === undefined
+      ? undefined
+      : requireCoins(record.coins, "reversal.coins", program.coinScale);
+  const reason = optionalReason(record.reason, "reversal.reason");
+  return {
+    requestId,
+    of,
+    coins,
+    reason,
+    fingerprint: fingerprint({ op: "reverse", of, coins: coins?.toFixed() ?? null, reason }),
+  };
+}
+
+export function reversalCommand(
+  program: Program,
+  input: ValidReversal,
+  original: RequestRecord,
+  now: Date,
+): AccountCommand<ReversalResult> {
+  if (original.kind !== "allocate" && original.kind !== "redeem") {
+    throw new CoinageError("NOT_REVERSIBLE", {
+      requestId: original.requestId,
+      kind: original.kind,
+    });
+  }
+  const at = now.getTime();
+  const lotIds =
+    original.kind === "allocate"
+      ? original.lotId === null
+        ? []
+        : [original.lotId]
+      : original.parts.map((p) => p.lotId);
+  return {
+    programId: program.id,
+    userId: original.userId,
+    request: { requestId: input.requestId, fingerprint: input.fingerprint },
+    reads: { usageKeys: [], requestIds: [original.requestId], lotIds },
+    decide(snapshot) {
+      const fresh = snapshot.requests[original.requestId];
+      if (fresh === undefined) throw new Error(`store did not load request ${original.requestId}`);
+      const left = new Dec(fresh.coins).minus(fresh.reversed);
+      const coins = input.coins ?? left;
+      if (coins.gt(left) || coins.lte(0)) {
+        throw new CoinageError("REVERSAL_EXCEEDS_ORIGINAL", {
+          requestId: fresh.requestId,
+          remaining: left.toFixed(program.coinScale),
+          requested: coins.toFixed(program.coinScale),
+        });
+      }
+      const draft = new AccountDraft(snapshot, at);
+      sweepExpired(draft);
+      const scale = program.coinScale;
+      const zero = new Dec(0).toFixed(scale);
+      let outcome: Omit<ReversalResult, "balance">;
+      if (fresh.kind === "allocate") {
+        const r = reverseAllocation(draft, fresh, coins, program.clawback, input);
+        outcome = {
+          requestId: input.requestId,
+          of: fresh.requestId,
+          userId: fresh.userId,
+          kind: "allocation",
+          coins: coins.toFixed(scale),
+          taken: r.taken.toFixed(scale),
+          debt: r.debt.toFixed(scale),
+          forgiven: r.forgiven.toFixed(scale),
+          restored: zero,
+          expired: zero,
+          lots: r.lots,
+        };
+      } else {
+        const r = reverseRedemption(draft, fresh, coins, input);
+        outcome = {
+          requestId: input.requestId,
+          of: fresh.requestId,
+          userId: fresh.userId,
+          kind: "redemption",
+          coins: coins.toFixed(scale),
+          taken: zero,
+          debt: zero,
+          forgiven: zero,
+          restored: r.restored.toFixed(scale),
+          expired: r.expired.toFixed(scale),
+          lots: r.lots,
+        };
+      }
+      draft.putRequest({ ...fresh, reversed: new Dec(fresh.reversed).plus(coins).toFixed() });
+      const result: ReversalResult = {
+        ...outcome,
+        balance: formatBalance(program, applyChange(snapshot, draft.toChange()), at),
+      };
+      draft.putRequest({
+        requestId: input.requestId,
+        kind: "reverse",
+        userId: fresh.userId,
+        fingerprint: input.fingerprint,
+        at,
+        result,
+        coins: coins.toFixed(),
+        reversed: "0",
+        lotId: null,
+        parts: result.lots,
+      });
+      return { change: draft.toChange(), result };
+    },
+  };
+}
+
+/** Sweep one account: expire its lots with `expiresAt <= cutoff`. */
+export function sweepCommand(
+  program: Program,
+  userId: string,
+  now: Date,
+  cutoff: number,
+): AccountCommand<{ lots: number; coins: string }> {
+  const at = now.getTime();
+  return {
+    programId: program.id,
+    userId,
+    reads: EMPTY_READS,
+    decide(snapshot) {
+      const draft = new AccountDraft(snapshot, at);
+      const swept = sweepExpired(draft, cutoff);
+      return {
+        change: draft.toChange(),
+        result: { lots: swept.lots, coins: swept.coins.toFixed() },
+      };
+    },
+  };
+}
+
+export { EMPTY_READS };

@@ -1,0 +1,426 @@
+/**
+ * `createCoinage`: the engine. It validates input, asks the rules and the
+ * ledger to decide, and hands each decision to the store to commit
+ * atomically. It holds no state of its own besides its configuration.
+ */
+import { CoinageError, invalidInput } from "../errors.js";
+import type { RequestRecord } from "../ledger/types.js";
+import { Dec } from "../money/decimal.js";
+import { parseProgram } from "../program.js";
+import { eventActivity } from "../rules/eligibility.js";
+import { parseEvent, parseEventPatch } from "../rules/parse.js";
+import { previewReward } from "../rules/reward.js";
+import type { CoinEvent } from "../rules/types.js";
+import type { AccountCommand, ExecuteOutcome, Store } from "../store.js";
+import { adjustmentCommand } from "./adjust.js";
+import {
+  allocationCommand,
+  EMPTY_READS,
+  redemptionCommand,
+  reversalCommand,
+  sweepCommand,
+  usageFrom,
+  usageKeysFor,
+  type ValidAllocation,
+  validateAllocation,
+  validateReversal,
+} from "./commands.js";
+import { formatBalance, formatEntry } from "./format.js";
+import type {
+  AllocationResult,
+  BulkItemResult,
+  Clock,
+  Coinage,
+  CoinageOptions,
+  Page,
+} from "./types.js";
+import {
+  asStoreError,
+  MAX_BULK_ITEMS,
+  optionalInstant,
+  pageLimit,
+  requireId,
+  requireRecord,
+} from "./validate.js";
+
+const systemClock: Clock = { now: () => new Date() };
+const EVENT_UPDATE_ATTEMPTS = 5;
+const SWEEP_BATCH = 100;
+
+export function createCoinage(options: CoinageOptions): Coinage {
+  const settings = requireRecord(options, "options");
+  const store = settings.store as Store;
+  if (store === null || typeof store !== "object" || typeof store.execute !== "function") {
+    throw invalidInput({ path: "options.store", message: "expected a Store" });
+  }
+  const program = parseProgram(settings.program);
+  const clock = (settings.clock as Clock | undefined) ?? systemClock;
+  const programId = program.id;
+
+  const now = (): Date => {
+    const value = clock.now();
+    if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+      throw invalidInput({ path: "clock.now()", message: "the clock returned an invalid Date" });
+    }
+    return value;
+  };
+
+  async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw asStoreError(operation, error);
+    }
+  }
+
+  async function loadEvent(eventId: string): Promise<CoinEvent> {
+    const event = await call("getEvent", () => store.getEvent(programId, eventId));
+    if (event === null) throw new CoinageError("EVENT_NOT_FOUND", { eventId });
+    return event;
+  }
+
+  /** The first result of an earlier request with this id and payload; a conflict otherwise. */
+  function replay<T>(record: RequestRecord, print: string): T {
+    if (record.fingerprint !== print) {
+      throw new CoinageError("IDEMPOTENCY_CONFLICT", { requestId: record.requestId });
+    }
+    return record.result as T;
+  }
+
+  async function run<T>(command: AccountCommand<T>, operation: string): Promise<T> {
+    const outcome: ExecuteOutcome<T> = await call(operation, () => store.execute(command));
+    if (outcome.status === "replayed")
+      return replay<T>(outcome.record, command.request?.fingerprint ?? "");
+    return outcome.result;
+  }
+
+  /**
+   * When a request cannot even be built (its event is gone or paused, the
+   * request it reverses is unknown), an earlier identical request may still
+   * have been booked: a retry must get that first result, not an error.
+   */
+  async function replayOr<T>(requestId: string, print: string, error: unknown): Promise<T> {
+    if (!(error instanceof CoinageError) || error.code === "INVALID_INPUT") throw error;
+    const earlier = await call("findRequest", () => store.findRequest(programId, requestId));
+    if (earlier === null) throw error;
+    return replay<T>(earlier, print);
+  }
+
+  async function prepareAllocation(
+    input: ValidAllocation,
+    at: Date,
+  ): Promise<AccountCommand<AllocationResult>> {
+    const event = await loadEvent(input.eventId);
+    const inactive = eventActivity(event, at);
+    if (inactive !== null && inactive !== "below_min_amount") {
+      throw new CoinageError("EVENT_INACTIVE", { eventId: event.id, reason: inactive });
+    }
+    return allocationCommand(program, event, input, at);
+  }
+
+  const events: Coinage["events"] = {
+    async create(input) {
+      const record = requireRecord(input, "event");
+      const event = parseEvent({ ...record, version: 1 });
+      const inserted = await call("insertEvent", () => store.insertEvent(programId, event));
+      if (!inserted) throw new CoinageError("EVENT_EXISTS", { eventId: event.id });
+      return event;
+    },
+    async get(eventId) {
+      return loadEvent(requireId(eventId, "eventId"));
+    },
+    async update(eventId, patch, updateOptions) {
+      const id = requireId(eventId, "eventId");
+      requireRecord(patch, "patch");
+      const expected = updateOptions?.expectedVersion;
+      if (expected !== undefined && (!Number.isInteger(expected) || expected < 1)) {
+        throw invalidInput({ path: "expectedVersion", message: "expected a positive integer" });
+      }
+      for (let attempt = 0; attempt < EVENT_UPDATE_ATTEMPTS; attempt++) {
+        const current = await loadEvent(id);
+        if (expected !== undefined && current.version !== expected) {
+          throw new CoinageError("VERSION_CONFLICT", {
+            eventId: id,
+            expectedVersion: expected,
+            actualVersion: current.version,
+          });
+        }
+        const next = parseEventPatch(current, patch);
+        if (await call("replaceEvent", () => store.replaceEvent(programId, next, current.version)))
+          return next;
+        if (expected !== undefined) {
+          const latest = await loadEvent(id);
+          throw new CoinageError("VERSION_CONFLICT", {
+            eventId: id,
+            expectedVersion: expected,
+            actualVersion: latest.version,
+          });
+        }
+      }
+      const latest = await loadEvent(id);
+      throw new CoinageError("VERSION_CONFLICT", {
+        eventId: id,
+        expectedVersion: latest.version - 1,
+        actualVersion: latest.version,
+      });
+    },
+    async list(listOptions) {
+      const limit = pageLimit(listOptions?.limit, "limit", 50);
+      const cursor = listOptions?.cursor;
+      if (cursor !== undefined && typeof cursor !== "string")
+        throw invalidInput({ path: "cursor", message: "expected a string" });
+      const rows = await call("listEvents", () =>
+        store.listEvents(
+          programId,
+          cursor === undefined ? { limit: limit + 1 } : { limit: limit + 1, after: cursor },
+        ),
+      );
+      const items = rows.slice(0, limit);
+      return {
+        items,
+        nextCursor:
+          rows.length > limit ? ((items[items.length - 1] as CoinEvent).id ?? null) : null,
+      };
+    },
+  };
+
+  const coinage: Coinage = {
+    program,
+    events,
+
+    async preview(input) {
+      const valid = validateAllocation(
+        { ...requireRecord(input, "preview"), requestId: "preview" } as never,
+        "preview",
+      );
+      const at = now();
+      const event = await loadEvent(valid.eventId);
+      const keys = usageKeysFor(event, at, program).map((k) => k.key);
+      const snapshot = await call("loadAccount", () =>
+        store.loadAccount(programId, valid.userId, {
+          usageKeys: keys,
+          requestIds: [],
+          lotIds: [],
+          ...(event.caps?.budget === undefined ? {} : { budgetEventId: event.id }),
+        }),
+      );
+      const preview = previewReward(
+        event,
+        valid.amount === undefined ? {} : { amount: valid.amount.toFixed() },
+        program,
+        at,
+        usageFrom(snapshot, event, at, program),
+      );
+      const earning = new Dec(preview.coins).gt(0);
+      return {
+        userId: valid.userId,
+        event: event.id,
+        coins: preview.coins,
+        earnedAt: at.toISOString(),
+        availableAt: earning ? preview.availableAt : null,
+        expiresAt: earning ? preview.expiresAt : null,
+        ...(preview.ineligible === undefined ? {} : { ineligible: preview.ineligible }),
+        breakdown: preview.breakdown,
+      };
+    },
+
+    async allocate(input) {
+      const valid = validateAllocation(input);
+      const at = now();
+      let command: AccountCommand<AllocationResult>;
+      try {
+        command = await prepareAllocation(valid, at);
+      } catch (error) {
+        return replayOr(valid.requestId, valid.fingerprint, error);
+      }
+      return run(command, "allocate");
+    },
+
+    async allocateMany(inputs) {
+      if (!Array.isArray(inputs))
+        throw invalidInput({ path: "items", message: "expected an array" });
+      if (inputs.length > MAX_BULK_ITEMS) {
+        throw invalidInput({ path: "items", message: `at most ${MAX_BULK_ITEMS} items per call` });
+      }
+      const at = now();
+      const results: (BulkItemResult | undefined)[] = new Array(inputs.length);
+      const commands: AccountCommand<AllocationResult>[] = [];
+      const positions: number[] = [];
+      const prints: string[] = [];
+      const eventCache = new Map<string, Promise<CoinEvent>>();
+      for (let i = 0; i < inputs.length; i++) {
+        let valid: ValidAllocation | undefined;
+        try {
+          valid = validateAllocation(inputs[i] as never, `items[${i}]`);
+          const eventId = valid.eventId;
+          if (!eventCache.has(eventId)) eventCache.set(eventId, loadEvent(eventId));
+          const event = await (eventCache.get(eventId) as Promise<CoinEvent>);
+          const inactive = eventActivity(event, at);
+          if (inactive !== null && inactive !== "below_min_amount") {
+            throw new CoinageError("EVENT_INACTIVE", { eventId: event.id, reason: inactive });
+          }
+          commands.push(allocationCommand(program, event, valid, at));
+          positions.push(i);
+          prints.push(valid.fingerprint);
+        } catch (error) {
+          if (valid === undefined) {
+            results[i] = failure(error);
+            continue;
+          }
+          try {
+            results[i] = {
+              ok: true,
+              replayed: true,
+              result: await replayOr<AllocationResult>(valid.requestId, valid.fingerprint, error),
+            };
+          } catch (final) {
+            results[i] = failure(final);
+          }
+        }
+      }
+      if (commands.length > 0) {
+        const outcomes =
+          store.executeMany === undefined
+            ? await sequential(commands)
+            : await call("allocateMany", () =>
+                (store.executeMany as NonNullable<Store["executeMany"]>)(commands),
+              );
+        outcomes.forEach((outcome, k) => {
+          const position = positions[k] as number;
+          if (outcome.status === "committed")
+            results[position] = { ok: true, replayed: false, result: outcome.result };
+          else if (outcome.status === "replayed") {
+            try {
+              results[position] = {
+                ok: true,
+                replayed: true,
+                result: replay(outcome.record, prints[k] as string),
+              };
+            } catch (error) {
+              results[position] = failure(error);
+            }
+          } else results[position] = failure(asStoreError("allocateMany", outcome.error));
+        });
+      }
+      return results as BulkItemResult[];
+    },
+
+    async redeem(input) {
+      return run(redemptionCommand(program, input, now()), "redeem");
+    },
+
+    async reverse(input) {
+      const valid = validateReversal(program, input);
+      const at = now();
+      let command: AccountCommand<Awaited<ReturnType<Coinage["reverse"]>>>;
+      try {
+        const original = await call("findRequest", () => store.findRequest(programId, valid.of));
+        if (original === null) throw new CoinageError("REQUEST_NOT_FOUND", { requestId: valid.of });
+        command = reversalCommand(program, valid, original, at);
+      } catch (error) {
+        return replayOr(valid.requestId, valid.fingerprint, error);
+      }
+      return run(command, "reverse");
+    },
+
+    async adjust(input) {
+      return run(adjustmentCommand(program, input, now()), "adjust");
+    },
+
+    async balance(userId, balanceOptions) {
+      const id = requireId(userId, "userId");
+      const at = optionalInstant(balanceOptions?.at, "at") ?? now();
+      const snapshot = await call("loadAccount", () =>
+        store.loadAccount(programId, id, EMPTY_READS),
+      );
+      return formatBalance(program, snapshot, at.getTime());
+    },
+
+    async history(userId, historyOptions) {
+      const id = requireId(userId, "userId");
+      const limit = pageLimit(historyOptions?.limit, "limit", 50);
+      const cursor = historyOptions?.cursor;
+      let beforeSeq: number | undefined;
+      if (cursor !== undefined) {
+        if (typeof cursor !== "string" || !/^[1-9]\d{0,14}$/.test(cursor)) {
+          throw invalidInput({
+            path: "cursor",
+            message: "expected a cursor returned by an earlier page",
+          });
+        }
+        beforeSeq = Number(cursor);
+      }
+      const rows = await call("history", () =>
+        store.history(
+          programId,
+          id,
+          beforeSeq === undefined ? { limit: limit + 1 } : { limit: limit + 1, beforeSeq },
+        ),
+      );
+      const items = rows.slice(0, limit).map(formatEntry);
+      const last = items[items.length - 1];
+      const page: Page<(typeof items)[number]> = {
+        items,
+        nextCursor: rows.length > limit && last !== undefined ? String(last.seq) : null,
+      };
+      return page;
+    },
+
+    async expire(expireOptions) {
+      const at = now();
+      const before = optionalInstant(expireOptions?.before, "before");
+      const batchSize = pageLimit(expireOptions?.batchSize, "batchSize", SWEEP_BATCH);
+      const cutoff = Math.min(before?.getTime() ?? at.getTime(), at.getTime());
+      let accounts = 0;
+      let lots = 0;
+      let coins = new Dec(0);
+      let after: string | undefined;
+      for (;;) {
+        const users = await call("findExpiring", () =>
+          store.findExpiring(
+            programId,
+            cutoff,
+            after === undefined ? { limit: batchSize } : { limit: batchSize, after },
+          ),
+        );
+        for (const userId of users) {
+          const result = await run(sweepCommand(program, userId, at, cutoff), "expire");
+          if (result.lots > 0) {
+            accounts += 1;
+            lots += result.lots;
+            coins = coins.plus(result.coins);
+          }
+        }
+        if (users.length < batchSize) break;
+        after = users[users.length - 1];
+      }
+      return { accounts, lots, coins: coins.toFixed(program.coinScale) };
+    },
+  };
+
+  async function sequential<T>(commands: readonly AccountCommand<T>[]) {
+    const outcomes: ({ status: "failed"; error: unknown } | ExecuteOutcome<T>)[] = [];
+    for (const command of commands) {
+      try {
+        outcomes.push(await store.execute(command));
+      } catch (error) {
+        outcomes.push({ status: "failed", error });
+      }
+    }
+    return outcomes;
+  }
+
+  return coinage;
+}
+
+function failure(error: unknown): BulkItemResult {
+  const coinageError = error instanceof CoinageError ? error : asStoreError("allocateMany", error);
+  return {
+    ok: false,
+    error: {
+      code: coinageError.code,
+      message: coinageError.message,
+      details: coinageError.details,
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/** Turning ledger figures into the engine's public result shapes. */
+
+import { balanceAt } from "../ledger/balance.js";
+import type { AccountSnapshot, Entry } from "../ledger/types.js";
+import { coinsToCurrency } from "../money/ratio.js";
+import type { Program } from "../program.js";
+import type { Balance, HistoryEntry } from "./types.js";
+
+export function formatBalance(
+  program: Program,
+  snapshot: Pick<AccountSnapshot, "lots" | "debt" | "userId">,
+  at: number,
+): Balance {
+  const figures = balanceAt(snapshot, at);
+  const scale = program.coinScale;
+  return {
+    userId: snapshot.userId,
+    available: figures.available.toFixed(scale),
+    pending: figures.pending.toFixed(scale),
+    debt: figures.debt.toFixed(scale),
+    value: coinsToCurrency(figures.available.toFixed(scale), program),
+    nextExpiry:
+      figures.nextExpiry === null
+        ? null
+        : {
+            at: new Date(figures.nextExpiry.at).toISOString(),
+            coins: figures.nextExpiry.coins.toFixed(scale),
+          },
+    asOf: new Date(at).toISOString(),
+  };
+}
+
+export function formatEntry(entry: Entry): HistoryEntry {
+  return {
+    seq: entry.seq,
+    type: entry.type,
+    coins: entry.coins,
+    balanceAfter: entry.balanceAfter,
+    debtAfter: entry.debtAfter,
+    requestId: entry.requestId,
+    lots: entry.lots,
+    event: entry.eventId,
+    at: new Date(entry.at).toISOString(),
+    reason: entry.reason,
+  };
+}
+
+export function iso(at: number | null): string | null {
+  return at === null ? null : new Date(at).toISOString();
+}

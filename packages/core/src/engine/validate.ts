@@ -1,0 +1,108 @@
+/** Validation of the engine's public inputs. Every rejection names its field. */
+import { CoinageError, invalidInput } from "../errors.js";
+import { type Dec, parseDecimal } from "../money/decimal.js";
+
+/** Longest id (user, event, request, program) accepted, in UTF-16 code units. */
+export const MAX_ID_LENGTH = 200;
+export const MAX_REASON_LENGTH = 500;
+export const MAX_PAGE_SIZE = 500;
+export const MAX_BULK_ITEMS = 10_000;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function requireRecord(value: unknown, path: string): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw invalidInput({ path, message: "expected an object" });
+  }
+  return value as Record<string, unknown>;
+}
+
+export function requireId(value: unknown, path: string): string {
+  if (typeof value !== "string" || value.length === 0) {
+    throw invalidInput({ path, message: "expected a non-empty string" });
+  }
+  if (value.length > MAX_ID_LENGTH) {
+    throw invalidInput({ path, message: `must be at most ${MAX_ID_LENGTH} characters` });
+  }
+  if (LONE_SURROGATE.test(value)) {
+    throw invalidInput({ path, message: "must be well-formed unicode (no lone surrogates)" });
+  }
+  if (value.includes("\u0000"))
+    throw invalidInput({ path, message: "must not contain NUL characters" });
+  return value;
+}
+
+export function optionalReason(value: unknown, path: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (
+    typeof value !== "string" ||
+    value.length > MAX_REASON_LENGTH ||
+    LONE_SURROGATE.test(value) ||
+    value.includes("\u0000")
+  ) {
+    throw invalidInput({
+      path,
+      message: `expected a string of at most ${MAX_REASON_LENGTH} characters`,
+    });
+  }
+  return value;
+}
+
+/** Coins: a positive decimal with at most `scale` decimal places. */
+export function requireCoins(
+  value: unknown,
+  path: string,
+  scale: number,
+  options?: { allowNegative?: boolean },
+): Dec {
+  const coins = parseDecimal(value, path);
+  if (coins.isZero() || (coins.isNegative() && !options?.allowNegative)) {
+    throw invalidInput({
+      path,
+      message: options?.allowNegative ? "must not be zero" : "must be greater than zero",
+    });
+  }
+  if (coins.decimalPlaces() > scale) {
+    throw invalidInput({
+      path,
+      message: `coins have at most ${scale} decimal places in this program`,
+    });
+  }
+  return coins;
+}
+
+export function optionalAmount(value: unknown, path: string): Dec | undefined {
+  if (value === undefined || value === null) return undefined;
+  const amount = parseDecimal(value, path);
+  if (amount.isNegative()) throw invalidInput({ path, message: "must not be negative" });
+  return amount;
+}
+
+export function pageLimit(value: unknown, path: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
+    throw invalidInput({ path, message: `expected an integer from 1 to ${MAX_PAGE_SIZE}` });
+  }
+  return value;
+}
+
+export function optionalInstant(value: unknown, path: string): Date | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    throw invalidInput({ path, message: "expected a valid Date" });
+  }
+  return value;
+}
+
+/** Anything a store throws that is not a CoinageError becomes STORE_UNAVAILABLE. */
+export function asStoreError(operation: string, error: unknown): CoinageError {
+  if (error instanceof CoinageError) return error;
+  return new CoinageError(
+    "STORE_UNAVAILABLE",
+    { operation },
+    {
+      message: `The store failed during ${operation}: ${error instanceof Error ? error.message : String(error)}`,
+      cause: error,
+    },
+  );
+}

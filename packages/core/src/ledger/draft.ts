@@ -1,0 +1,140 @@
+/**
+ * A change being decided for one account. It starts from a snapshot and
+ * accumulates lot updates and history entries; `toChange()` hands the
+ * result to the store. Lives only inside one pure `decide` call.
+ */
+import { Dec } from "../money/decimal.js";
+import type {
+  AccountChange,
+  AccountSnapshot,
+  Entry,
+  EntryType,
+  Lot,
+  LotMovement,
+  RequestRecord,
+} from "./types.js";
+
+export class AccountDraft {
+  readonly at: number;
+  readonly snapshot: AccountSnapshot;
+  readonly #lots = new Map<number, Lot>();
+  readonly #changedLots = new Set<number>();
+  readonly #entries: Entry[] = [];
+  readonly #usage: Record<string, string> = {};
+  readonly #requests: RequestRecord[] = [];
+  #debt: Dec;
+  #nextLotId: number;
+  #nextEntrySeq: number;
+  #budget: AccountChange["budget"];
+
+  constructor(snapshot: AccountSnapshot, at: number) {
+    this.snapshot = snapshot;
+    this.at = at;
+    for (const lot of snapshot.lots) this.#lots.set(lot.id, lot);
+    this.#debt = new Dec(snapshot.debt);
+    this.#nextLotId = snapshot.nextLotId;
+    this.#nextEntrySeq = snapshot.nextEntrySeq;
+  }
+
+  get debt(): Dec {
+    return this.#debt;
+  }
+
+  set debt(value: Dec) {
+    this.#debt = value;
+  }
+
+  lots(): Lot[] {
+    return [...this.#lots.values()];
+  }
+
+  lot(id: number): Lot | undefined {
+    return this.#lots.get(id);
+  }
+
+  newLotId(): number {
+    const id = this.#nextLotId;
+    this.#nextLotId += 1;
+    return id;
+  }
+
+  putLot(lot: Lot): void {
+    this.#lots.set(lot.id, lot);
+    this.#changedLots.add(lot.id);
+  }
+
+  /** Add `delta` (signed) to a lot's remaining coins. */
+  moveLot(id: number, delta: Dec): Lot {
+    const lot = this.#lots.get(id);
+    if (lot === undefined) throw new Error(`lot ${id} is not in the snapshot`);
+    const next = { ...lot, remaining: new Dec(lot.remaining).plus(delta).toFixed() };
+    this.putLot(next);
+    return next;
+  }
+
+  /** Remaining coins of every booked lot minus debt. */
+  booked(): Dec {
+    let total = new Dec(0);
+    for (const lot of this.#lots.values()) total = total.plus(lot.remaining);
+    return total.minus(this.#debt);
+  }
+
+  entry(
+    type: EntryType,
+    coins: Dec,
+    fields: {
+      readonly requestId: string | null;
+      readonly lots: readonly LotMovement[];
+      readonly eventId?: string | null;
+      readonly reason?: string | null;
+    },
+  ): Entry {
+    const entry: Entry = {
+      seq: this.#nextEntrySeq,
+      type,
+      coins: coins.toFixed(),
+      balanceAfter: this.booked().toFixed(),
+      debtAfter: this.#debt.toFixed(),
+      requestId: fields.requestId,
+      lots: fields.lots,
+      eventId: fields.eventId ?? null,
+      at: this.at,
+      reason: fields.reason ?? null,
+    };
+    this.#nextEntrySeq += 1;
+    this.#entries.push(entry);
+    return entry;
+  }
+
+  setUsage(key: string, value: Dec): void {
+    this.#usage[key] = value.toFixed();
+  }
+
+  putRequest(record: RequestRecord): void {
+    this.#requests.push(record);
+  }
+
+  addToBudget(eventId: string, add: Dec, limit: Dec): void {
+    this.#budget = { eventId, add: add.toFixed(), limit: limit.toFixed() };
+  }
+
+  entries(): readonly Entry[] {
+    return this.#entries;
+  }
+
+  toChange(): AccountChange {
+    const lots = [...this.#changedLots]
+      .sort((a, b) => a - b)
+      .map((id) => this.#lots.get(id) as Lot);
+    return {
+      lots,
+      debt: this.#debt.toFixed(),
+      nextLotId: this.#nextLotId,
+      nextEntrySeq: this.#nextEntrySeq,
+      entries: this.#entries,
+      usage: this.#usage,
+      requests: this.#requests,
+      ...(this.#budget === undefined ? {} : { budget: this.#budget }),
+    };
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The FIFO rule: coins are spent earliest expiry first. Never-expiring lots
+ * come last; ties go to the earliest earned, then the lowest lot id.
+ * Pending lots (before `availableAt`) and expired lots (at or after
+ * `expiresAt`) are not spendable.
+ */
+import { Dec, ZERO } from "../money/decimal.js";
+import type { Lot, LotMovement } from "./types.js";
+
+export function isExpired(lot: Lot, at: number): boolean {
+  return lot.expiresAt !== null && lot.expiresAt <= at;
+}
+
+export function isPending(lot: Lot, at: number): boolean {
+  return lot.availableAt > at;
+}
+
+export function isSpendable(lot: Lot, at: number): boolean {
+  return !isExpired(lot, at) && !isPending(lot, at) && new Dec(lot.remaining).gt(0);
+}
+
+/** Orders lots by the FIFO rule. */
+export function compareSpendOrder(a: Lot, b: Lot): number {
+  if (a.expiresAt !== b.expiresAt) {
+    if (a.expiresAt === null) return 1;
+    if (b.expiresAt === null) return -1;
+    return a.expiresAt - b.expiresAt;
+  }
+  if (a.earnedAt !== b.earnedAt) return a.earnedAt - b.earnedAt;
+  return a.id - b.id;
+}
+
+/** The spendable lots at `at`, in the order they are spent. */
+export function spendOrder(lots: readonly Lot[], at: number): Lot[] {
+  return lots.filter((lot) => isSpendable(lot, at)).sort(compareSpendOrder);
+}
+
+export interface ConsumptionPlan {
+  readonly movements: readonly LotMovement[];
+  /** Coins the spendable lots could not cover (0 when fully covered). */
+  readonly shortfall: Dec;
+  /** Everything spendable at `at`. */
+  readonly spendable: Dec;
+}
+
+/** Plan taking `coins` from `lots` in FIFO order; never takes more than a lot holds. */
+export function planConsumption(lots: readonly Lot[], coins: Dec, at: number): ConsumptionPlan {
+  const movements: LotMovement[] = [];
+  let left = coins;
+  let spendable = ZERO;
+  for (const lot of spendOrder(lots, at)) {
+    const remaining = new Dec(lot.remaining);
+    spendable = spendable.plus(remaining);
+    if (left.lte(0)) continue;
+    const take = Dec.min(remaining, left);
+    movements.push({ lotId: lot.id, coins: take.toFixed() });
+    left = left.minus(take);
+  }
+  return { movements, shortfall: left, spendable };
+}
+
+/**
+ * The redemption plan for `coins` over `lots` at instant `at`, as strings:
+ * which lots give how much, earliest expiry first. For previews (a checkout
+ * page showing which coins a purchase would use); the engine books the same plan.
+ */
+export function planRedemption(
+  lots: readonly Lot[],
+  coins: string,
+  at: number,
+): {
+  readonly lots: readonly LotMovement[];
+  readonly shortfall: string;
+  readonly spendable: string;
+} {
+  const plan = planConsumption(lots, new Dec(coins), at);
+  return {
+    lots: plan.movements,
+    shortfall: plan.shortfall.toFixed(),
+    spendable: plan.spendable.toFixed(),
+  };
+}
