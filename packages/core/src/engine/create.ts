@@ -112,7 +112,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
   ): Promise<AccountCommand<AllocationResult>> {
     const event = await loadEvent(input.eventId);
     const inactive = eventActivity(event, at);
-    if (inactive !== null && inactive !== "below_min_amount") {
+    if (inactive !== null) {
       throw new CoinageError("EVENT_INACTIVE", { eventId: event.id, reason: inactive });
     }
     return allocationCommand(program, event, input, at);
@@ -256,7 +256,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
           if (!eventCache.has(eventId)) eventCache.set(eventId, loadEvent(eventId));
           const event = await (eventCache.get(eventId) as Promise<CoinEvent>);
           const inactive = eventActivity(event, at);
-          if (inactive !== null && inactive !== "below_min_amount") {
+          if (inactive !== null) {
             throw new CoinageError("EVENT_INACTIVE", { eventId: event.id, reason: inactive });
           }
           commands.push(allocationCommand(program, event, valid, at));
