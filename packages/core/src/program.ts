@@ -2,7 +2,21 @@
  * A program is one tenant: its coin value, coin precision, rounding, time
  * zone and clawback policy. Every stored key is scoped by program id.
  */
-import type { RoundingMode } from "./money/rounding.js";
+import { invalidInput } from "./errors.js";
+import { type RoundingMode, roundings } from "./money/rounding.js";
+import {
+  checkKeys,
+  decimalStringAt,
+  describe,
+  has,
+  Issues,
+  integerAt,
+  objectAt,
+  oneOf,
+  own,
+  textAt,
+} from "./rules/check.js";
+import { isTimeZone } from "./time/zone.js";
 
 /** Clawback policy for reversals that find too few coins left. */
 export type ClawbackPolicy = "debt" | "cap";
@@ -31,4 +45,62 @@ export interface Program {
   readonly rounding: RoundingMode;
   readonly timeZone: string;
   readonly clawback: ClawbackPolicy;
+}
+
+const PROGRAM_KEYS = ["id", "coinValue", "coinScale", "rounding", "timeZone", "clawback"] as const;
+const ROUNDING_MODES = Object.keys(roundings) as RoundingMode[];
+const CLAWBACK_POLICIES: readonly ClawbackPolicy[] = ["debt", "cap"];
+
+/**
+ * Validate a program configuration and fill in its defaults (`coinScale` 0,
+ * rounding `"down"`, time zone `"UTC"`, clawback `"debt"`). Unknown keys are
+ * rejected, so a misspelt `timezone` cannot silently fall back to UTC.
+ * Every problem is reported at once in one `INVALID_INPUT` error, with paths
+ * such as `program.coinValue`.
+ */
+export function parseProgram(input: unknown): Program {
+  const issues = new Issues();
+  const obj = objectAt(input, "program", issues);
+  if (obj === undefined) throw invalidInput(issues.list);
+  checkKeys(obj, PROGRAM_KEYS, "program", issues);
+
+  const id = textAt(own(obj, "id"), "program.id", issues, 200);
+  const coinValue = decimalStringAt(own(obj, "coinValue"), "program.coinValue", issues, {
+    min: "0",
+    above: true,
+  });
+  const coinScale = has(obj, "coinScale")
+    ? integerAt(own(obj, "coinScale"), "program.coinScale", issues, 0, 8)
+    : 0;
+  const rounding = has(obj, "rounding")
+    ? oneOf(own(obj, "rounding"), ROUNDING_MODES, "program.rounding", issues)
+    : "down";
+  const clawback = has(obj, "clawback")
+    ? oneOf(own(obj, "clawback"), CLAWBACK_POLICIES, "program.clawback", issues)
+    : "debt";
+  let timeZone: string | undefined = "UTC";
+  if (has(obj, "timeZone")) {
+    const value = own(obj, "timeZone");
+    if (isTimeZone(value)) timeZone = value;
+    else {
+      timeZone = undefined;
+      issues.add(
+        "program.timeZone",
+        `expected an IANA time zone such as "Europe/London", got ${typeof value === "string" ? JSON.stringify(value.slice(0, 80)) : describe(value)}`,
+      );
+    }
+  }
+
+  if (
+    issues.count > 0 ||
+    id === undefined ||
+    coinValue === undefined ||
+    coinScale === undefined ||
+    rounding === undefined ||
+    clawback === undefined ||
+    timeZone === undefined
+  ) {
+    throw invalidInput(issues.list);
+  }
+  return { id, coinValue, coinScale, rounding, timeZone, clawback };
 }

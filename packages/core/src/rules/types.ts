@@ -69,7 +69,12 @@ export type CalendarUnit = "day" | "week" | "month" | "quarter" | "year";
  * - `"never"` (for expiry) / `"immediately"` (for activation).
  */
 export type DateRule =
-  | { readonly days?: number; readonly months?: number; readonly years?: number; readonly hours?: number }
+  | {
+      readonly days?: number;
+      readonly months?: number;
+      readonly years?: number;
+      readonly hours?: number;
+    }
   | { readonly endOf: CalendarUnit; readonly plus?: number }
   | { readonly at: string };
 
@@ -140,15 +145,35 @@ export interface RewardBreakdown {
   readonly rule: RewardRule["kind"];
   /** Coins before promotions and caps (exact, unrounded). */
   readonly base: string;
-  /** The tier the amount fell in (flat), or every tier slice (progressive). */
-  readonly tiers?: readonly { readonly from: string; readonly upTo?: string; readonly rate: string; readonly coins: string }[];
+  /**
+   * The tier the amount fell in (flat), or every tier slice (progressive):
+   * `rate` is the tier's percent (absent for a fixed-coins tier), `coins`
+   * what the tier contributes (exact).
+   */
+  readonly tiers?: readonly {
+    readonly from: string;
+    readonly upTo?: string;
+    readonly rate?: string;
+    readonly coins: string;
+  }[];
   /** Promotions active at the instant, and the combined multiplier. */
   readonly promotions: readonly { readonly id: string; readonly multiplier: string }[];
   readonly multiplier: string;
   /** Coins after promotions, before caps (exact). */
   readonly multiplied: string;
   readonly caps: readonly CapClip[];
-  readonly rounding: { readonly mode: string; readonly scale: number; readonly exact: string; readonly rounded: string };
+  /**
+   * The one rounding, of the capped coins to the coin scale. When rounding
+   * (up or half-up) would pass a cap, the coins are the cap rounded down
+   * instead, and `limitedBy` names that cap.
+   */
+  readonly rounding: {
+    readonly mode: string;
+    readonly scale: number;
+    readonly exact: string;
+    readonly rounded: string;
+    readonly limitedBy?: CapClip["cap"];
+  };
 }
 
 export interface RewardPreview {

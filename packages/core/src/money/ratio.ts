@@ -1,0 +1,74 @@
+/**
+ * Conversion between currency and coins at a program's coin value.
+ *
+ * `program.coinValue` is currency per coin, so `coins = amount / coinValue`
+ * and `currency = coins × coinValue`. Each conversion rounds once, at the end.
+ *
+ * Currency results are kept exact (no rounding). Coinage does not know the
+ * program's currency, so any fixed scale would be wrong for some of them
+ * (0 places for JPY, 2 for EUR, 3 for KWD); the exact product of two finite
+ * decimals is itself finite, at most `coinScale` plus the decimal places of
+ * `coinValue`, so nothing is lost and the caller rounds to its currency's
+ * minor unit when it displays or charges the value.
+ */
+import { invalidInput } from "../errors.js";
+import type { Program } from "../program.js";
+import { Dec, type DecimalInput, parseDecimal, toDecimalString } from "./decimal.js";
+import { isRoundingMode, type Rounding, type RoundingMode, roundings } from "./rounding.js";
+
+/**
+ * Coins worth `amount` of currency, rounded to the program's `coinScale` with
+ * `rounding` (the program's rounding when omitted; `"down"` by default, which
+ * never hands out more value than the amount).
+ */
+export function currencyToCoins(
+  amount: DecimalInput,
+  program: Program,
+  rounding?: RoundingMode | Rounding,
+): string {
+  const value = parseDecimal(amount, "amount");
+  const coins = value.div(coinValueOf(program));
+  const scale = coinScaleOf(program);
+  const round = roundingOf(rounding ?? program.rounding);
+  return canonicalDecimal(round(coins, scale), scale);
+}
+
+/** The exact currency value of `coins` at the program's coin value (see the module note on scale). */
+export function coinsToCurrency(coins: DecimalInput, program: Program): string {
+  return canonicalDecimal(parseDecimal(coins, "coins").mul(coinValueOf(program)));
+}
+
+/** The program's coin value as a decimal; `coinValue` must be positive. */
+export function coinValueOf(program: Program): Dec {
+  const value = parseDecimal(program.coinValue, "program.coinValue");
+  if (!value.gt(0)) {
+    throw invalidInput({ path: "program.coinValue", message: "must be greater than 0" });
+  }
+  return value;
+}
+
+/** The program's coin scale, checked: an integer from 0 to 8. */
+export function coinScaleOf(program: Program): number {
+  const scale = program.coinScale;
+  if (!Number.isInteger(scale) || scale < 0 || scale > 8) {
+    throw invalidInput({ path: "program.coinScale", message: "must be an integer from 0 to 8" });
+  }
+  return scale;
+}
+
+/** A rounding function from its name, or the function itself. */
+export function roundingOf(rounding: RoundingMode | Rounding): Rounding {
+  if (typeof rounding === "function") return rounding;
+  if (!isRoundingMode(rounding)) {
+    throw invalidInput({
+      path: "rounding",
+      message: `expected one of ${Object.keys(roundings).join(", ")}`,
+    });
+  }
+  return roundings[rounding];
+}
+
+/** `toDecimalString` without a negative zero. */
+export function canonicalDecimal(value: Dec, scale?: number): string {
+  return toDecimalString(value.isZero() ? new Dec(0) : value, scale);
+}

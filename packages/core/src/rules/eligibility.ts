@@ -1,0 +1,33 @@
+/** Whether an event accepts allocations at an instant. */
+import { invalidInput } from "../errors.js";
+import { parseInstant } from "../time/instant.js";
+import type { CoinEvent, IneligibleReason } from "./types.js";
+
+/** Why an event takes no allocations at all at an instant (as opposed to a transaction being too small). */
+export type InactiveReason = Exclude<IneligibleReason, "below_min_amount">;
+
+/**
+ * `null` when the event is active at `now`; otherwise why not: `"paused"`,
+ * `"archived"`, `"before_window"` (now < window.from) or `"after_window"`
+ * (now ≥ window.until; the window is half-open, `[from, until)`). It never
+ * returns `"below_min_amount"`, which depends on a transaction.
+ */
+export function eventActivity(event: CoinEvent, now: Date): InactiveReason | null {
+  if (event.status === "paused") return "paused";
+  if (event.status === "archived") return "archived";
+  const at = now instanceof Date ? now.getTime() : Number.NaN;
+  if (!Number.isFinite(at)) throw invalidInput({ path: "now", message: "expected a valid Date" });
+  const window = event.window;
+  if (window?.from !== undefined && at < instant(window.from, "window.from"))
+    return "before_window";
+  if (window?.until !== undefined && at >= instant(window.until, "window.until"))
+    return "after_window";
+  return null;
+}
+
+/** Epoch milliseconds of a stored instant; `INVALID_INPUT` at `path` if it is malformed. */
+export function instant(value: string, path: string): number {
+  const parsed = parseInstant(value);
+  if (!parsed.ok) throw invalidInput({ path, message: parsed.message });
+  return parsed.ms;
+}
