@@ -1,0 +1,319 @@
+import { expect, it } from "vitest";
+import {
+  DAY,
+  expectCode,
+  expectDec,
+  fixed,
+  HOUR,
+  iso,
+  newWorld,
+  type StoreRef,
+  storeOf,
+} from "../harness.js";
+
+export function allocateSuite(ref: StoreRef): void {
+  it("allocate - should book a fixed reward into a new lot with its expiry and activation", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins, clock } = world;
+    await coins.events.create(
+      fixed("SIGNUP", "100", { expiry: { days: 30 }, activation: { days: 1 } }),
+    );
+    const result = await coins.allocate({ userId: "u1", event: "SIGNUP", requestId: "a1" });
+    expect(result).toMatchObject({ requestId: "a1", userId: "u1", event: "SIGNUP" });
+    expectDec(result.coins, "100");
+    expectDec(result.debtPaid, "0");
+    expect(result.lotId).not.toBeNull();
+    expect(Date.parse(result.earnedAt)).toBe(clock.ms);
+    expect(Date.parse(result.availableAt as string)).toBe(clock.ms + DAY);
+    expect(Date.parse(result.expiresAt as string)).toBe(clock.ms + 30 * DAY);
+    expect(result.breakdown.rule).toBe("fixed");
+    expectDec(result.balance.pending, "100");
+    expectDec(result.balance.available, "0");
+
+    const lots = await world.lots("u1");
+    expect(lots).toHaveLength(1);
+    expect(lots[0]).toMatchObject({
+      id: result.lotId,
+      earnedAt: clock.ms,
+      availableAt: clock.ms + DAY,
+      expiresAt: clock.ms + 30 * DAY,
+      eventId: "SIGNUP",
+      requestId: "a1",
+    });
+    expectDec(lots[0]?.coins, "100");
+    expectDec(lots[0]?.remaining, "100");
+  });
+
+  it("allocate - should pay a percentage of the amount converted at the coin value, rounded down once", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    await coins.events.create({
+      id: "CASHBACK",
+      name: "Cashback",
+      reward: { kind: "percentage", percent: "10" },
+    });
+    const big = await coins.allocate({
+      userId: "u1",
+      event: "CASHBACK",
+      requestId: "a1",
+      amount: "12000.00",
+    });
+    expectDec(big.coins, "4800", "10% of 12000 is 1200 in currency, 4800 coins at 0.25");
+    const small = await coins.allocate({
+      userId: "u1",
+      event: "CASHBACK",
+      requestId: "a2",
+      amount: "10.10",
+    });
+    expectDec(small.coins, "4", "1.01 in currency is 4.04 coins, rounded down");
+    expectDec(small.breakdown.base, "4.04");
+    expectDec(small.breakdown.rounding.exact, "4.04");
+    expectDec(small.breakdown.rounding.rounded, "4");
+    expectDec(small.balance.available, "4804");
+    expectDec(small.balance.value, "1201");
+  });
+
+  it("allocate - should fail with INVALID_INPUT when a percentage event gets no amount, and book nothing", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins } = world;
+    await coins.events.create({
+      id: "CASHBACK",
+      name: "Cashback",
+      reward: { kind: "percentage", percent: "10" },
+    });
+    const before = await world.state("u1");
+    await expectCode(
+      coins.allocate({ userId: "u1", event: "CASHBACK", requestId: "a1" }),
+      "INVALID_INPUT",
+    );
+    await expectCode(
+      coins.allocate({ userId: "u1", event: "CASHBACK", requestId: "a1", amount: "-5" }),
+      "INVALID_INPUT",
+    );
+    await expectCode(
+      coins.allocate({ userId: "u1", event: "CASHBACK", requestId: "a1", amount: "ten" }),
+      "INVALID_INPUT",
+    );
+    expect(await world.state("u1")).toEqual(before);
+  });
+
+  it("allocate - should pay tiered rewards flat at the amount's tier and progressive by slices", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    const tiers = [
+      { from: "0", percent: "5" },
+      { from: "5000", percent: "7.5" },
+      { from: "10000", percent: "10" },
+    ];
+    await coins.events.create({
+      id: "FLAT",
+      name: "Flat",
+      reward: { kind: "tiered", mode: "flat", tiers },
+    });
+    await coins.events.create({
+      id: "PROG",
+      name: "Progressive",
+      reward: { kind: "tiered", mode: "progressive", tiers },
+    });
+    const flatHigh = await coins.allocate({
+      userId: "u1",
+      event: "FLAT",
+      requestId: "f1",
+      amount: "12000",
+    });
+    expectDec(flatHigh.coins, "4800", "12000 at 10% is 1200, 4800 coins");
+    const flatMid = await coins.allocate({
+      userId: "u1",
+      event: "FLAT",
+      requestId: "f2",
+      amount: "7000",
+    });
+    expectDec(flatMid.coins, "2100", "7000 at 7.5% is 525, 2100 coins");
+    const flatEdge = await coins.allocate({
+      userId: "u1",
+      event: "FLAT",
+      requestId: "f3",
+      amount: "5000",
+    });
+    expectDec(
+      flatEdge.coins,
+      "1500",
+      "a tier's from is inclusive: 5000 at 7.5% is 375, 1500 coins",
+    );
+    const prog = await coins.allocate({
+      userId: "u1",
+      event: "PROG",
+      requestId: "p1",
+      amount: "12000",
+    });
+    expectDec(prog.coins, "3300", "250 + 375 + 200 = 825 in currency, 3300 coins");
+    expect(prog.breakdown.tiers?.length).toBe(3);
+  });
+
+  it("allocate - should double the coins while a promotion is active, and not at its until instant", async () => {
+    const { coins, clock } = newWorld(storeOf(ref));
+    const from = clock.ms;
+    const until = clock.ms + DAY;
+    await coins.events.create(
+      fixed("SALE", "100", {
+        promotions: [{ id: "DOUBLE", multiplier: "2", from: iso(from), until: iso(until) }],
+      }),
+    );
+    const inside = await coins.allocate({ userId: "u1", event: "SALE", requestId: "a1" });
+    expectDec(inside.coins, "200");
+    expectDec(inside.breakdown.multiplier, "2");
+    expect(inside.breakdown.promotions.map((p) => p.id)).toEqual(["DOUBLE"]);
+    clock.set(until - 1);
+    expectDec(
+      (await coins.allocate({ userId: "u1", event: "SALE", requestId: "a2" })).coins,
+      "200",
+    );
+    clock.set(until);
+    const after = await coins.allocate({ userId: "u1", event: "SALE", requestId: "a3" });
+    expectDec(after.coins, "100");
+    expectDec(after.breakdown.multiplier, "1");
+    expectDec(after.balance.available, "500");
+  });
+
+  it("allocate - should clip to the per-allocation cap and say so in the breakdown", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    await coins.events.create(fixed("SALE", "100", { caps: { perAllocation: "60" } }));
+    const result = await coins.allocate({ userId: "u1", event: "SALE", requestId: "a1" });
+    expectDec(result.coins, "60");
+    expect(result.breakdown.caps).toHaveLength(1);
+    expect(result.breakdown.caps[0]).toMatchObject({ cap: "perAllocation" });
+    expectDec(result.breakdown.caps[0]?.limit, "60");
+    expectDec(result.breakdown.caps[0]?.before, "100");
+    expectDec(result.breakdown.caps[0]?.after, "60");
+  });
+
+  it("allocate - should clip to the per-user cap within a period and start again in the next one", async () => {
+    const { coins, clock } = newWorld(storeOf(ref));
+    await coins.events.create(
+      fixed("DAILY", "100", { caps: { perUser: [{ coins: "150", period: "day" }] } }),
+    );
+    const one = await coins.allocate({ userId: "u1", event: "DAILY", requestId: "a1" });
+    const two = await coins.allocate({ userId: "u1", event: "DAILY", requestId: "a2" });
+    const three = await coins.allocate({ userId: "u1", event: "DAILY", requestId: "a3" });
+    expectDec(one.coins, "100");
+    expectDec(two.coins, "50");
+    expectDec(three.coins, "0");
+    expect(two.breakdown.caps[0]).toMatchObject({ cap: "perUser", period: "day" });
+    expect(three.lotId).toBeNull();
+    const other = await coins.allocate({ userId: "u2", event: "DAILY", requestId: "b1" });
+    expectDec(other.coins, "100", "the cap is per user");
+    clock.set(Date.parse("2026-03-16T00:00:00.000Z") - 1);
+    expectDec((await coins.allocate({ userId: "u1", event: "DAILY", requestId: "a4" })).coins, "0");
+    clock.advance({ ms: 1 });
+    expectDec(
+      (await coins.allocate({ userId: "u1", event: "DAILY", requestId: "a5" })).coins,
+      "100",
+    );
+    expectDec((await coins.balance("u1")).available, "250");
+  });
+
+  it("allocate - should never hand out more than the event budget across users", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    await coins.events.create(fixed("LAUNCH", "100", { caps: { budget: "250" } }));
+    const results = [];
+    for (const user of ["u1", "u2", "u3", "u4"]) {
+      results.push(await coins.allocate({ userId: user, event: "LAUNCH", requestId: `a-${user}` }));
+    }
+    expect(results.map((r) => Number(r.coins))).toEqual([100, 100, 50, 0]);
+    expect(results[2]?.breakdown.caps[0]).toMatchObject({ cap: "budget" });
+    expectDec((await coins.balance("u4")).available, "0");
+  });
+
+  it("allocate - should earn 0 coins below minAmount and book no lot", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins } = world;
+    await coins.events.create({
+      id: "CASHBACK",
+      name: "Cashback",
+      reward: { kind: "percentage", percent: "10" },
+      minAmount: "100",
+    });
+    const below = await coins.allocate({
+      userId: "u1",
+      event: "CASHBACK",
+      requestId: "a1",
+      amount: "99.99",
+    });
+    expectDec(below.coins, "0");
+    expect(below.ineligible).toBe("below_min_amount");
+    expect(below.lotId).toBeNull();
+    expect(await world.lots("u1")).toEqual([]);
+    expectDec((await coins.balance("u1")).available, "0");
+    const at = await coins.allocate({
+      userId: "u1",
+      event: "CASHBACK",
+      requestId: "a2",
+      amount: "100",
+    });
+    expectDec(at.coins, "40", "minAmount is inclusive");
+  });
+
+  it("allocate - should fail with EVENT_INACTIVE for a paused event or outside its window, and book nothing", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins, clock } = world;
+    await coins.events.create(fixed("PAUSED", "100", { status: "paused" }));
+    await coins.events.create(fixed("LATER", "100", { window: { from: iso(clock.ms + HOUR) } }));
+    await coins.events.create(fixed("OVER", "100", { window: { until: iso(clock.ms) } }));
+    const paused = await expectCode(
+      coins.allocate({ userId: "u1", event: "PAUSED", requestId: "a1" }),
+      "EVENT_INACTIVE",
+    );
+    expect(paused.details).toMatchObject({ eventId: "PAUSED", reason: "paused" });
+    const early = await expectCode(
+      coins.allocate({ userId: "u1", event: "LATER", requestId: "a2" }),
+      "EVENT_INACTIVE",
+    );
+    expect(early.details).toMatchObject({ reason: "before_window" });
+    const late = await expectCode(
+      coins.allocate({ userId: "u1", event: "OVER", requestId: "a3" }),
+      "EVENT_INACTIVE",
+    );
+    expect(late.details).toMatchObject({ reason: "after_window" });
+    expect(await world.lots("u1")).toEqual([]);
+    expect((await coins.history("u1")).items).toEqual([]);
+
+    clock.advance({ hours: 1 });
+    expectDec(
+      (await coins.allocate({ userId: "u1", event: "LATER", requestId: "a2" })).coins,
+      "100",
+    );
+    await coins.events.update("PAUSED", { status: "active" });
+    expectDec(
+      (await coins.allocate({ userId: "u1", event: "PAUSED", requestId: "a1" })).coins,
+      "100",
+    );
+  });
+
+  it("allocate - should fail with EVENT_NOT_FOUND for an unknown event", async () => {
+    const world = newWorld(storeOf(ref));
+    const error = await expectCode(
+      world.coins.allocate({ userId: "u1", event: "NOPE", requestId: "a1" }),
+      "EVENT_NOT_FOUND",
+    );
+    expect(error.details).toMatchObject({ eventId: "NOPE" });
+    expect((await world.coins.history("u1")).items).toEqual([]);
+  });
+
+  it("allocate - should reject invalid input with INVALID_INPUT and book nothing", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins } = world;
+    await coins.events.create(fixed("SIGNUP", "100"));
+    const before = await world.state("u1");
+    await expectCode(
+      coins.allocate({ userId: "", event: "SIGNUP", requestId: "a1" }),
+      "INVALID_INPUT",
+    );
+    await expectCode(
+      coins.allocate({ userId: "u1", event: "SIGNUP", requestId: "" }),
+      "INVALID_INPUT",
+    );
+    await expectCode(
+      coins.allocate({ userId: "u1", event: "SIGNUP", requestId: "a1", amount: Number.NaN }),
+      "INVALID_INPUT",
+    );
+    expect(await world.state("u1")).toEqual(before);
+  });
+}

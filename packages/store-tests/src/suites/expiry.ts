@@ -1,0 +1,108 @@
+import { expect, it } from "vitest";
+import {
+  allHistory,
+  DAY,
+  expectCode,
+  expectDec,
+  fixed,
+  newWorld,
+  type StoreRef,
+  storeOf,
+} from "../harness.js";
+
+export function expirySuite(ref: StoreRef): void {
+  it("balance - should drop expired coins exactly at expiresAt, without a sweep", async () => {
+    const { coins, clock } = newWorld(storeOf(ref));
+    await coins.events.create(fixed("SALE", "100", { expiry: { days: 30 } }));
+    const allocated = await coins.allocate({ userId: "u1", event: "SALE", requestId: "a1" });
+    const expiresAt = Date.parse(allocated.expiresAt as string);
+    expect(expiresAt).toBe(clock.ms + 30 * DAY);
+
+    clock.set(expiresAt - 1);
+    const before = await coins.balance("u1");
+    expectDec(before.available, "100");
+    expect(before.nextExpiry?.at).toBe(allocated.expiresAt);
+    expectDec(before.nextExpiry?.coins, "100");
+
+    clock.set(expiresAt);
+    const at = await coins.balance("u1");
+    expectDec(at.available, "0", "an expiry instant is exclusive");
+    expectDec(at.pending, "0");
+    expect(at.nextExpiry).toBeNull();
+    await expectCode(
+      coins.redeem({ userId: "u1", coins: "1", requestId: "r1" }),
+      "INSUFFICIENT_COINS",
+    );
+    const history = await allHistory(coins, "u1");
+    expect(history.map((entry) => entry.type)).toEqual(["earn"]);
+  });
+
+  it("expire - should write one expire entry per expired lot, and expire nothing on a second run", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins, clock } = world;
+    await coins.events.create(fixed("SHORT", "100", { expiry: { days: 10 } }));
+    await coins.events.create(fixed("LONG", "70", { expiry: { days: 40 } }));
+    const short = await coins.allocate({ userId: "u1", event: "SHORT", requestId: "a1" });
+    await coins.allocate({ userId: "u1", event: "LONG", requestId: "a2" });
+    await coins.allocate({ userId: "u2", event: "SHORT", requestId: "b1" });
+    await coins.redeem({ userId: "u2", coins: "30", requestId: "b2" });
+    clock.advance({ days: 10 });
+
+    const result = await coins.expire();
+    expect(result.accounts).toBe(2);
+    expect(result.lots).toBe(2);
+    expectDec(result.coins, "170");
+
+    const history = await allHistory(coins, "u1");
+    expect(history.map((entry) => entry.type)).toEqual(["expire", "earn", "earn"]);
+    const expired = history[0];
+    expectDec(expired?.coins, "-100");
+    expect(expired?.lots.map((m) => [m.lotId, Number(m.coins)])).toEqual([[short.lotId, 100]]);
+    expectDec(expired?.balanceAfter, "70");
+    expect(Date.parse(expired?.at as string)).toBe(clock.ms);
+    const u2 = await allHistory(coins, "u2");
+    expectDec(u2[0]?.coins, "-70");
+
+    const lots = await world.lots("u1", [short.lotId as number]);
+    expectDec(lots.find((lot) => lot.id === short.lotId)?.remaining, "0");
+    expectDec((await coins.balance("u1")).available, "70");
+
+    const again = await coins.expire();
+    expect(again.lots).toBe(0);
+    expect(again.accounts).toBe(0);
+    expectDec(again.coins, "0");
+    expect(await allHistory(coins, "u1")).toEqual(history);
+  });
+
+  it("expire - should not touch lots that expire after the sweep instant", async () => {
+    const { coins, clock } = newWorld(storeOf(ref));
+    await coins.events.create(fixed("SHORT", "100", { expiry: { days: 10 } }));
+    const allocated = await coins.allocate({ userId: "u1", event: "SHORT", requestId: "a1" });
+    clock.set(Date.parse(allocated.expiresAt as string) - 1);
+    const result = await coins.expire();
+    expect(result.lots).toBe(0);
+    expectDec((await coins.balance("u1")).available, "100");
+    expect((await allHistory(coins, "u1")).map((e) => e.type)).toEqual(["earn"]);
+  });
+
+  it("expire - should sweep every account, across batches", async () => {
+    const { coins, clock } = newWorld(storeOf(ref));
+    await coins.events.create(fixed("SHORT", "5", { expiry: { days: 1 } }));
+    const users = Array.from({ length: 23 }, (_, i) => `user-${String(i).padStart(2, "0")}`);
+    for (const user of users)
+      await coins.allocate({ userId: user, event: "SHORT", requestId: `a-${user}` });
+    clock.advance({ days: 2 });
+    const result = await coins.expire({ batchSize: 5 });
+    expect(result.accounts).toBe(23);
+    expect(result.lots).toBe(23);
+    expectDec(result.coins, "115");
+    for (const user of users) {
+      const history = await allHistory(coins, user);
+      expect(
+        history.map((e) => e.type),
+        user,
+      ).toEqual(["expire", "earn"]);
+    }
+    expect((await coins.expire({ batchSize: 5 })).lots).toBe(0);
+  });
+}

@@ -1,0 +1,66 @@
+import { expect, it } from "vitest";
+import {
+  allHistory,
+  expectCode,
+  expectDec,
+  fixed,
+  newWorld,
+  randomId,
+  type StoreRef,
+  storeOf,
+} from "../harness.js";
+
+export function isolationSuite(ref: StoreRef): void {
+  it("isolation - should keep two programs apart with the same user, event and request ids", async () => {
+    const store = storeOf(ref);
+    const a = newWorld(store, { id: randomId("tenant-a") });
+    const b = newWorld(store, { id: randomId("tenant-b") });
+
+    await a.coins.events.create(fixed("SALE", "100", { expiry: { days: 10 } }));
+    await expectCode(b.coins.events.get("SALE"), "EVENT_NOT_FOUND");
+    await expectCode(
+      b.coins.allocate({ userId: "u1", event: "SALE", requestId: "r1" }),
+      "EVENT_NOT_FOUND",
+    );
+    expect((await b.coins.events.list()).items).toEqual([]);
+    await b.coins.events.create(fixed("SALE", "7"));
+    expect((await a.coins.events.get("SALE")).version).toBe(1);
+    await b.coins.events.update("SALE", { name: "B's sale" });
+    expect((await a.coins.events.get("SALE")).name).toBe("SALE event");
+
+    const inA = await a.coins.allocate({ userId: "u1", event: "SALE", requestId: "r1" });
+    const inB = await b.coins.allocate({ userId: "u1", event: "SALE", requestId: "r1" });
+    expectDec(inA.coins, "100");
+    expectDec(inB.coins, "7", "the same requestId in another program is another request");
+    await b.coins.allocate({ userId: "u1", event: "SALE", requestId: "r2" });
+
+    await a.coins.redeem({ userId: "u1", coins: "30", requestId: "x1" });
+    expectDec((await a.coins.balance("u1")).available, "70");
+    expectDec((await b.coins.balance("u1")).available, "14");
+    await expectCode(
+      b.coins.redeem({ userId: "u1", coins: "15", requestId: "x1" }),
+      "INSUFFICIENT_COINS",
+    );
+    await expectCode(b.coins.reverse({ requestId: "rv", of: "x1" }), "REQUEST_NOT_FOUND");
+
+    const historyA = await allHistory(a.coins, "u1");
+    const historyB = await allHistory(b.coins, "u1");
+    expect(historyA.map((e) => e.requestId)).toEqual(["x1", "r1"]);
+    expect(historyB.map((e) => e.requestId)).toEqual(["r2", "r1"]);
+
+    a.clock.advance({ days: 11 });
+    b.clock.advance({ days: 11 });
+    const swept = await b.coins.expire();
+    expect(swept.lots).toBe(0);
+    expect(await allHistory(a.coins, "u1")).toEqual(historyA);
+    const sweptA = await a.coins.expire();
+    expectDec(sweptA.coins, "70");
+    expectDec((await b.coins.balance("u1")).available, "14");
+    expect(await allHistory(b.coins, "u1")).toEqual(historyB);
+
+    const lotsA = await a.lots("u1", [inA.lotId as number]);
+    const lotsB = await b.lots("u1");
+    expect(lotsB.every((lot) => lot.eventId === "SALE" && Number(lot.coins) === 7)).toBe(true);
+    expect(lotsA.every((lot) => Number(lot.coins) === 100)).toBe(true);
+  });
+}
