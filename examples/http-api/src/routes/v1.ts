@@ -1,0 +1,173 @@
+/**
+ * What the library adds beyond the seed (`/api/v1`): redemption, reversal,
+ * history, balance details, dry-run previews, bulk allocation, the expiry
+ * sweep, and listing events. Coins and amounts are decimal strings.
+ */
+import {
+  allocateManyBody,
+  balance,
+  bulkResults,
+  coinEvent,
+  eventPage,
+  eventParams,
+  expireBody,
+  expireResult,
+  historyPage,
+  pageQuery,
+  preview,
+  previewBody,
+  redeemBody,
+  redemption,
+  reversal,
+  reverseBody,
+  userParams,
+} from "../schemas.js";
+import { defineRoute, type Route } from "./route.js";
+
+/** Drop absent optional fields (the engine's inputs are exact-optional). */
+function defined<T extends Record<string, unknown>>(
+  value: T,
+): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}
+
+export const v1Routes: readonly Route[] = [
+  defineRoute({
+    method: "get",
+    path: "/api/v1/events",
+    operationId: "listEvents",
+    summary: "List coin events",
+    description: "The program's events ordered by id, paged by cursor.",
+    tags: ["v1 events"],
+    query: pageQuery,
+    payload: eventPage,
+    async handler({ coinage, query }) {
+      return coinage.events.list(defined({ limit: query.limit, cursor: query.cursor }));
+    },
+  }),
+
+  defineRoute({
+    method: "get",
+    path: "/api/v1/events/{eventId}",
+    operationId: "getCoinEvent",
+    summary: "Get a coin event as the library stores it",
+    tags: ["v1 events"],
+    params: eventParams,
+    payload: coinEvent,
+    errors: [404],
+    async handler({ coinage, params }) {
+      return coinage.events.get(params.eventId);
+    },
+  }),
+
+  defineRoute({
+    method: "post",
+    path: "/api/v1/preview",
+    operationId: "previewAllocation",
+    summary: "Preview an allocation (dry run)",
+    description:
+      "What `allocate` would give this user now, with the user's real cap usage, and why. Writes nothing.",
+    tags: ["v1 ledger"],
+    body: previewBody,
+    payload: preview,
+    errors: [404, 422],
+    async handler({ coinage, body }) {
+      return coinage.preview(
+        defined({ userId: body.userId, event: body.event, amount: body.amount }),
+      );
+    },
+  }),
+
+  defineRoute({
+    method: "post",
+    path: "/api/v1/allocations/bulk",
+    operationId: "allocateMany",
+    summary: "Allocate coins in bulk",
+    description:
+      "Each item is allocated on its own and is idempotent on its requestId; the answer holds one result or error per item, in order.",
+    tags: ["v1 ledger"],
+    body: allocateManyBody,
+    payload: bulkResults,
+    async handler({ coinage, body }) {
+      return coinage.allocateMany(body.items.map((item) => defined(item)));
+    },
+  }),
+
+  defineRoute({
+    method: "post",
+    path: "/api/v1/redeem",
+    operationId: "redeemCoins",
+    summary: "Redeem coins",
+    description:
+      "Spends coins earliest expiry first. Idempotent on requestId. Not enough available coins is 422 INSUFFICIENT_COINS and changes nothing.",
+    tags: ["v1 ledger"],
+    body: redeemBody,
+    payload: redemption,
+    errors: [409, 422],
+    async handler({ coinage, body }) {
+      return coinage.redeem(defined(body));
+    },
+  }),
+
+  defineRoute({
+    method: "post",
+    path: "/api/v1/reverse",
+    operationId: "reverseRequest",
+    summary: "Reverse an allocation or a redemption",
+    description:
+      "Reversing an allocation (a refund) takes its coins back, whole or part; reversing a redemption (a cancelled order) puts the coins back into their lots. Idempotent on requestId.",
+    tags: ["v1 ledger"],
+    body: reverseBody,
+    payload: reversal,
+    errors: [404, 409, 422],
+    async handler({ coinage, body }) {
+      return coinage.reverse(defined(body));
+    },
+  }),
+
+  defineRoute({
+    method: "get",
+    path: "/api/v1/users/{userId}/balance",
+    operationId: "getBalanceDetails",
+    summary: "Balance details",
+    description: "Available, pending and debt coins, their value, and the next expiry.",
+    tags: ["v1 ledger"],
+    params: userParams,
+    payload: balance,
+    async handler({ coinage, params }) {
+      return coinage.balance(params.userId);
+    },
+  }),
+
+  defineRoute({
+    method: "get",
+    path: "/api/v1/users/{userId}/history",
+    operationId: "getHistory",
+    summary: "History",
+    description: "The user's entries, newest first, paged by cursor.",
+    tags: ["v1 ledger"],
+    params: userParams,
+    query: pageQuery,
+    payload: historyPage,
+    async handler({ coinage, params, query }) {
+      return coinage.history(params.userId, defined({ limit: query.limit, cursor: query.cursor }));
+    },
+  }),
+
+  defineRoute({
+    method: "post",
+    path: "/api/v1/expire",
+    operationId: "expireCoins",
+    summary: "Run the expiry sweep",
+    description:
+      "Writes `expire` entries for lots past their expiry (balances already ignore them). Safe to run again.",
+    tags: ["v1 ledger"],
+    body: expireBody,
+    payload: expireResult,
+    async handler({ coinage, body }) {
+      return coinage.expire(body.before === undefined ? {} : { before: new Date(body.before) });
+    },
+  }),
+];

@@ -1,0 +1,69 @@
+/**
+ * Opens the store chosen by configuration. Drivers are imported only when
+ * chosen, so the memory store needs neither `pg` nor `ioredis` at run time.
+ */
+import type { Store } from "@coinage/core";
+import type { Config } from "./config.js";
+
+export interface OpenStore {
+  readonly store: Store;
+  /** A description for the startup line (never includes credentials). */
+  readonly label: string;
+  close(): Promise<void>;
+}
+
+export async function openStore(config: Config["store"]): Promise<OpenStore> {
+  switch (config.kind) {
+    case "memory": {
+      const { memoryStore } = await import("@coinage/memory");
+      return {
+        store: memoryStore(),
+        label: "memory (data is lost on restart)",
+        close: async () => {},
+      };
+    }
+    case "postgres": {
+      const [{ default: pg }, { postgresStore, migrate }] = await Promise.all([
+        import("pg"),
+        import("@coinage/postgres"),
+      ]);
+      const pool = new pg.Pool({ connectionString: config.url, max: 10 });
+      try {
+        const { applied } = await migrate(pool);
+        return {
+          store: postgresStore({ pool }),
+          label: `postgres at ${redact(config.url)}${applied.length > 0 ? ` (applied ${applied.join(", ")})` : ""}`,
+          close: () => pool.end(),
+        };
+      } catch (error) {
+        await pool.end().catch(() => {});
+        throw error;
+      }
+    }
+    case "redis": {
+      const [{ Redis }, { redisStore }] = await Promise.all([
+        import("ioredis"),
+        import("@coinage/redis"),
+      ]);
+      const client = new Redis(config.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+      return {
+        store: redisStore({ client }),
+        label: `redis at ${redact(config.url)}`,
+        close: async () => {
+          await client.quit().catch(() => client.disconnect());
+        },
+      };
+    }
+  }
+}
+
+/** A connection URL without its password. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "****";
+    return parsed.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+}
