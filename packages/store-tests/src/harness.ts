@@ -66,6 +66,7 @@ export function randomId(prefix: string): string {
 
 export interface ProgramOptions {
   readonly clawback?: ClawbackPolicy;
+  readonly timeZone?: string;
   readonly start?: string | number;
   readonly id?: string;
 }
@@ -92,7 +93,7 @@ export function newWorld(store: Store, options: ProgramOptions = {}): World {
       coinValue: "0.25",
       coinScale: 0,
       rounding: "down",
-      timeZone: "UTC",
+      timeZone: options.timeZone ?? "UTC",
       clawback: options.clawback ?? "debt",
     },
     clock,
@@ -117,7 +118,7 @@ export function newWorld(store: Store, options: ProgramOptions = {}): World {
         allHistory(coins, userId),
         lots(userId),
       ]);
-      return { balance, history, lots: [...open].sort((a, b) => a.id - b.id) };
+      return structuredClone({ balance, history, lots: [...open].sort((a, b) => a.id - b.id) });
     },
   };
 }

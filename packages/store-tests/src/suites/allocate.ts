@@ -316,4 +316,149 @@ export function allocateSuite(ref: StoreRef): void {
     );
     expect(await world.state("u1")).toEqual(before);
   });
+
+  it("allocate - should reset per-user caps at week and month boundaries in the program's time zone", async () => {
+    // Asia/Kolkata is UTC+05:30: local midnight is 18:30Z the day before.
+    const { coins, clock } = newWorld(storeOf(ref), {
+      timeZone: "Asia/Kolkata",
+      start: "2026-03-22T18:00:00.000Z", // Sunday 23:30 local
+    });
+    await coins.events.create(
+      fixed("WEEKLY", "100", { caps: { perUser: [{ coins: "100", period: "week" }] } }),
+    );
+    await coins.events.create(
+      fixed("MONTHLY", "100", { caps: { perUser: [{ coins: "100", period: "month" }] } }),
+    );
+    expectDec(
+      (await coins.allocate({ userId: "u1", event: "WEEKLY", requestId: "w1" })).coins,
+      "100",
+    );
+    clock.set("2026-03-22T18:29:59.999Z");
+    expectDec(
+      (await coins.allocate({ userId: "u1", event: "WEEKLY", requestId: "w2" })).coins,
+      "0",
+    );
+    clock.set("2026-03-22T18:30:00.000Z"); // Monday 00:00 local: a new ISO week
+    expectDec(
+      (await coins.allocate({ userId: "u1", event: "WEEKLY", requestId: "w3" })).coins,
+      "100",
+    );
+
+    clock.set("2026-03-31T18:00:00.000Z"); // 31 March 23:30 local
+    expectDec(
+      (await coins.allocate({ userId: "u1", event: "MONTHLY", requestId: "m1" })).coins,
+      "100",
+    );
+    expectDec(
+      (await coins.allocate({ userId: "u1", event: "MONTHLY", requestId: "m2" })).coins,
+      "0",
+    );
+    clock.set("2026-03-31T18:30:00.000Z"); // 1 April 00:00 local
+    expectDec(
+      (await coins.allocate({ userId: "u1", event: "MONTHLY", requestId: "m3" })).coins,
+      "100",
+    );
+  });
+
+  it("allocate - should compute calendar expiry in the program's time zone", async () => {
+    const { coins } = newWorld(storeOf(ref), {
+      timeZone: "Asia/Kolkata",
+      start: "2026-03-31T19:00:00.000Z",
+    });
+    await coins.events.create(fixed("MONTHEND", "100", { expiry: { endOf: "month" } }));
+    await coins.events.create(fixed("NEXTMONTH", "100", { expiry: { endOf: "month", plus: 1 } }));
+    // 2026-03-31T19:00Z is already 1 April 00:30 in Kolkata.
+    const a = await coins.allocate({ userId: "u1", event: "MONTHEND", requestId: "a1" });
+    expect(a.expiresAt).toBe("2026-04-30T18:30:00.000Z");
+    const b = await coins.allocate({ userId: "u1", event: "NEXTMONTH", requestId: "a2" });
+    expect(b.expiresAt).toBe("2026-05-31T18:30:00.000Z");
+  });
+
+  it("allocate - should fail with EVENT_INACTIVE once an event is archived", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    await coins.events.create(fixed("OLD", "100"));
+    await coins.allocate({ userId: "u1", event: "OLD", requestId: "a1" });
+    await coins.events.update("OLD", { status: "archived" }, { expectedVersion: 1 });
+    const error = await expectCode(
+      coins.allocate({ userId: "u1", event: "OLD", requestId: "a2" }),
+      "EVENT_INACTIVE",
+    );
+    expect(error.details).toMatchObject({ reason: "archived" });
+    expectDec((await coins.balance("u1")).available, "100");
+  });
+
+  it("preview - should use the user's real cap usage and write nothing", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins } = world;
+    await coins.events.create(
+      fixed("DAILY", "100", {
+        caps: { perUser: [{ coins: "150", period: "day" }], budget: "1000" },
+      }),
+    );
+    await coins.allocate({ userId: "u1", event: "DAILY", requestId: "a1" });
+    const before = await world.state("u1");
+    const preview = await coins.preview({ userId: "u1", event: "DAILY" });
+    expectDec(preview.coins, "50");
+    expect(await world.state("u1")).toEqual(before);
+    expectDec((await coins.preview({ userId: "u2", event: "DAILY" })).coins, "100");
+    expect((await coins.history("u2")).items).toEqual([]);
+  });
+
+  it("adjust - should credit a new lot and debit earliest expiry first, with adjust entries", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins, clock } = world;
+    await coins.events.create(fixed("MONTH", "100", { expiry: { days: 30 } }));
+    const earned = await coins.allocate({ userId: "u1", event: "MONTH", requestId: "a1" });
+    const credit = await coins.adjust({
+      userId: "u1",
+      coins: "50",
+      requestId: "j1",
+      reason: "goodwill",
+      expiresAt: iso(clock.ms + 5 * DAY),
+    });
+    expectDec(credit.balance.available, "150");
+    const creditLot = credit.lots[0]?.lotId;
+    const debit = await coins.adjust({
+      userId: "u1",
+      coins: "-70",
+      requestId: "j2",
+      reason: "correction",
+    });
+    expect(debit.lots.map((m) => [m.lotId, Number(m.coins)])).toEqual([
+      [creditLot, 50],
+      [earned.lotId, 20],
+    ]);
+    expectDec(debit.balance.available, "80");
+    const history = await coins.history("u1");
+    expect(history.items.map((e) => [e.type, Number(e.coins)])).toEqual([
+      ["adjust", -70],
+      ["adjust", 50],
+      ["earn", 100],
+    ]);
+    const before = await world.state("u1");
+    await expectCode(
+      coins.adjust({ userId: "u1", coins: "-81", requestId: "j4", reason: "too much" }),
+      "INSUFFICIENT_COINS",
+    );
+    await expectCode(
+      coins.adjust({ userId: "u1", coins: "0", requestId: "j5", reason: "zero" }),
+      "INVALID_INPUT",
+    );
+    expect(await world.state("u1")).toEqual(before);
+  });
+
+  it("adjust - should reject a missing or blank reason with INVALID_INPUT and change nothing", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins } = world;
+    const before = await world.state("u1");
+    const noReason = { userId: "u1", coins: "10", requestId: "j1" } as unknown as Parameters<
+      typeof coins.adjust
+    >[0];
+    await expectCode(coins.adjust(noReason), "INVALID_INPUT");
+    await expectCode(
+      coins.adjust({ userId: "u1", coins: "10", requestId: "j2", reason: "" }),
+      "INVALID_INPUT",
+    );
+    expect(await world.state("u1")).toEqual(before);
+  });
 }

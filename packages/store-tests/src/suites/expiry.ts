@@ -105,4 +105,28 @@ export function expirySuite(ref: StoreRef): void {
     }
     expect((await coins.expire({ batchSize: 5 })).lots).toBe(0);
   });
+
+  it("expire - should sweep only lots expired by before, and never a lot that has not expired yet", async () => {
+    const { coins, clock } = newWorld(storeOf(ref));
+    await coins.events.create(fixed("ONE", "10", { expiry: { days: 1 } }));
+    await coins.events.create(fixed("TWO", "20", { expiry: { days: 2 } }));
+    await coins.events.create(fixed("NINE", "40", { expiry: { days: 9 } }));
+    const one = await coins.allocate({ userId: "u1", event: "ONE", requestId: "a1" });
+    const two = await coins.allocate({ userId: "u1", event: "TWO", requestId: "a2" });
+    await coins.allocate({ userId: "u1", event: "NINE", requestId: "a3" });
+    clock.advance({ days: 3 });
+
+    const partial = await coins.expire({ before: new Date(Date.parse(one.expiresAt as string)) });
+    expect(partial.lots).toBe(1);
+    expectDec(partial.coins, "10");
+    const future = await coins.expire({ before: new Date(clock.ms + 30 * DAY) });
+    expect(future.lots).toBe(1);
+    expectDec(future.coins, "20", "a sweep never expires coins that still count");
+    expectDec((await coins.balance("u1")).available, "40");
+    const history = await allHistory(coins, "u1");
+    expect(history.filter((e) => e.type === "expire").map((e) => e.lots[0]?.lotId)).toEqual([
+      two.lotId,
+      one.lotId,
+    ]);
+  });
 }

@@ -79,11 +79,12 @@ export function historySuite(ref: StoreRef): void {
     expect(fresh.items[0]?.requestId).toBe("a6");
   });
 
-  it("history - should be empty for an unknown user and reject a bad limit with INVALID_INPUT", async () => {
+  it("history - should be empty for an unknown user and reject a bad limit or cursor with INVALID_INPUT", async () => {
     const { coins } = newWorld(storeOf(ref));
     const page = await coins.history("nobody");
     expect(page).toEqual({ items: [], nextCursor: null });
     await expectCode(coins.history("u1", { limit: 0 }), "INVALID_INPUT");
     await expectCode(coins.history("u1", { limit: 1.5 }), "INVALID_INPUT");
+    await expectCode(coins.history("u1", { cursor: "not-a-cursor" }), "INVALID_INPUT");
   });
 }

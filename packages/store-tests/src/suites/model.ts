@@ -1,6 +1,6 @@
 /**
  * Model-based test: random sequences of allocate / redeem / reverse /
- * expire / clock moves / replays, run against the engine and against a tiny
+ * adjust / expire / clock moves / replays, run against the engine and against a tiny
  * reference model written here, independently of core's ledger. After every
  * step the engine must agree with the model, and the books must balance.
  *
@@ -66,7 +66,7 @@ interface ModelAccount {
   debt: bigint;
 }
 
-type Kind = "allocate" | "redeem" | "reverse";
+type Kind = "allocate" | "redeem" | "reverse" | "adjust";
 
 interface Booked {
   readonly kind: Kind;
@@ -547,6 +547,115 @@ class Reverse implements Cmd {
   }
 }
 
+/** A manual adjustment: a credit of `coins` (expiring after `days`, or never), or a debit of `share` percent. */
+type Adjustment =
+  | { readonly credit: bigint; readonly days: number | null }
+  | { readonly debit: number | "over" };
+
+class Adjust implements Cmd {
+  constructor(
+    readonly userId: UserId,
+    readonly adjustment: Adjustment,
+  ) {}
+
+  check(): boolean {
+    return true;
+  }
+
+  async run(model: Model, world: World): Promise<void> {
+    const requestId = nextRequestId(model, "j");
+    const account = model.accounts[this.userId];
+    const adjustment = this.adjustment;
+    if ("credit" in adjustment) {
+      const expiry = adjustment.days === null ? null : model.now + adjustment.days * DAY;
+      const input = {
+        userId: this.userId,
+        coins: adjustment.credit.toString(),
+        requestId,
+        reason: "model credit",
+        expiresAt: expiry === null ? null : iso(expiry),
+      };
+      const result = await world.coins.adjust(input);
+      const paid = account.debt < adjustment.credit ? account.debt : adjustment.credit;
+      account.debt -= paid;
+      expect(result.lots, "adjust: a credit books one lot").toHaveLength(1);
+      const lotId = result.lots[0]?.lotId as number;
+      expect(
+        lotId > Math.max(0, ...account.lots.map((lot) => lot.id)),
+        "adjust: lot ids increase",
+      ).toBe(true);
+      account.lots.push({
+        id: lotId,
+        coins: adjustment.credit,
+        paid,
+        remaining: adjustment.credit - paid,
+        earnedAt: model.now,
+        availableAt: model.now,
+        expiresAt: expiry,
+      });
+      record(model, {
+        kind: "adjust",
+        requestId,
+        userId: this.userId,
+        input,
+        result,
+        coins: adjustment.credit,
+        reversed: 0n,
+        lotId,
+        parts: [],
+      });
+      await verify(model, world);
+      return;
+    }
+    const { available } = figures(account, model.now);
+    let coins =
+      adjustment.debit === "over" ? available + 1n : (available * BigInt(adjustment.debit)) / 100n;
+    if (coins < 1n) coins = 1n;
+    const input = {
+      userId: this.userId,
+      coins: (-coins).toString(),
+      requestId,
+      reason: "model debit",
+    };
+    if (available < coins) {
+      const before = await historyLength(world.coins, this.userId);
+      await expectFailure(
+        world.coins.adjust(input),
+        "INSUFFICIENT_COINS",
+        `adjust -${coins} of ${available}`,
+      );
+      expect(
+        await historyLength(world.coins, this.userId),
+        "a failed adjustment writes nothing",
+      ).toBe(before);
+      await verify(model, world);
+      return;
+    }
+    const result = await world.coins.adjust(input);
+    const plan = take(account.lots, coins, model.now);
+    expect(asMoves(result.lots), "adjust: a debit spends in FIFO order").toEqual(plan.moves);
+    record(model, {
+      kind: "adjust",
+      requestId,
+      userId: this.userId,
+      input,
+      result,
+      coins,
+      reversed: 0n,
+      lotId: null,
+      parts: plan.moves,
+    });
+    await verify(model, world);
+  }
+
+  toString(): string {
+    const a = this.adjustment;
+    if ("credit" in a)
+      return `adjust(${this.userId}, +${a.credit}, ${a.days === null ? "never" : `${a.days}d`})`;
+    return `adjust(${this.userId}, -${a.debit === "over" ? "over" : `${a.debit}%`})`;
+  }
+}
+
 class Expire implements Cmd {
   check(): boolean {
     return true;
@@ -619,6 +728,7 @@ class Replay implements Cmd {
     const send = (input: Record<string, unknown>): Promise<unknown> => {
       if (target.kind === "allocate") return world.coins.allocate(input as never);
       if (target.kind === "redeem") return world.coins.redeem(input as never);
+      if (target.kind === "adjust") return world.coins.adjust(input as never);
       return world.coins.reverse(input as never);
     };
     if (this.conflict) {
@@ -646,6 +756,7 @@ function altered(target: Booked): Record<string, unknown> {
     return { ...input, event: input.event === "NEVER" ? "MONTH" : "NEVER" };
   }
   if (target.kind === "redeem") return { ...input, coins: (target.coins + 1n).toString() };
+  if (target.kind === "adjust") return { ...input, reason: "another reason" };
   return { ...input, coins: (target.coins + 1n).toString() };
 }
 
@@ -672,6 +783,20 @@ const reverse = fc
     ),
   )
   .map(([kind, pick, share]) => new Reverse(kind, pick, share));
+const adjust = fc
+  .tuple(
+    fc.constantFrom(...USERS),
+    fc.oneof(
+      fc.record({
+        credit: fc.bigInt({ min: 1n, max: 80n }),
+        days: fc.option(fc.integer({ min: 1, max: 15 })),
+      }),
+      fc.record({
+        debit: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constant("over" as const)),
+      }),
+    ),
+  )
+  .map(([user, adjustment]) => new Adjust(user, adjustment));
 const expire = fc.constant(null).map(() => new Expire());
 const advance = fc
   .oneof(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 24, max: 24 * 12 }))
