@@ -319,7 +319,13 @@ export const breakdown = named(
         after: string(),
       }),
     ),
-    rounding: object({ mode: string(), scale: integer(), exact: string(), rounded: string() }),
+    rounding: object({
+      mode: string(),
+      scale: integer(),
+      exact: string(),
+      rounded: string(),
+      limitedBy: optional(enumOf(["perAllocation", "perUser", "budget"])),
+    }),
   }).describe("Why N coins: every step of the computation."),
 );
 
