@@ -125,3 +125,11 @@ export function programKeys(prefix: string, programId: string): ProgramKeys {
     },
   };
 }
+
+/** The inverse of {@link encodeId}. */
+export function decodeId(encoded: string): string {
+  if (encoded === "~") return "";
+  return encoded.replace(/%([0-9a-f]{4})/g, (_, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
+}
