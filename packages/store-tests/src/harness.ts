@@ -67,6 +67,7 @@ export function randomId(prefix: string): string {
 export interface ProgramOptions {
   readonly clawback?: ClawbackPolicy;
   readonly timeZone?: string;
+  readonly coinScale?: number;
   readonly start?: string | number;
   readonly id?: string;
 }
@@ -91,7 +92,7 @@ export function newWorld(store: Store, options: ProgramOptions = {}): World {
     program: {
       id: programId,
       coinValue: "0.25",
-      coinScale: 0,
+      coinScale: options.coinScale ?? 0,
       rounding: "down",
       timeZone: options.timeZone ?? "UTC",
       clawback: options.clawback ?? "debt",

@@ -1,5 +1,6 @@
 import { expect, it } from "vitest";
 import {
+  canon,
   DAY,
   expectCode,
   expectDec,
@@ -460,5 +461,54 @@ export function allocateSuite(ref: StoreRef): void {
       "INVALID_INPUT",
     );
     expect(await world.state("u1")).toEqual(before);
+  });
+
+  it("allocate - should keep fractional coins exact at a coin scale of 2", async () => {
+    const world = newWorld(storeOf(ref), { coinScale: 2 });
+    const { coins } = world;
+    await coins.events.create({
+      id: "CASHBACK",
+      name: "Cashback",
+      reward: { kind: "percentage", percent: "10" },
+    });
+    const earned = await coins.allocate({
+      userId: "u1",
+      event: "CASHBACK",
+      requestId: "a1",
+      amount: "10.13",
+    });
+    expectDec(earned.coins, "4.05", "1.013 in currency is 4.052 coins, rounded down to 4.05");
+    const spent = await coins.redeem({ userId: "u1", coins: "1.5", requestId: "x1" });
+    expectDec(spent.value, "0.375");
+    expectDec(spent.balance.available, "2.55");
+    const part = await coins.reverse({ requestId: "r1", of: "a1", coins: "0.05" });
+    expectDec(part.balance.available, "2.5");
+    await expectCode(
+      coins.redeem({ userId: "u1", coins: "0.001", requestId: "x2" }),
+      "INVALID_INPUT",
+    );
+    const lots = await world.lots("u1");
+    expectDec(lots[0]?.remaining, "2.5");
+    const history = await coins.history("u1");
+    expect(history.items.map((e) => canon(e.coins))).toEqual(["-0.05", "-1.5", "4.05"]);
+    expectDec(history.items[0]?.balanceAfter, "2.5");
+  });
+
+  it("allocate - should keep totals beyond 2^53 exact", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins } = world;
+    const big = "999999999999999"; // just under the largest reward; ten of them pass 2^53
+    await coins.events.create(fixed("JACKPOT", big));
+    for (let i = 0; i < 10; i++)
+      await coins.allocate({ userId: "u1", event: "JACKPOT", requestId: `a${i}` });
+    const spent = await coins.redeem({ userId: "u1", coins: "1", requestId: "x1" });
+    expectDec(spent.balance.available, "9999999999999989");
+    expectDec(spent.balance.value, "2499999999999997.25");
+    const [latest] = (await coins.history("u1")).items;
+    expectDec(latest?.balanceAfter, "9999999999999989");
+    const reversal = await coins.reverse({ requestId: "r1", of: "x1" });
+    expectDec(reversal.balance.available, "9999999999999990");
+    const lots = await world.lots("u1");
+    expect(lots.map((lot) => canon(lot.remaining))).toEqual(Array.from({ length: 10 }, () => big));
   });
 }

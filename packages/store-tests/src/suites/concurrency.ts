@@ -151,4 +151,95 @@ export function concurrencySuite(ref: StoreRef): void {
     expectDec(history[0]?.balanceAfter, expected);
     expect(new Set(history.map((e) => e.seq)).size).toBe(history.length);
   });
+
+  it("allocate - should never pass a per-user cap under parallel allocations for one user", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    await coins.events.create(
+      fixed("DAILY", "40", { caps: { perUser: [{ coins: "150", period: "day" }] } }),
+    );
+    const outcomes = await settle(
+      Array.from({ length: 20 }, (_, i) =>
+        coins.allocate({ userId: "u1", event: "DAILY", requestId: `a${i}` }),
+      ),
+    );
+    let handed = 0n;
+    for (const outcome of outcomes) {
+      expect(outcome.ok, outcome.ok ? "" : outcome.code).toBe(true);
+      if (outcome.ok) handed += sumCoins([outcome.value.coins]);
+    }
+    expect(handed).toBe(150n);
+    expectDec((await coins.balance("u1")).available, "150");
+  });
+
+  it("reverse - should restore a redemption once under parallel whole reversals", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    await coins.events.create(fixed("SALE", "100"));
+    await coins.allocate({ userId: "u1", event: "SALE", requestId: "a1" });
+    await coins.redeem({ userId: "u1", coins: "60", requestId: "x1" });
+    const outcomes = await settle(
+      Array.from({ length: 10 }, (_, i) =>
+        coins.reverse({ requestId: `r${i}`, of: "x1", coins: "60" }),
+      ),
+    );
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+    for (const outcome of outcomes)
+      if (!outcome.ok) expect(outcome.code).toBe("REVERSAL_EXCEEDS_ORIGINAL");
+    expectDec((await coins.balance("u1")).available, "100");
+  });
+
+  it("expire - should expire each lot once under parallel sweeps", async () => {
+    const { coins, clock } = newWorld(storeOf(ref));
+    await coins.events.create(fixed("SHORT", "10", { expiry: { days: 1 } }));
+    const users = Array.from({ length: 12 }, (_, i) => `user-${i}`);
+    for (const user of users) {
+      await coins.allocate({ userId: user, event: "SHORT", requestId: `a-${user}` });
+      await coins.allocate({ userId: user, event: "SHORT", requestId: `b-${user}` });
+    }
+    clock.advance({ days: 1 });
+    const outcomes = await settle(Array.from({ length: 5 }, () => coins.expire({ batchSize: 4 })));
+    let lots = 0;
+    let expired = 0n;
+    for (const outcome of outcomes) {
+      expect(outcome.ok, outcome.ok ? "" : outcome.code).toBe(true);
+      if (outcome.ok) {
+        lots += outcome.value.lots;
+        expired += sumCoins([outcome.value.coins]);
+      }
+    }
+    expect(lots).toBe(24);
+    expect(expired).toBe(240n);
+    for (const user of users) {
+      const history = await allHistory(coins, user);
+      expect(
+        history.map((e) => e.type),
+        user,
+      ).toEqual(["expire", "expire", "earn", "earn"]);
+    }
+  });
+
+  it("events.update - should let exactly one of parallel updates with the same expectedVersion win", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    await coins.events.create(fixed("SALE", "100"));
+    const outcomes = await settle(
+      Array.from({ length: 10 }, (_, i) =>
+        coins.events.update("SALE", { name: `name ${i}` }, { expectedVersion: 1 }),
+      ),
+    );
+    const winners = outcomes.filter((o) => o.ok);
+    expect(winners).toHaveLength(1);
+    for (const outcome of outcomes) if (!outcome.ok) expect(outcome.code).toBe("VERSION_CONFLICT");
+    const stored = await coins.events.get("SALE");
+    expect(stored.version).toBe(2);
+    expect(stored).toEqual(winners[0]?.ok && winners[0].value);
+  });
+
+  it("events.create - should let exactly one of parallel creates with the same id win", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    const outcomes = await settle(
+      Array.from({ length: 10 }, (_, i) => coins.events.create(fixed("SALE", String(i + 1)))),
+    );
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+    for (const outcome of outcomes) if (!outcome.ok) expect(outcome.code).toBe("EVENT_EXISTS");
+    expect((await coins.events.get("SALE")).version).toBe(1);
+  });
 }

@@ -63,4 +63,39 @@ export function isolationSuite(ref: StoreRef): void {
     expect(lotsB.every((lot) => lot.eventId === "SALE" && Number(lot.coins) === 7)).toBe(true);
     expect(lotsA.every((lot) => Number(lot.coins) === 100)).toBe(true);
   });
+
+  it("isolation - should keep apart programs and accounts whose ids contain key separators", async () => {
+    const store = storeOf(ref);
+    const base = randomId("tenant");
+    const programs = [base, `${base}:x`, `${base}:`, `{${base}}`];
+    const users = ["a", "a:b", "a:b:c", "{a}", "a}", "{", "a b", "ü😀", "a\\b", "a*", "a%"];
+    const worlds = programs.map((id) => newWorld(store, { id }));
+    for (const [p, world] of worlds.entries()) {
+      await world.coins.events.create(fixed("E:1", "1"));
+      await world.coins.events.create(fixed("{E}", "1"));
+      for (const [u, user] of users.entries()) {
+        const coins = String(1 + p * 100 + u);
+        await world.coins.adjust({ userId: user, coins, requestId: `r:${user}`, reason: "seed" });
+        await world.coins.allocate({
+          userId: user,
+          event: u % 2 === 0 ? "E:1" : "{E}",
+          requestId: `e:${user}`,
+        });
+      }
+    }
+    for (const [p, world] of worlds.entries()) {
+      for (const [u, user] of users.entries()) {
+        const balance = await world.coins.balance(user);
+        expectDec(balance.available, 2 + p * 100 + u, `${programs[p]} / ${user}`);
+        const history = await allHistory(world.coins, user);
+        expect(
+          history.map((e) => e.requestId),
+          `${programs[p]} / ${user}`,
+        ).toEqual([`e:${user}`, `r:${user}`]);
+      }
+      expect((await world.coins.events.list()).items.map((e) => e.id)).toEqual(
+        ["E:1", "{E}"].sort(),
+      );
+    }
+  });
 }
