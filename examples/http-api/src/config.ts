@@ -19,8 +19,8 @@ export interface Config {
   readonly programs: Readonly<Record<string, ProgramSettings>>;
   readonly store:
     | { readonly kind: "memory" }
-    | { readonly kind: "postgres"; readonly url: string }
-    | { readonly kind: "redis"; readonly url: string };
+    | { readonly kind: "postgres"; readonly url: string; readonly schema?: string }
+    | { readonly kind: "redis"; readonly url: string; readonly prefix?: string };
   /** Directory of the built preview page, when set explicitly. */
   readonly previewDir: string | undefined;
 }
@@ -100,11 +100,21 @@ export function readConfig(env: Env): Config {
   if (kind === "postgres") {
     if (env.DATABASE_URL === undefined || env.DATABASE_URL === "")
       problems.push("COINAGE_STORE=postgres needs DATABASE_URL");
-    else store = { kind: "postgres", url: env.DATABASE_URL };
+    else
+      store = {
+        kind: "postgres",
+        url: env.DATABASE_URL,
+        ...nonEmpty("schema", env.COINAGE_PG_SCHEMA),
+      };
   } else if (kind === "redis") {
     if (env.REDIS_URL === undefined || env.REDIS_URL === "")
       problems.push("COINAGE_STORE=redis needs REDIS_URL");
-    else store = { kind: "redis", url: env.REDIS_URL };
+    else
+      store = {
+        kind: "redis",
+        url: env.REDIS_URL,
+        ...nonEmpty("prefix", env.COINAGE_REDIS_PREFIX),
+      };
   } else if (kind !== "memory") {
     problems.push(`COINAGE_STORE must be memory, postgres or redis, got ${JSON.stringify(kind)}`);
   }
@@ -122,6 +132,12 @@ export function readConfig(env: Env): Config {
       env.COINAGE_PREVIEW_DIR === undefined || env.COINAGE_PREVIEW_DIR === ""
         ? undefined
         : env.COINAGE_PREVIEW_DIR,
+  };
+}
+
+function nonEmpty<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined || value.trim() === "" ? {} : { [key]: value.trim() }) as {
+    [P in K]?: string;
   };
 }
 

@@ -29,10 +29,11 @@ export async function openStore(config: Config["store"]): Promise<OpenStore> {
       ]);
       const pool = new pg.Pool({ connectionString: config.url, max: 10 });
       try {
-        const { applied } = await migrate(pool);
+        const schema = config.schema === undefined ? {} : { schema: config.schema };
+        const { applied } = await migrate(pool, schema);
         return {
-          store: postgresStore({ pool }),
-          label: `postgres at ${redact(config.url)}${applied.length > 0 ? ` (applied ${applied.join(", ")})` : ""}`,
+          store: postgresStore({ pool, ...schema }),
+          label: `postgres at ${redact(config.url)}${config.schema === undefined ? "" : `, schema ${config.schema}`}${applied.length > 0 ? ` (applied ${applied.join(", ")})` : ""}`,
           close: () => pool.end(),
         };
       } catch (error) {
@@ -45,10 +46,20 @@ export async function openStore(config: Config["store"]): Promise<OpenStore> {
         import("ioredis"),
         import("@coinage/redis"),
       ]);
-      const client = new Redis(config.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+      const client = new Redis(config.url, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
+      try {
+        // Fail at startup, not on the first request, when Redis is unreachable.
+        await client.ping();
+      } catch (error) {
+        client.disconnect();
+        throw error;
+      }
       return {
-        store: redisStore({ client }),
-        label: `redis at ${redact(config.url)}`,
+        store: redisStore({
+          client,
+          ...(config.prefix === undefined ? {} : { prefix: config.prefix }),
+        }),
+        label: `redis at ${redact(config.url)}${config.prefix === undefined ? "" : `, prefix ${config.prefix}`}`,
         close: async () => {
           await client.quit().catch(() => client.disconnect());
         },
