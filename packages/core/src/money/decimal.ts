@@ -34,7 +34,10 @@ export const ZERO: Dec = new Dec(0);
 export function parseDecimal(value: unknown, path: string): Dec {
   if (typeof value === "string") {
     if (value.length === 0 || value.length > MAX_DECIMAL_LENGTH || !DECIMAL_PATTERN.test(value)) {
-      throw invalidInput({ path, message: `expected a decimal string such as "12.50", got ${JSON.stringify(value.slice(0, 80))}` });
+      throw invalidInput({
+        path,
+        message: `expected a decimal string such as "12.50", got ${JSON.stringify(value.slice(0, 80))}`,
+      });
     }
     return new Dec(value);
   }
@@ -75,7 +78,9 @@ export function toDecimalString(d: Dec, scale?: number): string {
 }
 
 export function isDecimalString(value: unknown): value is string {
-  return typeof value === "string" && value.length <= MAX_DECIMAL_LENGTH && DECIMAL_PATTERN.test(value);
+  return (
+    typeof value === "string" && value.length <= MAX_DECIMAL_LENGTH && DECIMAL_PATTERN.test(value)
+  );
 }
 
 export function min(a: Dec, b: Dec): Dec {

@@ -13,7 +13,8 @@ export const up: Rounding = (value, scale) => value.toDecimalPlaces(scale, Dec.R
 /** To nearest; ties away from zero. */
 export const halfUp: Rounding = (value, scale) => value.toDecimalPlaces(scale, Dec.ROUND_HALF_UP);
 /** To nearest; ties to the even neighbour (banker's rounding). */
-export const halfEven: Rounding = (value, scale) => value.toDecimalPlaces(scale, Dec.ROUND_HALF_EVEN);
+export const halfEven: Rounding = (value, scale) =>
+  value.toDecimalPlaces(scale, Dec.ROUND_HALF_EVEN);
 
 export const roundings = { down, up, halfUp, halfEven } as const;
 export type RoundingMode = keyof typeof roundings;
