@@ -485,11 +485,15 @@ export function tagged<
 
 /**
  * The first of several schemas that accepts the value. When none does, the
- * issues of the branch that came closest (fewest issues) are reported.
+ * issues of the branch that came closest are reported: one whose shape
+ * matched (issues only inside the value) beats one that rejected the value
+ * itself, then fewer issues beat more.
  */
 export function union<const U extends readonly Schema<unknown>[]>(
   branches: U,
 ): Schema<Infer<U[number]>> {
+  const distance = (own: readonly Issue[], path: string) =>
+    (own.some((issue) => issue.path === path) ? 1_000_000 : 0) + own.length;
   return make(
     (value, path, issues) => {
       let best: Issue[] | undefined;
@@ -497,7 +501,7 @@ export function union<const U extends readonly Schema<unknown>[]>(
         const own: Issue[] = [];
         const parsed = branch.check(value, path, own);
         if (parsed !== INVALID && own.length === 0) return parsed as Infer<U[number]>;
-        if (best === undefined || own.length < best.length) best = own;
+        if (best === undefined || distance(own, path) < distance(best, path)) best = own;
       }
       issues.push(...(best ?? [{ path, message: "matches no accepted shape" }]));
       return INVALID;

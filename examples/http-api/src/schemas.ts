@@ -221,19 +221,25 @@ export const allocateBody = object({
   reason: optional(reason),
 });
 
-export const seedBalanceQuery = object({ userId, companyId: optional(companyId) });
+/** Query objects ignore parameters they do not know (cache busters, tracing). */
+const lenient = { allowUnknown: true } as const;
+
+export const seedBalanceQuery = object({ userId, companyId: optional(companyId) }, lenient);
 
 // ---------------------------------------------------------------------------
 // v1: what the library adds
 
-export const pageQuery = object({
-  limit: optional(
-    integer({ minimum: 1, maximum: 500, fromString: true }).describe("Page size; 50 by default."),
-  ),
-  cursor: optional(
-    string({ minLength: 1, maxLength: 400 }).describe("The `nextCursor` of the previous page."),
-  ),
-});
+export const pageQuery = object(
+  {
+    limit: optional(
+      integer({ minimum: 1, maximum: 500, fromString: true }).describe("Page size; 50 by default."),
+    ),
+    cursor: optional(
+      string({ minLength: 1, maxLength: 400 }).describe("The `nextCursor` of the previous page."),
+    ),
+  },
+  lenient,
+);
 
 export const eventParams = object({ eventId });
 export const userParams = object({ userId });
