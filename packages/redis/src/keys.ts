@@ -10,6 +10,10 @@
  * `<p>` and `<u>` are {@link encodeId}d, so neither ever holds `{`, `}` or
  * `:`: a tag cannot end early, and `{x:a:b}` cannot be written by two
  * different (program, user) pairs.
+ *
+ * Ids used as hash fields or values (request ids, usage keys, claim owners)
+ * are encoded the same way: Redis stores bytes, and a JavaScript string with
+ * a lone surrogate has no exact UTF-8 form. Everything else is JSON.
  */
 
 /** True for the characters kept as they are: `A-Z a-z 0-9 _ -`. */
@@ -64,9 +68,9 @@ export interface AccountKeys {
   readonly open: string;
   /** Sorted set: score seq → entry JSON. */
   readonly entries: string;
-  /** Hash: usage key → counter. */
+  /** Hash: encoded usage key → counter. */
   readonly usage: string;
-  /** Hash: request id → request record JSON. */
+  /** Hash: encoded request id → request record JSON. */
   readonly requests: string;
   /** String: the token of the caller holding the account's lease. */
   readonly lease: string;
@@ -83,7 +87,7 @@ export interface ProgramKeys {
   readonly expiry: string;
   /** Hash: ordered member of a user → account version the expiry index entry was written for. */
   readonly expiryVersions: string;
-  /** String: the user id that owns a request id in this program. */
+  /** String: the (encoded) user id that owns a request id in this program. */
   claim(requestId: string): string;
   /** String: what an event has handed out in total (decimal string). */
   budget(eventId: string): string;

@@ -16,6 +16,8 @@ import { type RedisScriptClient, ScriptRunner } from "./client.js";
 import { addDecimal, compareDecimal, isZeroDecimal, subtractDecimal } from "./decimal.js";
 import {
   type AccountKeys,
+  decodeId,
+  encodeId,
   fromOrderedMember,
   isValidPrefix,
   orderedMember,
@@ -163,7 +165,7 @@ class RedisStore implements Store {
     const keys = this.#keys(programId);
     const owner = await this.#scripts.run("findRequest", lua.getValue, [keys.claim(requestId)]);
     if (typeof owner !== "string") return null;
-    return this.#record(keys, owner, requestId, "findRequest");
+    return this.#record(keys, decodeId(owner), requestId, "findRequest");
   }
 
   async #record(
@@ -176,7 +178,7 @@ class RedisStore implements Store {
       operation,
       lua.getField,
       [keys.account(userId).requests],
-      [requestId],
+      [encodeId(requestId)],
     );
     return typeof json === "string" ? (JSON.parse(json) as RequestRecord) : null;
   }
@@ -233,11 +235,11 @@ class RedisStore implements Store {
         lua.readAccount,
         [account.head, account.lots, account.open, account.usage, account.requests],
         [
-          ownRequestId ?? "",
+          ownRequestId === null ? "" : encodeId(ownRequestId),
           reads.usageKeys.length,
-          ...reads.usageKeys,
+          ...reads.usageKeys.map(encodeId),
           reads.requestIds.length,
-          ...reads.requestIds,
+          ...reads.requestIds.map(encodeId),
           reads.lotIds.length,
           ...reads.lotIds.map(String),
         ],
@@ -300,16 +302,17 @@ class RedisStore implements Store {
       // Request ids are unique per program, records live per account: the
       // claim in the program's slot says which account holds (or will hold)
       // the record. It is written before the account's commit; see README.
+      const me = encodeId(command.userId);
       const owner = await this.#scripts.run(
         "execute",
         lua.claimRequest,
         [keys.claim(ownRequestId)],
-        [command.userId],
+        [me],
       );
-      if (owner !== command.userId) {
+      if (owner !== me) {
         const record =
           typeof owner === "string"
-            ? await this.#record(keys, owner, ownRequestId, "execute")
+            ? await this.#record(keys, decodeId(owner), ownRequestId, "execute")
             : null;
         if (record !== null) return { status: "replayed", record };
         throw new CoinageError(
@@ -409,7 +412,7 @@ class RedisStore implements Store {
       String(snapshot.version),
       String(snapshot.version + 1),
       lease ?? "",
-      ownRequestId ?? "",
+      ownRequestId === null ? "" : encodeId(ownRequestId),
       change.debt,
       String(change.nextLotId),
       String(change.nextEntrySeq),
@@ -422,9 +425,10 @@ class RedisStore implements Store {
     for (const entry of change.entries) args.push(String(entry.seq), JSON.stringify(entry));
     const usage = Object.entries(change.usage);
     args.push(usage.length);
-    for (const [key, value] of usage) args.push(key, value);
+    for (const [key, value] of usage) args.push(encodeId(key), value);
     args.push(change.requests.length);
-    for (const record of change.requests) args.push(record.requestId, JSON.stringify(record));
+    for (const record of change.requests)
+      args.push(encodeId(record.requestId), JSON.stringify(record));
 
     const reply = (await this.#scripts.run(
       "execute",

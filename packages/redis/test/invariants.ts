@@ -94,9 +94,10 @@ export async function checkProgram(
         false,
       );
       requests.set(record.requestId, record);
-      expect(await client.get(keys.claim(record.requestId)), `claim of ${record.requestId}`).toBe(
-        user,
-      );
+      expect(
+        decodeId((await client.get(keys.claim(record.requestId))) ?? ""),
+        `claim of ${record.requestId}`,
+      ).toBe(user);
     }
     allEntries.set(user, entries);
     allLots.set(user, lots);
