@@ -69,8 +69,8 @@ export interface Percentiles {
   readonly p99: number;
 }
 
-export function percentiles(values: readonly number[]): Percentiles {
-  const sorted = Float64Array.from(values).sort();
+export function percentiles(values: ArrayLike<number>): Percentiles {
+  const sorted = Float64Array.from(values as ArrayLike<number>).sort();
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
@@ -248,6 +248,7 @@ export class Report {
       "median",
       "min–max",
       "ratio (median, min–max)",
+      "p50/p95/p99 ms",
       "target",
     ];
     const lines = this.rows.map((row) => [
@@ -258,6 +259,9 @@ export class Report {
       row.ratio === undefined
         ? ""
         : `${row.ratio.label} ${fmtRatio(row.ratio.value.median)} (${fmtRatio(row.ratio.value.min)}–${fmtRatio(row.ratio.value.max)})`,
+      row.latency === undefined
+        ? ""
+        : `${row.latency.p50.toFixed(2)}/${row.latency.p95.toFixed(2)}/${row.latency.p99.toFixed(2)}`,
       row.target === undefined ? "" : `${row.target.met ? "met" : "MISSED"}: ${row.target.text}`,
     ]);
     const widths = header.map((h, i) =>

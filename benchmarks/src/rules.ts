@@ -123,7 +123,7 @@ function floorPreview(data: RuleData) {
 }
 
 /** json-rules-engine: one rule per tier band and per promotion window. */
-function rulesEnginePreview(data: RuleData) {
+function buildEngine(data: RuleData): Engine {
   const engine = new Engine([], { allowUndefinedFacts: false });
   data.tiers.forEach((tier, i) => {
     const next = data.tiers[i + 1];
@@ -153,11 +153,22 @@ function rulesEnginePreview(data: RuleData) {
       event: { type: "promotion", params: { multiplier: p.multiplier } },
     });
   }
+  return engine;
+}
+
+/**
+ * The rules-engine path. `perCall` builds the engine from the rule data on
+ * every call, as `previewReward` reads its event data on every call; by
+ * default one engine is built once and reused (the faster, usual setup).
+ */
+function rulesEnginePreview(data: RuleData, perCall = false) {
+  const shared = perCall ? undefined : buildEngine(data);
   const coinValue = new D(data.coinValue);
   const perAllocation = new D(data.perAllocation);
   const perUserRemaining = D.max(new D(data.perUserLimit).minus(data.perUserUsed), 0);
   return async (amountText: string, at: number): Promise<Answer> => {
     const amount = new D(amountText);
+    const engine = shared ?? buildEngine(data);
     const { events } = await engine.run({ amount: amount.toNumber(), at });
     let percent: D | undefined;
     let multiplier: D | undefined;
@@ -194,6 +205,7 @@ export async function benchRules(config: Config, report: Report): Promise<void> 
   const data = ruleData(event, program);
   const floor = floorPreview(data);
   const jre = rulesEnginePreview(data);
+  const jrePerCall = rulesEnginePreview(data, true);
   const inputs = ruleInputs();
   const at = RULES_NOW.getTime();
   const usage = { perUser: { ...RULES_USAGE.perUser } };
@@ -204,9 +216,15 @@ export async function benchRules(config: Config, report: Report): Promise<void> 
   for (const amount of inputs) {
     const ours = previewReward(event, { amount }, program, RULES_NOW, usage);
     const theirs = await jre(amount, at);
+    const theirsPerCall = await jrePerCall(amount, at);
     const bare = floor(amount, at);
     for (const clip of ours.breakdown.caps) capped.add(clip.cap);
-    if (ours.coins !== theirs.coins || ours.coins !== bare.coins || ours.value !== theirs.value) {
+    if (
+      ours.coins !== theirs.coins ||
+      ours.coins !== bare.coins ||
+      ours.value !== theirs.value ||
+      theirsPerCall.coins !== ours.coins
+    ) {
       mismatches++;
       console.log(
         `  mismatch at amount ${amount}: previewReward ${ours.coins}/${ours.value}, json-rules-engine ${theirs.coins}/${theirs.value}, floor ${bare.coins}/${bare.value}`,
@@ -238,6 +256,8 @@ export async function benchRules(config: Config, report: Report): Promise<void> 
       ).opsPerSec,
     jre: async () =>
       (await runSerial(config.cpuMs, (i) => jre(inputs[i % n] as string, at))).opsPerSec,
+    jrePerCall: async () =>
+      (await runSerial(config.cpuMs, (i) => jrePerCall(inputs[i % n] as string, at))).opsPerSec,
     floor: () => runSync(config.cpuMs, (i) => floor(inputs[i % n] as string, at)).opsPerSec,
   });
   keep(results);
@@ -264,6 +284,17 @@ export async function benchRules(config: Config, report: Report): Promise<void> 
     unit: "ops/s",
     value: spread(results.jre),
     ratio: { label: "÷ floor", value: spread(ratios(results.jre, results.floor)) },
+  });
+  report.add({
+    section: "rules",
+    name: "previewReward ÷ json-rules-engine built per call",
+    unit: "ops/s",
+    value: spread(results.preview),
+    ratio: {
+      label: "÷ jre per call",
+      value: spread(ratios(results.preview, results.jrePerCall)),
+    },
+    note: "informational: the rules engine rebuilt from the rule data on every call, as previewReward reads its event on every call",
   });
   report.add({
     section: "rules",
