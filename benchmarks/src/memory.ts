@@ -5,7 +5,7 @@
  * (`previewReward` of the same event and amounts; `planRedemption` over one
  * open lot), so the ratio is what the engine and the store add.
  */
-import { type Lot, parseEvent, parseProgram, planRedemption, previewReward } from "@coinage/core";
+import { type Lot, parseEvent, planRedemption, previewReward } from "@coinage/core";
 import { memoryStore } from "@coinage/memory";
 import { amounts, STORE_EVENT } from "./fixtures.js";
 import {

@@ -15,12 +15,12 @@
  */
 import { createCoinage } from "@coinage/core";
 import { migrate, postgresStore } from "@coinage/postgres";
-import pg from "pg";
 import { benchBulk } from "./bulk.js";
 import { amounts, PROGRAM, STORE_EVENT } from "./fixtures.js";
 import { benchGrowth } from "./growth.js";
 import type { Config, Report } from "./harness.js";
 import { checkInvariants } from "./invariants.js";
+import * as pg from "./pg.js";
 import { makeSubject, type Subject } from "./subject.js";
 import {
   accountPlan,
@@ -57,12 +57,7 @@ class RecordingPool {
     return this.pool.idleCount;
   }
 
-  async #run(
-    via: Call["via"],
-    target: { query(text: string, values?: unknown[]): Promise<pg.QueryResult> },
-    text: string,
-    values?: unknown[],
-  ) {
+  async #run(via: Call["via"], target: pg.Queryable, text: string, values?: unknown[]) {
     const result = await target.query(text, values);
     if (this.on) this.calls.push({ via, text, values: values?.slice(), rows: result.rows });
     return result;
