@@ -6,16 +6,16 @@
  *
  * Each account is one funded lot followed by redemptions of one coin. Up to
  * `realSeed` of them go through the engine's `redeem`; the rest are booked
- * through the store's own `execute` in batches of 1,000 redemptions per
- * command (the same rows a redeem writes — entry, lot update, request
- * record — without paying one round trip each), so a 100k history takes
- * seconds rather than minutes on a networked store.
+ * through the store's own `execute` in batches of 1,000 one-coin
+ * redemption entries per command (the entry and lot rows a redeem writes,
+ * without a request id or request record, marked by their reason), so a
+ * 100k history takes seconds rather than minutes on a networked store.
  *
  * Measured redemptions add to the history; each size gets enough accounts
  * that no account grows by more than 10 % (or by one entry for the smallest
  * size) while it is measured.
  */
-import type { AccountCommand, Entry, Lot, RequestRecord } from "@coinage/core";
+import type { AccountCommand, Entry, Lot } from "@coinage/core";
 import {
   type Config,
   heading,
@@ -26,6 +26,7 @@ import {
   runConcurrent,
   spread,
 } from "./harness.js";
+import { SEEDED_REASON } from "./invariants.js";
 import { fund, type Subject } from "./subject.js";
 
 export interface GrowthOptions {
@@ -44,19 +45,13 @@ export function historySizes(config: Config): number[] {
 }
 
 /** One command booking `count` one-coin redemptions from the account's fullest lot. */
-function seedCommand(
-  subject: Subject,
-  userId: string,
-  count: number,
-  booked: { requestId: string }[],
-): AccountCommand<number> {
+function seedCommand(subject: Subject, userId: string, count: number): AccountCommand<number> {
   const at = Date.now();
   return {
     programId: subject.coins.program.id,
     userId,
     reads: { usageKeys: [], requestIds: [], lotIds: [] },
     decide(snapshot) {
-      booked.length = 0;
       let lot: Lot | undefined;
       let total = 0n;
       for (const l of snapshot.lots) {
@@ -69,38 +64,22 @@ function seedCommand(
       let remaining = BigInt(lot.remaining);
       let balance = total - BigInt(snapshot.debt);
       const entries: Entry[] = [];
-      const requests: RequestRecord[] = [];
       const parts = [{ lotId: lot.id, coins: "1" }];
       for (let k = 0; k < count; k++) {
-        const seq = snapshot.nextEntrySeq + k;
-        const requestId = `${subject.ids}-seed-${userId}-${seq}`;
         remaining -= 1n;
         balance -= 1n;
         entries.push({
-          seq,
+          seq: snapshot.nextEntrySeq + k,
           type: "redeem",
           coins: "-1",
           balanceAfter: balance.toString(),
           debtAfter: snapshot.debt,
-          requestId,
+          requestId: null,
           lots: parts,
           eventId: null,
           at,
-          reason: "seeded history",
+          reason: SEEDED_REASON,
         });
-        requests.push({
-          requestId,
-          kind: "redeem",
-          userId,
-          fingerprint: "seeded",
-          at,
-          result: { requestId, userId, coins: "1" },
-          coins: "1",
-          reversed: "0",
-          lotId: null,
-          parts,
-        });
-        booked.push({ requestId });
       }
       return {
         change: {
@@ -110,7 +89,7 @@ function seedCommand(
           nextEntrySeq: snapshot.nextEntrySeq + count,
           entries,
           usage: {},
-          requests,
+          requests: [],
         },
         result: count,
       };
@@ -137,10 +116,9 @@ async function seedAccount(
   }
   while (written < size) {
     const count = Math.min(SEED_BATCH, size - written);
-    const booked: { requestId: string }[] = [];
-    const outcome = await subject.store.execute(seedCommand(subject, userId, count, booked));
+    const outcome = await subject.store.execute(seedCommand(subject, userId, count));
     if (outcome.status !== "committed") throw new Error(`seed: ${outcome.status}`);
-    for (const { requestId } of booked) subject.tracker.book(requestId, userId, -1n);
+    subject.tracker.seed(userId, -BigInt(count));
     written += count;
   }
 }

@@ -11,7 +11,8 @@
  *    than 0 or more than it was booked with, `available` is never negative;
  *  - each request id once: every id the harness saw succeed appears in
  *    exactly one entry, of the account and coins it was booked with, and no
- *    entry carries an id the harness did not send; the stored request
+ *    entry carries an id the harness did not send (seeded history entries
+ *    carry none, and must sum to what was seeded); the stored request
  *    records of a sample agree.
  */
 import type {
@@ -26,6 +27,9 @@ import type {
 } from "@coinage/core";
 import type { Report } from "./harness.js";
 
+/** The reason on history entries the growth benchmark seeds in batches (they carry no request id). */
+export const SEEDED_REASON = "seeded history";
+
 interface Booking {
   readonly userId: string;
   /** Signed whole coins. */
@@ -36,6 +40,8 @@ interface Booking {
 export class Tracker {
   readonly bookings = new Map<string, Booking>();
   readonly accounts = new Set<string>();
+  /** Signed coins of seeded entries, per account. */
+  readonly seeded = new Map<string, bigint>();
   /** Writes that answered with something unexpected (a replay of a fresh id, a wrong user). */
   readonly anomalies: string[] = [];
 
@@ -48,6 +54,11 @@ export class Tracker {
       userId,
       coins: typeof coins === "bigint" ? coins : BigInt(coins),
     });
+    this.accounts.add(userId);
+  }
+
+  seed(userId: string, coins: bigint): void {
+    this.seeded.set(userId, (this.seeded.get(userId) ?? 0n) + coins);
     this.accounts.add(userId);
   }
 
@@ -165,6 +176,7 @@ export async function checkInvariants(
       entryCount += facts.entries.length;
       let running = 0n;
       let lastSeq = 0;
+      let seeded = 0n;
       for (const entry of facts.entries) {
         if (entry.seq <= lastSeq) conservation.push(`${userId}: seq ${entry.seq} after ${lastSeq}`);
         lastSeq = entry.seq;
@@ -194,7 +206,13 @@ export async function checkInvariants(
               `${entry.requestId}: booked ${booking.coins} on ${booking.userId}, history has ${entry.coins} on ${userId}`,
             );
           }
-        } else once.push(`${userId}: entry ${entry.seq} has no request id`);
+        } else if (entry.reason === SEEDED_REASON) seeded += BigInt(entry.coins);
+        else once.push(`${userId}: entry ${entry.seq} has no request id`);
+      }
+      if (seeded !== (tracker.seeded.get(userId) ?? 0n)) {
+        once.push(
+          `${userId}: seeded entries sum to ${seeded}, ${tracker.seeded.get(userId) ?? 0n} were seeded`,
+        );
       }
       let lotsTotal = 0n;
       for (const lot of facts.lots) {

@@ -1,5 +1,364 @@
+/**
+ * Redis: the same shapes as Postgres (allocations/s and redemptions/s at 1,
+ * 4 and 16 connections, uniform and hot, p50/p95/p99), cost growth and bulk.
+ *
+ * The floor is one EVALSHA per operation of a script that touches the same
+ * keys the store's scripts touch for that command, with the same reads
+ * (claim, event, own request record, account head, open lot ids and their
+ * lots, usage counters, lease) and the same writes (claim, head, lot, open
+ * set, entry, usage, request record, and for allocations the expiry index),
+ * and no decision logic: the values written are the ones the store wrote
+ * for a captured command, with the ids swapped. The keys and values are
+ * captured by recording the store's own EVALSHA calls for one allocation and
+ * one redemption. The floor writes under its own key prefix.
+ */
+import { createCoinage } from "@coinage/core";
+import { redisStore } from "@coinage/redis";
+import Redis from "ioredis";
+import { benchBulk } from "./bulk.js";
+import { amounts, PROGRAM, STORE_EVENT } from "./fixtures.js";
+import { benchGrowth } from "./growth.js";
 import type { Config, Report } from "./harness.js";
+import { checkInvariants } from "./invariants.js";
+import { makeSubject } from "./subject.js";
+import {
+  accountPlan,
+  connectionCounts,
+  FUNDING_AMOUNT,
+  fundAccounts,
+  type Lane,
+  type Op,
+  runMatrix,
+} from "./throughput.js";
 
-export async function benchRedis(_config: Config, report: Report, _runId: string): Promise<void> {
-  report.skip("redis", "not written yet");
+const DEFAULT_URL = "redis://127.0.0.1:6379";
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+type Arg = string | number;
+
+interface ScriptCall {
+  readonly keys: string[];
+  readonly args: string[];
+}
+
+/** An ioredis client look-alike (scripts only) that records EVALSHA calls while `on` is set. */
+class RecordingClient {
+  on = false;
+  readonly calls: ScriptCall[] = [];
+  constructor(readonly client: Redis) {}
+
+  evalsha(sha1: string, numkeys: number, ...rest: Arg[]): Promise<unknown> {
+    if (this.on) {
+      this.calls.push({
+        keys: rest.slice(0, numkeys).map(String),
+        args: rest.slice(numkeys).map(String),
+      });
+    }
+    return this.client.evalsha(sha1, numkeys, ...rest);
+  }
+
+  eval(script: string, numkeys: number, ...rest: Arg[]): Promise<unknown> {
+    return this.client.eval(script, numkeys, ...rest);
+  }
+
+  script(subcommand: "LOAD", source: string): Promise<unknown> {
+    return this.client.script(subcommand, source);
+  }
+}
+
+/**
+ * KEYS: claim, head, lots, open, entries, usage, requests, lease, events,
+ * expiry, expiryVersions.
+ * ARGV: user, request id, event field ('' for none), usage count n, n pairs
+ * (key, value), lot id ('new' for a new lot), lot json, debt, min expiry,
+ * entry json, record json, expiry member ('' for none).
+ */
+const FLOOR_SCRIPT = `
+redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1])
+if ARGV[3] ~= '' then redis.call('HGET', KEYS[9], ARGV[3]) end
+redis.call('HGET', KEYS[7], ARGV[2])
+local head = redis.call('HMGET', KEYS[2], 'version', 'debt', 'nextLotId', 'nextEntrySeq')
+local ids = redis.call('SMEMBERS', KEYS[4])
+if #ids > 0 then redis.call('HMGET', KEYS[3], unpack(ids)) end
+local n = tonumber(ARGV[4])
+local usageKeys = {}
+for j = 1, n do usageKeys[j] = ARGV[3 + 2 * j] end
+if n > 0 then redis.call('HMGET', KEYS[6], unpack(usageKeys)) end
+redis.call('GET', KEYS[8])
+local at = 5 + 2 * n
+local version = tonumber(head[1] or '0')
+local nextLot = tonumber(head[3] or '1')
+local nextSeq = tonumber(head[4] or '1')
+local lotId = ARGV[at]
+if lotId == 'new' then
+  lotId = tostring(nextLot)
+  nextLot = nextLot + 1
+end
+redis.call('HSET', KEYS[2], 'version', version + 1, 'debt', ARGV[at + 2], 'nextLotId', nextLot,
+  'nextEntrySeq', nextSeq + 1, 'minExpiry', ARGV[at + 3])
+redis.call('HSET', KEYS[3], lotId, ARGV[at + 1])
+redis.call('SADD', KEYS[4], lotId)
+redis.call('ZADD', KEYS[5], nextSeq, ARGV[at + 4])
+for j = 1, n do redis.call('HSET', KEYS[6], ARGV[3 + 2 * j], ARGV[4 + 2 * j]) end
+redis.call('HSET', KEYS[7], ARGV[2], ARGV[at + 5])
+local member = ARGV[at + 6]
+if member ~= '' then
+  redis.call('ZADD', KEYS[10], 'LT', ARGV[at + 3], member)
+  redis.call('HGET', KEYS[11], member)
+  redis.call('HSET', KEYS[11], member, version + 1)
+  redis.call('ZADD', KEYS[10], ARGV[at + 3], member)
+end
+return 1
+`;
+
+/** What one captured command touched, replayable for any account and request id. */
+class FloorPlan {
+  readonly keys: string[];
+  readonly args: string[];
+  constructor(
+    calls: readonly ScriptCall[],
+    readonly user: string,
+    readonly request: string,
+    readonly calledScripts: number,
+    op: Op,
+  ) {
+    const commit = calls.find((c) => c.keys.length === 7);
+    const read = calls.find((c) => c.keys.length === 5);
+    const claim = calls.find(
+      (c) => c.keys.length === 1 && c.args.length === 1 && c.args[0] === user,
+    );
+    if (commit === undefined || read === undefined || claim === undefined) {
+      throw new Error(
+        "redis floor: the captured command has no claim, read or commit call; update benchmarks/src/redis.ts",
+      );
+    }
+    const claimAt = calls.indexOf(claim);
+    const event = calls.slice(0, claimAt).find((c) => c.keys.length === 1);
+    const expiry = calls.find((c) => c.keys.length === 2);
+    const [head, lots, open, entries, usage, requests, lease] = commit.keys as string[];
+    const a = commit.args;
+    // Commit args: 8 fixed, then counted groups lots (3), entries (2), usage (2), requests (2).
+    let at = 8;
+    const group = (width: number) => {
+      const count = Number(a[at]);
+      const items = [];
+      for (let j = 0; j < count; j++)
+        items.push(a.slice(at + 1 + j * width, at + 1 + (j + 1) * width));
+      at += 1 + count * width;
+      return items;
+    };
+    const lotRows = group(3);
+    const entryRows = group(2);
+    const usageRows = group(2);
+    const requestRows = group(2);
+    const lot = lotRows[0];
+    const entry = entryRows[0];
+    const record = requestRows.find((r) => r[0] === request);
+    if (lot === undefined || entry === undefined || record === undefined) {
+      throw new Error("redis floor: the captured commit wrote no lot, entry or request record");
+    }
+    this.keys = [
+      claim.keys[0] as string,
+      head as string,
+      lots as string,
+      open as string,
+      entries as string,
+      usage as string,
+      requests as string,
+      lease as string,
+      event?.keys[0] ?? (head as string),
+      expiry?.keys[0] ?? (head as string),
+      expiry?.keys[1] ?? (head as string),
+    ];
+    this.args = [
+      user,
+      request,
+      event?.args[0] ?? "",
+      String(usageRows.length),
+      ...usageRows.flat(),
+      op === "allocate" ? "new" : String(lot[0]),
+      lot[1] as string,
+      a[4] as string,
+      a[7] as string,
+      entry[1] as string,
+      record[1] as string,
+      expiry === undefined ? "" : user,
+    ];
+  }
+
+  keysFor(user: string, request: string): string[] {
+    return this.keys.map((k) => k.split(this.request).join(request).split(this.user).join(user));
+  }
+
+  argsFor(user: string, request: string): string[] {
+    return this.args.map((v) => v.split(this.request).join(request).split(this.user).join(user));
+  }
+}
+
+function redisUrl(): URL {
+  return new URL(process.env.REDIS_URL ?? DEFAULT_URL);
+}
+
+function connect(url: URL): Redis {
+  return new Redis(url.toString(), {
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+    enableOfflineQueue: true,
+  });
+}
+
+async function reachable(url: URL): Promise<string | null> {
+  if (!LOOPBACK.has(url.hostname))
+    return `REDIS_URL host ${url.hostname} is not a loopback address`;
+  const client = connect(url);
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return null;
+  } catch (error) {
+    return `cannot reach ${url.host}: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function removeKeys(client: Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await client.unlink(...keys);
+  } while (cursor !== "0");
+}
+
+export async function benchRedis(config: Config, report: Report, runId: string): Promise<void> {
+  const url = redisUrl();
+  const problem = await reachable(url);
+  if (problem !== null) {
+    if (process.env.CI === "true") report.check("redis: server reachable (CI)", false, problem);
+    else report.skip("redis", `${problem} (set REDIS_URL; skipped)`);
+    return;
+  }
+  const prefix = `bench-${runId}`;
+  const floorPrefix = `bench-${runId}-floor`;
+  const main = connect(url);
+  const clients: Redis[] = [];
+  try {
+    await main.connect();
+    const subject = await makeSubject("redis", redisStore({ client: main, prefix }), runId);
+    const programId = subject.coins.program.id;
+    const recorder = new RecordingClient(main);
+    const floorCoins = createCoinage({
+      store: redisStore({ client: recorder, prefix: floorPrefix }),
+      program: { ...PROGRAM, id: programId },
+    });
+    await floorCoins.events.create(STORE_EVENT);
+
+    const plan = accountPlan(config);
+    const everyone = [...plan.uniform, ...plan.hot.flat()];
+    console.log(`  funding ${everyone.length} accounts under each prefix`);
+    await fundAccounts(
+      (items) => subject.tracker.allocateMany(subject.coins, items),
+      everyone,
+      subject.ids,
+    );
+    await fundAccounts((items) => floorCoins.allocateMany(items), everyone, `${subject.ids}-floor`);
+
+    const capUser = "floorcap-user";
+    await floorCoins.allocate({
+      userId: capUser,
+      event: "SHOP",
+      requestId: "floorcap-fund",
+      amount: FUNDING_AMOUNT,
+    });
+    const plans = new Map<Op, FloorPlan>();
+    for (const op of ["allocate", "redeem"] as const) {
+      const request = `floorcap-${op}`;
+      recorder.calls.length = 0;
+      recorder.on = true;
+      if (op === "allocate") {
+        await floorCoins.allocate({
+          userId: capUser,
+          event: "SHOP",
+          requestId: request,
+          amount: "12345.67",
+        });
+      } else await floorCoins.redeem({ userId: capUser, coins: "1", requestId: request });
+      recorder.on = false;
+      plans.set(op, new FloorPlan(recorder.calls, capUser, request, recorder.calls.length, op));
+      console.log(`  ${op}: the store makes ${recorder.calls.length} EVALSHA round trips`);
+    }
+    report.notes.push(
+      `redis EVALSHA round trips per command: ${[...plans].map(([op, p]) => `${op} ${p.calledScripts}`).join(", ")}; the floor makes 1`,
+    );
+    const floorSha = (await main.script("LOAD", FLOOR_SCRIPT)) as string;
+
+    const lanes: Lane[] = [];
+    for (const conns of connectionCounts(config)) {
+      const pool = Array.from({ length: conns }, () => connect(url));
+      for (const c of pool) {
+        await c.connect();
+        clients.push(c);
+      }
+      const engines = pool.map((client) =>
+        createCoinage({
+          store: redisStore({ client, prefix }),
+          program: { ...PROGRAM, id: programId },
+        }),
+      );
+      lanes.push({
+        conns,
+        store: (op, w, userId, requestId, amount) => {
+          const coins = engines[w % engines.length] as (typeof engines)[number];
+          return op === "allocate"
+            ? subject.tracker.allocate(coins, { userId, event: "SHOP", requestId, amount })
+            : subject.tracker.redeem(coins, { userId, coins: "1", requestId });
+        },
+        floor: async (op, w, userId, requestId) => {
+          const floor = plans.get(op) as FloorPlan;
+          const floorKeys = floor.keysFor(userId, requestId);
+          const client = pool[w % pool.length] as Redis;
+          await client.evalsha(
+            floorSha,
+            floorKeys.length,
+            ...floorKeys,
+            ...floor.argsFor(userId, requestId),
+          );
+        },
+      });
+    }
+    await runMatrix(
+      config,
+      report,
+      { section: "redis", floorLabel: "EVALSHA", target: 0.6, subject },
+      lanes,
+      amounts(1024, 5),
+    );
+
+    await benchGrowth(subject, config, report, {
+      realSeed: config.smoke ? 50 : 1000,
+      parallel: 8,
+      redeemsPerRound: config.smoke ? 10 : 60,
+    });
+    await benchBulk(subject, config, report, undefined);
+    await checkInvariants("redis", subject.store, subject.coins, subject.tracker, report, {
+      concurrency: 8,
+    });
+    const redeemPlan = plans.get("redeem") as FloorPlan;
+    const counts = await Promise.all(
+      everyone.map((userId) => main.zcard(redeemPlan.keysFor(userId, "-")[4] as string)),
+    );
+    report.check(
+      "redis floor: its script wrote entries",
+      counts.reduce((a, b) => a + b, 0) > everyone.length,
+    );
+  } finally {
+    for (const c of clients) c.disconnect();
+    await removeKeys(main, prefix).catch(() => undefined);
+    await removeKeys(main, floorPrefix).catch(() => undefined);
+    main.disconnect();
+  }
 }
