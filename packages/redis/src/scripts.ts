@@ -243,6 +243,9 @@ return redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], '+', 'LIMIT', 0, ARGV[2])
 `,
 );
 
+/** KEYS: any key. Deletes it. */
+export const dropKey = script("drop-key", "return redis.call('DEL', KEYS[1])");
+
 /** KEYS: head. Answers {version, minExpiry}. */
 export const readExpiry = script(
   "read-expiry",

@@ -581,7 +581,12 @@ class RedisStore implements Store {
       members.forEach((member, i) => {
         if (checked[i] && found.length < page.limit) found.push(fromOrderedMember(member));
       });
-      if (members.length < page.limit) break;
+      if (members.length < page.limit) {
+        // The end of the walk: drop its set (a sweep still running with the
+        // same cutoff rebuilds it when it asks for its next page).
+        await this.#scripts.run("findExpiring", lua.dropKey, [walk]);
+        break;
+      }
       start = `(${members[members.length - 1]}`;
     }
     return found;

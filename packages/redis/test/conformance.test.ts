@@ -6,6 +6,8 @@ import { describeLowLevel } from "./low-level.js";
 import { type LocalCluster, startCluster } from "./servers.js";
 import { connect, dropPrefix, newPrefix, skipReason } from "./support.js";
 
+if (skipReason !== undefined) console.warn(`@coinage/redis tests skipped: ${skipReason}`);
+
 // Against the local server.
 {
   const prefix = newPrefix("conf");

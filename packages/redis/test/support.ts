@@ -31,11 +31,10 @@ async function reachable(url: string): Promise<boolean> {
 
 export const redisUp = required || (await reachable(REDIS_URL));
 
-/** Set when the tests skip; logged once per test file. */
+/** Set when the tests skip; `conformance.test.ts` prints it, once per run. */
 export const skipReason = redisUp
   ? undefined
-  : `@coinage/redis tests skipped: no Redis at ${REDIS_URL} (set REDIS_URL, or CI=true to require it)`;
-if (skipReason !== undefined) console.warn(skipReason);
+  : `no Redis at ${REDIS_URL} (set REDIS_URL, or CI=true to require it)`;
 
 export function newPrefix(tag = "t"): string {
   return `coinage-test-${tag}-${randomUUID().slice(0, 8)}`;
