@@ -32,7 +32,7 @@ export function adjustmentCommand(
     allowNegative: true,
   });
   const reason = optionalReason(record.reason, "adjustment.reason");
-  if (reason === null)
+  if (reason === null || reason.trim() === "")
     throw invalidInput({ path: "adjustment.reason", message: "an adjustment needs a reason" });
   let expiresAt: number | null = null;
   if (record.expiresAt !== undefined && record.expiresAt !== null) {
