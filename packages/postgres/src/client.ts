@@ -69,7 +69,9 @@ export interface Driver {
 /** Normalise a pool, a client or a PGlite instance into a `Driver`. */
 export function toDriver(client: PostgresClient): Driver {
   if (client === null || typeof client !== "object" || typeof client.query !== "function") {
-    throw new TypeError("postgresStore: `pool` must be a pg.Pool, a connected pg.Client or a PGlite instance");
+    throw new TypeError(
+      "postgresStore: `pool` must be a pg.Pool, a connected pg.Client or a PGlite instance",
+    );
   }
   if (isPGlite(client)) return pgliteDriver(client);
   if (isPool(client)) return poolDriver(client);
@@ -222,7 +224,8 @@ export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) return true;
   const state = sqlState(error);
-  if (state !== undefined) return state.startsWith("08") || state === "57P01" || state === "57P02" || state === "57P03";
+  if (state !== undefined)
+    return state.startsWith("08") || state === "57P01" || state === "57P02" || state === "57P03";
   const message = (error as { message?: unknown }).message;
   return typeof message === "string" && CONNECTION_ERROR_MESSAGES.test(message);
 }

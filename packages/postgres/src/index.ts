@@ -1,7 +1,3 @@
-export { postgresStore } from "./store.js";
-export type { PostgresStoreOptions } from "./store.js";
-export { migrate, migrations } from "./migrate.js";
-export type { Migration, MigrateOptions, MigrateResult } from "./migrate.js";
 export type {
   PGliteLike,
   PGliteTransactionLike,
@@ -11,3 +7,7 @@ export type {
   Queryable,
   QueryResultLike,
 } from "./client.js";
+export type { MigrateOptions, MigrateResult, Migration } from "./migrate.js";
+export { migrate, migrations } from "./migrate.js";
+export type { PostgresStoreOptions } from "./store.js";
+export { postgresStore } from "./store.js";

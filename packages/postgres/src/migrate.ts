@@ -39,15 +39,18 @@ const LOCK_CLASS = 0x636f696e; // "coin"
  * wait and then find nothing left to do. Applied versions are recorded in
  * `coinage_migrations`.
  */
-export async function migrate(client: PostgresClient, options: MigrateOptions = {}): Promise<MigrateResult> {
+export async function migrate(
+  client: PostgresClient,
+  options: MigrateOptions = {},
+): Promise<MigrateResult> {
   const driver = toDriver(client);
   const schema = options.schema;
   try {
     return await driver.transaction(async (connection) => {
-      await connection.query("SELECT pg_advisory_xact_lock($1::int, hashtext(coalesce($2::text, current_schema())))", [
-        LOCK_CLASS,
-        schema ?? null,
-      ]);
+      await connection.query(
+        "SELECT pg_advisory_xact_lock($1::int, hashtext(coalesce($2::text, current_schema())))",
+        [LOCK_CLASS, schema ?? null],
+      );
       if (schema !== undefined) {
         await connection.script(
           `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}; SET LOCAL search_path TO ${quoteIdent(schema)}`,
@@ -75,11 +78,10 @@ export async function migrate(client: PostgresClient, options: MigrateOptions = 
           continue;
         }
         await connection.script(migration.sql);
-        await connection.query("INSERT INTO coinage_migrations (version, name, checksum) VALUES ($1, $2, $3)", [
-          migration.version,
-          migration.name,
-          migration.checksum,
-        ]);
+        await connection.query(
+          "INSERT INTO coinage_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+          [migration.version, migration.name, migration.checksum],
+        );
         applied.push(migration.name);
       }
       return { applied };

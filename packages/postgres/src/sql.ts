@@ -39,20 +39,38 @@ export function tables(schema: string | undefined): Tables {
 /** `$n::text::jsonb`: a JSON parameter typed as text, so no client re-encodes it. */
 const json = (n: number) => `$${n}::text::jsonb`;
 
-const LOT_JSON = `jsonb_build_object(
-  'id', l.id, 'coins', l.coins::text, 'remaining', l.remaining::text,
-  'earnedAt', l.earned_at, 'availableAt', l.available_at, 'expiresAt', l.expires_at,
-  'eventId', l.event_id, 'requestId', l.request_id)`;
+// Rows travel as JSON arrays, aggregated into one value per kind: one row
+// per statement, one JSON.parse per kind, whatever the client. Numerics as
+// text (exact), bigints as JSON numbers (ids, seqs and epoch ms are safe integers).
 
-const REQUEST_JSON = `jsonb_build_object(
-  'requestId', q.request_id, 'kind', q.kind, 'userId', q.user_id, 'fingerprint', q.fingerprint,
-  'at', q.at, 'result', q.result, 'coins', q.coins::text, 'reversed', q.reversed::text,
-  'lotId', q.lot_id, 'parts', q.parts)`;
+/** [id, coins, remaining, earnedAt, availableAt, expiresAt, eventId, requestId] */
+const LOT_ARRAY = `json_build_array(l.id, l.coins::text, l.remaining::text, l.earned_at, l.available_at,
+  l.expires_at, l.event_id, l.request_id)`;
 
-const ENTRY_JSON = `jsonb_build_object(
-  'seq', e.seq, 'type', e.type, 'coins', e.coins::text, 'balanceAfter', e.balance_after::text,
-  'debtAfter', e.debt_after::text, 'requestId', e.request_id, 'lots', e.lots, 'eventId', e.event_id,
-  'at', e.at, 'reason', e.reason)`;
+/** [requestId, kind, userId, fingerprint, at, result, coins, reversed, lotId, parts] */
+const REQUEST_ARRAY = `json_build_array(q.request_id, q.kind, q.user_id, q.fingerprint, q.at, q.result,
+  q.coins::text, q.reversed::text, q.lot_id, q.parts)`;
+
+/** [seq, type, coins, balanceAfter, debtAfter, requestId, lots, eventId, at, reason] */
+const ENTRY_ARRAY = `json_build_array(e.seq, e.type, e.coins::text, e.balance_after::text, e.debt_after::text,
+  e.request_id, e.lots, e.event_id, e.at, e.reason)`;
+
+export interface ReadParts {
+  readonly lotIds: boolean;
+  readonly usage: boolean;
+  readonly requests: boolean;
+  readonly budgets: boolean;
+  readonly records: boolean;
+}
+
+export interface WriteParts {
+  readonly lots: boolean;
+  readonly entries: boolean;
+  readonly usage: boolean;
+  readonly requests: boolean;
+  readonly drops: boolean;
+  readonly budgets: boolean;
+}
 
 export interface Statements {
   readonly insertEvent: string;
@@ -83,10 +101,10 @@ export interface Statements {
   readonly lockBudgets: string;
   /** $1 program, $2 event, $3 add, $4 limit → 1 row when the budget took the coins. */
   readonly reserveBudget: string;
-  /** See `readState`. */
-  readonly readState: string;
-  /** See `writeChanges`. */
-  readonly writeChanges: string;
+  /** See `readState` below; only the parts asked for are in the statement. */
+  readonly readState: (parts: ReadParts) => string;
+  /** See `writeChanges` below; only the parts asked for are in the statement. */
+  readonly writeChanges: (parts: WriteParts) => string;
 }
 
 export function statements(schema: string | undefined): Statements {
@@ -101,12 +119,14 @@ export function statements(schema: string | undefined): Statements {
       ORDER BY event_id LIMIT $2`,
     listEventsAfter: `SELECT version, body FROM ${t.events} WHERE program_id = $1 AND event_id > $3
       ORDER BY event_id LIMIT $2`,
-    findRequest: `SELECT ${REQUEST_JSON} AS d FROM ${t.requests} q
+    findRequest: `SELECT ${REQUEST_ARRAY} AS d FROM ${t.requests} q
       WHERE q.program_id = $1 AND q.request_id = $2 AND q.kind IS NOT NULL`,
-    history: `SELECT ${ENTRY_JSON} AS d FROM ${t.entries} e
-      WHERE e.program_id = $1 AND e.user_id = $2 ORDER BY e.seq DESC LIMIT $3`,
-    historyBefore: `SELECT ${ENTRY_JSON} AS d FROM ${t.entries} e
-      WHERE e.program_id = $1 AND e.user_id = $2 AND e.seq < $4 ORDER BY e.seq DESC LIMIT $3`,
+    history: `SELECT coalesce(json_agg(${ENTRY_ARRAY} ORDER BY e.seq DESC), '[]') AS d FROM (
+        SELECT * FROM ${t.entries} WHERE program_id = $1 AND user_id = $2 ORDER BY seq DESC LIMIT $3
+      ) e`,
+    historyBefore: `SELECT coalesce(json_agg(${ENTRY_ARRAY} ORDER BY e.seq DESC), '[]') AS d FROM (
+        SELECT * FROM ${t.entries} WHERE program_id = $1 AND user_id = $2 AND seq < $4 ORDER BY seq DESC LIMIT $3
+      ) e`,
     findExpiring: `SELECT DISTINCT l.user_id FROM ${t.lots} l
       WHERE l.program_id = $1 AND l.remaining > 0 AND l.expires_at <= $2
       ORDER BY l.user_id LIMIT $3`,
@@ -159,111 +179,208 @@ export function statements(schema: string | undefined): Statements {
       WHERE b.used + excluded.used <= $4::numeric
       RETURNING 1 AS ok`,
 
-    // One statement, so one snapshot: the state of several accounts.
-    // $1 accounts [{p, u}]; $2 lots by id [{p, u, id}]; $3 usage [{p, u, k}];
-    // $4 requests of the accounts [{p, u, r}]; $5 budgets [{p, e}];
-    // $6 committed records by id [{p, r}] (for replays).
-    readState: `WITH k AS (SELECT x.p, x.u FROM jsonb_to_recordset(${json(1)}) AS x(p text, u text))
-      SELECT 'account' AS kind, a.program_id AS p, a.user_id AS u, jsonb_build_object(
-          'version', a.version, 'debt', a.debt::text, 'nextLotId', a.next_lot_id,
-          'nextEntrySeq', a.next_entry_seq) AS d
-        FROM k JOIN ${t.accounts} a ON a.program_id = k.p AND a.user_id = k.u
-      UNION ALL
-      SELECT 'lot', l.program_id, l.user_id, ${LOT_JSON}
-        FROM k CROSS JOIN LATERAL (
-          SELECT * FROM ${t.lots} o WHERE o.program_id = k.p AND o.user_id = k.u AND o.remaining > 0
-        ) l
-      UNION ALL
-      SELECT 'lot', l.program_id, l.user_id, ${LOT_JSON}
-        FROM jsonb_to_recordset(${json(2)}) AS x(p text, u text, id bigint)
-        JOIN ${t.lots} l ON l.program_id = x.p AND l.user_id = x.u AND l.id = x.id
-      UNION ALL
-      SELECT 'usage', g.program_id, g.user_id, jsonb_build_object('key', g.key, 'used', g.used::text)
-        FROM jsonb_to_recordset(${json(3)}) AS x(p text, u text, k text)
-        JOIN ${t.usage} g ON g.program_id = x.p AND g.user_id = x.u AND g.key = x.k
-      UNION ALL
-      SELECT 'request', q.program_id, q.user_id, ${REQUEST_JSON}
-        FROM jsonb_to_recordset(${json(4)}) AS x(p text, u text, r text)
-        JOIN ${t.requests} q ON q.program_id = x.p AND q.request_id = x.r AND q.user_id = x.u
-        WHERE q.kind IS NOT NULL
-      UNION ALL
-      SELECT 'budget', b.program_id, b.event_id, jsonb_build_object('used', b.used::text)
-        FROM jsonb_to_recordset(${json(5)}) AS x(p text, e text)
-        JOIN ${t.budgets} b ON b.program_id = x.p AND b.event_id = x.e
-      UNION ALL
-      SELECT 'record', q.program_id, q.request_id, ${REQUEST_JSON}
-        FROM jsonb_to_recordset(${json(6)}) AS x(p text, r text)
-        JOIN ${t.requests} q ON q.program_id = x.p AND q.request_id = x.r
-        WHERE q.kind IS NOT NULL`,
+    readState: (parts) => readState(t, parts),
+    writeChanges: (parts) => writeChanges(t, parts),
+  };
+}
 
-    // Every write of one or more decided commands, in one statement.
-    // $1 accounts, $2 lots, $3 entries, $4 usage, $5 request records,
-    // $6 claims to drop, $7 budget additions; returns how many rows each touched.
-    writeChanges: `WITH
-      acc AS (
+function memo<P extends object>(build: (parts: P) => string): (parts: P) => string {
+  const cache = new Map<string, string>();
+  return (parts) => {
+    const key = Object.values(parts)
+      .map((on) => (on ? "1" : "0"))
+      .join("");
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached;
+    const text = build(parts);
+    cache.set(key, text);
+    return text;
+  };
+}
+
+const readCache = new WeakMap<Tables, (parts: ReadParts) => string>();
+const writeCache = new WeakMap<Tables, (parts: WriteParts) => string>();
+
+/**
+ * One statement, so one snapshot: the state of one or more accounts, as one
+ * row of JSON arrays. Parameters (all JSON lists, `[]` when unused):
+ * $1 accounts [{p, u}], then, numbered in this order and only for the
+ * parts asked for: lots by id [{p, u, id}], usage [{p, u, k}], requests of
+ * the accounts [{p, u, r}], budgets [{p, e}], committed records by id [{p, r}]
+ * (for replays).
+ */
+function readState(t: Tables, parts: ReadParts): string {
+  let build = readCache.get(t);
+  if (build === undefined) {
+    build = memo((p: ReadParts) => {
+      let n = 1;
+      const next = () => json(++n);
+      const none = `'[]'::json`;
+      const agg = (expr: string, from: string) =>
+        `(SELECT coalesce(json_agg(${expr}), '[]') ${from})`;
+      return `WITH k AS (SELECT x.p, x.u FROM jsonb_to_recordset(${json(1)}) AS x(p text, u text))
+      SELECT
+        ${agg(
+          "json_build_array(a.program_id, a.user_id, a.version, a.debt::text, a.next_lot_id, a.next_entry_seq)",
+          `FROM k JOIN ${t.accounts} a ON a.program_id = k.p AND a.user_id = k.u`,
+        )} AS accounts,
+        ${agg(
+          `json_build_array(l.program_id, l.user_id, ${LOT_ARRAY})`,
+          `FROM k CROSS JOIN LATERAL (
+            SELECT * FROM ${t.lots} o WHERE o.program_id = k.p AND o.user_id = k.u AND o.remaining > 0
+          ) l`,
+        )} AS lots,
+        ${
+          p.lotIds
+            ? agg(
+                `json_build_array(l.program_id, l.user_id, ${LOT_ARRAY})`,
+                `FROM jsonb_to_recordset(${next()}) AS x(p text, u text, id bigint)
+                JOIN ${t.lots} l ON l.program_id = x.p AND l.user_id = x.u AND l.id = x.id`,
+              )
+            : none
+        } AS lots_by_id,
+        ${
+          p.usage
+            ? agg(
+                "json_build_array(g.program_id, g.user_id, g.key, g.used::text)",
+                `FROM jsonb_to_recordset(${next()}) AS x(p text, u text, k text)
+                JOIN ${t.usage} g ON g.program_id = x.p AND g.user_id = x.u AND g.key = x.k`,
+              )
+            : none
+        } AS usage,
+        ${
+          p.requests
+            ? agg(
+                `json_build_array(q.program_id, ${REQUEST_ARRAY})`,
+                `FROM jsonb_to_recordset(${next()}) AS x(p text, u text, r text)
+                JOIN ${t.requests} q ON q.program_id = x.p AND q.request_id = x.r AND q.user_id = x.u
+                WHERE q.kind IS NOT NULL`,
+              )
+            : none
+        } AS requests,
+        ${
+          p.budgets
+            ? agg(
+                "json_build_array(b.program_id, b.event_id, b.used::text)",
+                `FROM jsonb_to_recordset(${next()}) AS x(p text, e text)
+                JOIN ${t.budgets} b ON b.program_id = x.p AND b.event_id = x.e`,
+              )
+            : none
+        } AS budgets,
+        ${
+          p.records
+            ? agg(
+                `json_build_array(q.program_id, ${REQUEST_ARRAY})`,
+                `FROM jsonb_to_recordset(${next()}) AS x(p text, r text)
+                JOIN ${t.requests} q ON q.program_id = x.p AND q.request_id = x.r
+                WHERE q.kind IS NOT NULL`,
+              )
+            : none
+        } AS records`;
+    });
+    readCache.set(t, build);
+  }
+  return build(parts);
+}
+
+/**
+ * Every write of one or more decided commands, in one statement.
+ * $1 accounts, then, numbered in this order and only for the parts asked
+ * for: lots, entries, usage, request records, claims to drop, budget
+ * additions (JSON lists). Returns how many rows each part touched.
+ */
+function writeChanges(t: Tables, parts: WriteParts): string {
+  let build = writeCache.get(t);
+  if (build === undefined) {
+    build = memo((p: WriteParts) => {
+      let n = 1;
+      const next = () => json(++n);
+      const ctes = [
+        `acc AS (
         UPDATE ${t.accounts} a SET version = x.version, debt = x.debt,
           next_lot_id = x.next_lot_id, next_entry_seq = x.next_entry_seq
         FROM jsonb_to_recordset(${json(1)})
           AS x(p text, u text, version bigint, debt numeric, next_lot_id bigint, next_entry_seq bigint)
         WHERE a.program_id = x.p AND a.user_id = x.u
         RETURNING 1
-      ),
-      lot AS (
-        INSERT INTO ${t.lots} AS l (program_id, user_id, id, coins, remaining, earned_at, available_at,
+      )`,
+      ];
+      const counts = ["(SELECT count(*) FROM acc)::int AS accounts"];
+      const add = (on: boolean, name: string, cte: () => string) => {
+        if (on) {
+          ctes.push(`${name} AS (${cte()})`);
+          counts.push(`(SELECT count(*) FROM ${name})::int AS ${name}`);
+        } else {
+          counts.push(`0 AS ${name}`);
+        }
+      };
+      add(
+        p.lots,
+        "lots",
+        () => `INSERT INTO ${t.lots} AS l (program_id, user_id, id, coins, remaining, earned_at, available_at,
           expires_at, event_id, request_id)
         SELECT x.p, x.u, x.id, x.coins, x.remaining, x.earned_at, x.available_at, x.expires_at,
           x.event_id, x.request_id
-        FROM jsonb_to_recordset(${json(2)}) AS x(p text, u text, id bigint, coins numeric,
+        FROM jsonb_to_recordset(${next()}) AS x(p text, u text, id bigint, coins numeric,
           remaining numeric, earned_at bigint, available_at bigint, expires_at bigint,
           event_id text, request_id text)
         ON CONFLICT (program_id, user_id, id) DO UPDATE SET remaining = excluded.remaining
-        RETURNING 1
-      ),
-      ent AS (
-        INSERT INTO ${t.entries} (program_id, user_id, seq, type, coins, balance_after, debt_after,
+        RETURNING 1`,
+      );
+      add(
+        p.entries,
+        "entries",
+        () => `INSERT INTO ${t.entries} (program_id, user_id, seq, type, coins, balance_after, debt_after,
           request_id, lots, event_id, at, reason)
         SELECT x.p, x.u, x.seq, x.type, x.coins, x.balance_after, x.debt_after, x.request_id,
           x.lots, x.event_id, x.at, x.reason
-        FROM jsonb_to_recordset(${json(3)}) AS x(p text, u text, seq bigint, type text, coins numeric,
+        FROM jsonb_to_recordset(${next()}) AS x(p text, u text, seq bigint, type text, coins numeric,
           balance_after numeric, debt_after numeric, request_id text, lots jsonb, event_id text,
           at bigint, reason text)
-        ORDER BY x.p, x.u, x.seq
-        RETURNING 1
-      ),
-      usg AS (
-        INSERT INTO ${t.usage} (program_id, user_id, key, used)
-        SELECT x.p, x.u, x.k, x.used FROM jsonb_to_recordset(${json(4)}) AS x(p text, u text, k text, used numeric)
+        RETURNING 1`,
+      );
+      add(
+        p.usage,
+        "usage",
+        () => `INSERT INTO ${t.usage} (program_id, user_id, key, used)
+        SELECT x.p, x.u, x.k, x.used FROM jsonb_to_recordset(${next()}) AS x(p text, u text, k text, used numeric)
         ON CONFLICT (program_id, user_id, key) DO UPDATE SET used = excluded.used
-        RETURNING 1
-      ),
-      req AS (
-        INSERT INTO ${t.requests} AS q (program_id, request_id, user_id, fingerprint, kind, at, result,
+        RETURNING 1`,
+      );
+      add(
+        p.requests,
+        "requests",
+        () => `INSERT INTO ${t.requests} AS q (program_id, request_id, user_id, fingerprint, kind, at, result,
           coins, reversed, lot_id, parts)
         SELECT x.p, x.r, x.user_id, x.fingerprint, x.kind, x.at, x.result, x.coins, x.reversed,
           x.lot_id, x.parts
-        FROM jsonb_to_recordset(${json(5)}) AS x(p text, r text, user_id text, fingerprint text,
+        FROM jsonb_to_recordset(${next()}) AS x(p text, r text, user_id text, fingerprint text,
           kind text, at bigint, result jsonb, coins numeric, reversed numeric, lot_id bigint, parts jsonb)
         ON CONFLICT (program_id, request_id) DO UPDATE SET user_id = excluded.user_id,
           fingerprint = excluded.fingerprint, kind = excluded.kind, at = excluded.at,
           result = excluded.result, coins = excluded.coins, reversed = excluded.reversed,
           lot_id = excluded.lot_id, parts = excluded.parts
         WHERE q.kind IS NULL OR q.user_id = excluded.user_id
-        RETURNING 1
-      ),
-      drop_claim AS (
-        DELETE FROM ${t.requests} q USING jsonb_to_recordset(${json(6)}) AS x(p text, r text)
+        RETURNING 1`,
+      );
+      add(
+        p.drops,
+        "dropped",
+        () => `DELETE FROM ${t.requests} q USING jsonb_to_recordset(${next()}) AS x(p text, r text)
         WHERE q.program_id = x.p AND q.request_id = x.r AND q.kind IS NULL
-        RETURNING 1
-      ),
-      bud AS (
-        UPDATE ${t.budgets} b SET used = b.used + x.add
-        FROM jsonb_to_recordset(${json(7)}) AS x(p text, e text, add numeric, lim numeric)
+        RETURNING 1`,
+      );
+      add(
+        p.budgets,
+        "budgets",
+        () => `UPDATE ${t.budgets} b SET used = b.used + x.add
+        FROM jsonb_to_recordset(${next()}) AS x(p text, e text, add numeric, lim numeric)
         WHERE b.program_id = x.p AND b.event_id = x.e AND b.used + x.add <= x.lim
-        RETURNING 1
-      )
-      SELECT (SELECT count(*) FROM acc)::int AS accounts, (SELECT count(*) FROM req)::int AS requests,
-        (SELECT count(*) FROM bud)::int AS budgets, (SELECT count(*) FROM lot)::int AS lots,
-        (SELECT count(*) FROM ent)::int AS entries, (SELECT count(*) FROM usg)::int AS usage,
-        (SELECT count(*) FROM drop_claim)::int AS dropped`,
-  };
+        RETURNING 1`,
+      );
+      return `WITH ${ctes.join(",\n      ")}\n      SELECT ${counts.join(", ")}`;
+    });
+    writeCache.set(t, build);
+  }
+  return build(parts);
 }

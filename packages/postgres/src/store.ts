@@ -3,16 +3,16 @@ import {
   type AccountCommand,
   type AccountReads,
   type AccountSnapshot,
+  applyChange,
   type BatchOutcome,
   CoinageError,
   type CoinEvent,
   type Entry,
   type ExecuteOutcome,
+  emptySnapshot,
   type Lot,
   type RequestRecord,
   type Store,
-  applyChange,
-  emptySnapshot,
 } from "@coinage/core";
 import {
   type Connection,
@@ -88,7 +88,11 @@ class PostgresStore implements Store {
     return rows.length === 1;
   }
 
-  async replaceEvent(programId: string, event: CoinEvent, expectedVersion: number): Promise<boolean> {
+  async replaceEvent(
+    programId: string,
+    event: CoinEvent,
+    expectedVersion: number,
+  ): Promise<boolean> {
     const rows = await this.#query("replaceEvent", this.#sql.replaceEvent, [
       programId,
       event.id,
@@ -105,31 +109,47 @@ class PostgresStore implements Store {
     return row === undefined ? null : toEvent(row);
   }
 
-  async listEvents(programId: string, page: { readonly limit: number; readonly after?: string }): Promise<CoinEvent[]> {
+  async listEvents(
+    programId: string,
+    page: { readonly limit: number; readonly after?: string },
+  ): Promise<CoinEvent[]> {
     const rows =
       page.after === undefined
         ? await this.#query("listEvents", this.#sql.listEvents, [programId, page.limit])
-        : await this.#query("listEvents", this.#sql.listEventsAfter, [programId, page.limit, page.after]);
+        : await this.#query("listEvents", this.#sql.listEventsAfter, [
+            programId,
+            page.limit,
+            page.after,
+          ]);
     return rows.map(toEvent);
   }
 
   async findRequest(programId: string, requestId: string): Promise<RequestRecord | null> {
     const rows = await this.#query("findRequest", this.#sql.findRequest, [programId, requestId]);
     const row = rows[0];
-    return row === undefined ? null : toRequest(row.d);
+    return row === undefined ? null : toRequest(jsonColumn(row.d));
   }
 
-  async loadAccount(programId: string, userId: string, reads: AccountReads): Promise<AccountSnapshot> {
+  async loadAccount(
+    programId: string,
+    userId: string,
+    reads: AccountReads,
+  ): Promise<AccountSnapshot> {
     return this.#run("loadAccount", async () => {
-      const targets = [{ programId, userId, reads }];
-      const rows = await this.#driver.query(this.#sql.readState, readStateParams(targets, []));
-      const state = parseState(rows);
-      return viewOf(baseSnapshot(state, programId, userId), reads, budgetOf(state, programId, reads));
+      const read = readStateQuery(this.#sql, [{ programId, userId, reads }], []);
+      const state = parseState(await this.#driver.query(read.text, read.values));
+      return viewOf(
+        baseSnapshot(state, programId, userId),
+        reads,
+        budgetOf(state, programId, reads),
+      );
     });
   }
 
   execute<T>(command: AccountCommand<T>): Promise<ExecuteOutcome<T>> {
-    return this.#run("execute", () => this.#transaction((connection) => this.#executeIn(connection, command)));
+    return this.#run("execute", () =>
+      this.#transaction((connection) => this.#executeIn(connection, command)),
+    );
   }
 
   async executeMany<T>(commands: readonly AccountCommand<T>[]): Promise<BatchOutcome<T>[]> {
@@ -164,8 +184,13 @@ class PostgresStore implements Store {
     const rows =
       page.beforeSeq === undefined
         ? await this.#query("history", this.#sql.history, [programId, userId, page.limit])
-        : await this.#query("history", this.#sql.historyBefore, [programId, userId, page.limit, page.beforeSeq]);
-    return rows.map((row) => toEntry(row.d));
+        : await this.#query("history", this.#sql.historyBefore, [
+            programId,
+            userId,
+            page.limit,
+            page.beforeSeq,
+          ]);
+    return (jsonColumn(rows[0]?.d) as Tuple[]).map(toEntry);
   }
 
   async findExpiring(
@@ -176,7 +201,12 @@ class PostgresStore implements Store {
     const rows =
       page.after === undefined
         ? await this.#query("findExpiring", this.#sql.findExpiring, [programId, before, page.limit])
-        : await this.#query("findExpiring", this.#sql.findExpiringAfter, [programId, before, page.limit, page.after]);
+        : await this.#query("findExpiring", this.#sql.findExpiringAfter, [
+            programId,
+            before,
+            page.limit,
+            page.after,
+          ]);
     return rows.map((row) => String(row.user_id));
   }
 
@@ -188,19 +218,27 @@ class PostgresStore implements Store {
 
   // ── one command ────────────────────────────────────────────────────────
 
-  async #executeIn<T>(connection: Connection, command: AccountCommand<T>): Promise<ExecuteOutcome<T>> {
+  async #executeIn<T>(
+    connection: Connection,
+    command: AccountCommand<T>,
+  ): Promise<ExecuteOutcome<T>> {
     const { programId, userId, request } = command;
     const sql = this.#sql;
 
     // 1. Claim the request id, then lock the account row.
     let locked: boolean;
     if (request !== undefined) {
-      const [row] = await connection.query(sql.claimAndLock, [programId, userId, request.requestId, request.fingerprint]);
+      const [row] = await connection.query(sql.claimAndLock, [
+        programId,
+        userId,
+        request.requestId,
+        request.fingerprint,
+      ]);
       if (row?.claimed !== true) {
         // Someone committed this request id first (the claim waited for them).
         const [found] = await connection.query(sql.findRequest, [programId, request.requestId]);
         if (found === undefined) throw new RetryTransaction("the claimed request record vanished");
-        return { status: "replayed", record: toRequest(found.d) };
+        return { status: "replayed", record: toRequest(jsonColumn(found.d)) };
       }
       locked = row.locked === true;
     } else {
@@ -210,25 +248,38 @@ class PostgresStore implements Store {
       // First command on this account: create its row; if someone else just
       // did, their insert has committed by now and the row can be locked.
       const created = await connection.query(sql.createAccount, [programId, userId]);
-      if (created.length === 0 && (await connection.query(sql.lockAccount, [programId, userId])).length !== 1) {
+      if (
+        created.length === 0 &&
+        (await connection.query(sql.lockAccount, [programId, userId])).length !== 1
+      ) {
         throw new RetryTransaction("the account row could not be locked");
       }
     }
 
     // 2. Read the account (the lock is held: nothing changes under us).
-    const targets = [{ programId, userId, reads: command.reads }];
-    const state = parseState(await connection.query(sql.readState, readStateParams(targets, [])));
-    let snapshot = viewOf(baseSnapshot(state, programId, userId), command.reads, budgetOf(state, programId, command.reads));
+    const read = readStateQuery(sql, [{ programId, userId, reads: command.reads }], []);
+    const state = parseState(await connection.query(read.text, read.values));
+    let snapshot = viewOf(
+      baseSnapshot(state, programId, userId),
+      command.reads,
+      budgetOf(state, programId, command.reads),
+    );
 
     // 3. Decide; reserve budget; write.
     for (let round = 1; ; round++) {
       const { change, result } = command.decide(snapshot);
       const budget = change.budget;
       if (budget !== undefined && !isZeroDecimal(budget.add)) {
-        const reserved = await connection.query(sql.reserveBudget, [programId, budget.eventId, budget.add, budget.limit]);
+        const reserved = await connection.query(sql.reserveBudget, [
+          programId,
+          budget.eventId,
+          budget.add,
+          budget.limit,
+        ]);
         if (reserved.length === 0) {
           // The budget moved since we read it; the row is locked now, so this read is exact.
-          if (round >= MAX_BUDGET_ROUNDS) throw new Error("the event budget kept refusing the decided coins");
+          if (round >= MAX_BUDGET_ROUNDS)
+            throw new Error("the event budget kept refusing the decided coins");
           const [used] = await connection.query(sql.budgetUsed, [programId, budget.eventId]);
           snapshot = { ...snapshot, budgetUsed: used === undefined ? "0" : String(used.used) };
           continue;
@@ -248,7 +299,10 @@ class PostgresStore implements Store {
 
   // ── a batch ────────────────────────────────────────────────────────────
 
-  async #executeManyIn<T>(connection: Connection, commands: readonly AccountCommand<T>[]): Promise<BatchOutcome<T>[]> {
+  async #executeManyIn<T>(
+    connection: Connection,
+    commands: readonly AccountCommand<T>[],
+  ): Promise<BatchOutcome<T>[]> {
     const sql = this.#sql;
 
     // 1. Claim every request id (sorted, so two batches never wait on each other in a cycle).
@@ -274,23 +328,35 @@ class PostgresStore implements Store {
     // 2. Create and lock every account, in a fixed order.
     const accountKeys = new Map<string, { p: string; u: string }>();
     for (const command of commands) {
-      accountKeys.set(pairKey(command.programId, command.userId), { p: command.programId, u: command.userId });
+      accountKeys.set(pairKey(command.programId, command.userId), {
+        p: command.programId,
+        u: command.userId,
+      });
     }
     const accountsJson = JSON.stringify([...accountKeys.values()]);
     await connection.query(sql.createAccounts, [accountsJson]);
     const lockedRows = await connection.query(sql.lockAccounts, [accountsJson]);
-    if (lockedRows.length !== accountKeys.size) throw new RetryTransaction("not every account row could be locked");
+    if (lockedRows.length !== accountKeys.size)
+      throw new RetryTransaction("not every account row could be locked");
 
     // 3. Read every account, and the records the unclaimed request ids point at.
-    const unclaimed = [...claimRows.entries()].filter(([key]) => !claimed.has(key)).map(([, row]) => row);
-    const targets = commands.map((command) => ({ programId: command.programId, userId: command.userId, reads: command.reads }));
-    const state = parseState(await connection.query(sql.readState, readStateParams(targets, unclaimed)));
+    const unclaimed = [...claimRows.entries()]
+      .filter(([key]) => !claimed.has(key))
+      .map(([, row]) => row);
+    const targets = commands.map((command) => ({
+      programId: command.programId,
+      userId: command.userId,
+      reads: command.reads,
+    }));
+    const read = readStateQuery(sql, targets, unclaimed);
+    const state = parseState(await connection.query(read.text, read.values));
 
     // 4. Lock the budgets the batch may draw on, in a fixed order, and read them exactly.
     const budgetKeys = new Map<string, { p: string; e: string }>();
     for (const command of commands) {
       const eventId = command.reads.budgetEventId;
-      if (eventId !== undefined) budgetKeys.set(pairKey(command.programId, eventId), { p: command.programId, e: eventId });
+      if (eventId !== undefined)
+        budgetKeys.set(pairKey(command.programId, eventId), { p: command.programId, e: eventId });
     }
     const budgetUsed = new Map<string, string>();
     if (budgetKeys.size > 0) {
@@ -312,7 +378,10 @@ class PostgresStore implements Store {
 
     for (const command of commands) {
       const accountKey = pairKey(command.programId, command.userId);
-      const requestKey = command.request === undefined ? undefined : pairKey(command.programId, command.request.requestId);
+      const requestKey =
+        command.request === undefined
+          ? undefined
+          : pairKey(command.programId, command.request.requestId);
       if (requestKey !== undefined) {
         const existing = records.get(requestKey);
         if (existing !== undefined) {
@@ -324,10 +393,15 @@ class PostgresStore implements Store {
           throw new RetryTransaction("a request id was released by another transaction");
         }
       }
-      const current = snapshots.get(accountKey) ?? baseSnapshot(state, command.programId, command.userId);
+      const current =
+        snapshots.get(accountKey) ?? baseSnapshot(state, command.programId, command.userId);
       const eventId = command.reads.budgetEventId;
       const budgetKey = eventId === undefined ? undefined : pairKey(command.programId, eventId);
-      const view = viewOf(current, command.reads, budgetKey === undefined ? undefined : (budgetUsed.get(budgetKey) ?? "0"));
+      const view = viewOf(
+        current,
+        command.reads,
+        budgetKey === undefined ? undefined : (budgetUsed.get(budgetKey) ?? "0"),
+      );
       let decision: ReturnType<AccountCommand<T>["decide"]>;
       try {
         decision = command.decide(view);
@@ -394,7 +468,10 @@ class PostgresStore implements Store {
         throw new CoinageError(
           "STORE_UNAVAILABLE",
           { operation },
-          { message: `${STORE_NAME} store: ${operation} failed: ${messageOf(error)}`, cause: error },
+          {
+            message: `${STORE_NAME} store: ${operation} failed: ${messageOf(error)}`,
+            cause: error,
+          },
         );
       }
       throw error;
@@ -516,17 +593,28 @@ class Writes {
    */
   async flush(connection: Connection, sql: Statements, withBudgets: boolean): Promise<void> {
     const budgets = withBudgets ? [...this.#budgets.values()] : [];
+    const lists = [
+      [...this.#lots.values()],
+      this.#entries,
+      [...this.#usage.values()],
+      [...this.#requests.values()],
+      this.#drops,
+      budgets,
+    ] as const;
+    const [lots, entries, usage, requests, drops] = lists.map((list) => list.length > 0);
+    const text = sql.writeChanges({
+      lots: lots === true,
+      entries: entries === true,
+      usage: usage === true,
+      requests: requests === true,
+      drops: drops === true,
+      budgets: budgets.length > 0,
+    });
+    const values = [JSON.stringify([...this.#accounts.values()])];
+    for (const list of lists) if (list.length > 0) values.push(JSON.stringify(list));
     let row: Row | undefined;
     try {
-      [row] = await connection.query(sql.writeChanges, [
-        JSON.stringify([...this.#accounts.values()]),
-        JSON.stringify([...this.#lots.values()]),
-        JSON.stringify(this.#entries),
-        JSON.stringify([...this.#usage.values()]),
-        JSON.stringify([...this.#requests.values()]),
-        JSON.stringify(this.#drops),
-        JSON.stringify(budgets),
-      ]);
+      [row] = await connection.query(text, values);
     } catch (error) {
       if (withBudgets && !isUnavailableError(error) && !isRetryableError(error)) {
         throw new BatchWriteRefused("the batch write was refused", { cause: error });
@@ -535,8 +623,10 @@ class Writes {
     }
     const problems: string[] = [];
     if (Number(row?.accounts) !== this.#accounts.size) problems.push("an account row was missing");
-    if (Number(row?.requests) !== this.#requests.size) problems.push("a request record belongs to another account");
-    if (Number(row?.budgets) !== budgets.length) problems.push("an event budget would pass its limit");
+    if (Number(row?.requests) !== this.#requests.size)
+      problems.push("a request record belongs to another account");
+    if (Number(row?.budgets) !== budgets.length)
+      problems.push("an event budget would pass its limit");
     if (problems.length > 0) {
       const error = new Error(`coinage: the write was refused: ${problems.join("; ")}`);
       // Aborts the transaction: nothing of it is committed.
@@ -569,7 +659,11 @@ interface State {
   readonly records: Map<string, RequestRecord>;
 }
 
-function readStateParams(targets: readonly ReadTarget[], records: readonly { p: string; r: string }[]): string[] {
+function readStateQuery(
+  sql: Statements,
+  targets: readonly ReadTarget[],
+  records: readonly { p: string; r: string }[],
+): { text: string; values: string[] } {
   const accounts = new Map<string, { p: string; u: string }>();
   const lots: { p: string; u: string; id: number }[] = [];
   const usage: { p: string; u: string; k: string }[] = [];
@@ -580,17 +674,32 @@ function readStateParams(targets: readonly ReadTarget[], records: readonly { p: 
     for (const id of reads.lotIds) lots.push({ p, u, id });
     for (const k of reads.usageKeys) usage.push({ p, u, k });
     for (const r of reads.requestIds) requests.push({ p, u, r });
-    if (reads.budgetEventId !== undefined) budgets.set(pairKey(p, reads.budgetEventId), { p, e: reads.budgetEventId });
+    if (reads.budgetEventId !== undefined)
+      budgets.set(pairKey(p, reads.budgetEventId), { p, e: reads.budgetEventId });
   }
-  return [
-    JSON.stringify([...accounts.values()]),
-    JSON.stringify(lots),
-    JSON.stringify(usage),
-    JSON.stringify(requests),
-    JSON.stringify([...budgets.values()]),
-    JSON.stringify(records.map(({ p, r }) => ({ p, r }))),
-  ];
+  const parts = {
+    lotIds: lots.length > 0,
+    usage: usage.length > 0,
+    requests: requests.length > 0,
+    budgets: budgets.size > 0,
+    records: records.length > 0,
+  };
+  const values = [JSON.stringify([...accounts.values()])];
+  if (parts.lotIds) values.push(JSON.stringify(lots));
+  if (parts.usage) values.push(JSON.stringify(usage));
+  if (parts.requests) values.push(JSON.stringify(requests));
+  if (parts.budgets) values.push(JSON.stringify([...budgets.values()]));
+  if (parts.records) values.push(JSON.stringify(records.map(({ p, r }) => ({ p, r }))));
+  return { text: sql.readState(parts), values };
 }
+
+/** A JSON column that arrives parsed (pg, PGlite) or as text (other clients). */
+function jsonColumn(value: unknown): unknown[] {
+  if (typeof value === "string") return JSON.parse(value) as unknown[];
+  return (value ?? []) as unknown[];
+}
+
+type Tuple = readonly unknown[];
 
 function parseState(rows: readonly Row[]): State {
   const state: State = {
@@ -601,45 +710,39 @@ function parseState(rows: readonly Row[]): State {
     budgets: new Map(),
     records: new Map(),
   };
-  for (const row of rows) {
-    const key = pairKey(String(row.p), String(row.u));
-    const d = row.d as Record<string, unknown>;
-    switch (row.kind) {
-      case "account":
-        state.accounts.set(key, {
-          version: Number(d.version),
-          debt: String(d.debt),
-          nextLotId: Number(d.nextLotId),
-          nextEntrySeq: Number(d.nextEntrySeq),
-        });
-        break;
-      case "lot": {
-        const lot = toLot(d);
-        let lots = state.lots.get(key);
-        if (lots === undefined) state.lots.set(key, (lots = new Map()));
-        lots.set(lot.id, lot);
-        break;
-      }
-      case "usage": {
-        let usage = state.usage.get(key);
-        if (usage === undefined) state.usage.set(key, (usage = {}));
-        usage[String(d.key)] = String(d.used);
-        break;
-      }
-      case "request": {
-        let requests = state.requests.get(key);
-        if (requests === undefined) state.requests.set(key, (requests = {}));
-        const record = toRequest(d);
-        requests[record.requestId] = record;
-        break;
-      }
-      case "budget":
-        state.budgets.set(key, String(d.used));
-        break;
-      case "record":
-        state.records.set(key, toRequest(d));
-        break;
-    }
+  const row = rows[0] ?? {};
+  for (const a of jsonColumn(row.accounts) as Tuple[]) {
+    state.accounts.set(pairKey(String(a[0]), String(a[1])), {
+      version: Number(a[2]),
+      debt: String(a[3]),
+      nextLotId: Number(a[4]),
+      nextEntrySeq: Number(a[5]),
+    });
+  }
+  for (const l of [
+    ...(jsonColumn(row.lots) as Tuple[]),
+    ...(jsonColumn(row.lots_by_id) as Tuple[]),
+  ]) {
+    const key = pairKey(String(l[0]), String(l[1]));
+    const lot = toLot(l[2] as Tuple);
+    entryOf(state.lots, key, () => new Map<number, Lot>()).set(lot.id, lot);
+  }
+  for (const g of jsonColumn(row.usage) as Tuple[]) {
+    const key = pairKey(String(g[0]), String(g[1]));
+    entryOf(state.usage, key, (): Record<string, string> => ({}))[String(g[2])] = String(g[3]);
+  }
+  for (const q of jsonColumn(row.requests) as Tuple[]) {
+    const record = toRequest(q[1] as Tuple);
+    const key = pairKey(String(q[0]), record.userId);
+    entryOf(state.requests, key, (): Record<string, RequestRecord> => ({}))[record.requestId] =
+      record;
+  }
+  for (const b of jsonColumn(row.budgets) as Tuple[]) {
+    state.budgets.set(pairKey(String(b[0]), String(b[1])), String(b[2]));
+  }
+  for (const q of jsonColumn(row.records) as Tuple[]) {
+    const record = toRequest(q[1] as Tuple);
+    state.records.set(pairKey(String(q[0]), record.requestId), record);
   }
   return state;
 }
@@ -664,7 +767,11 @@ function budgetOf(state: State, programId: string, reads: AccountReads): string 
 }
 
 /** What one command may see: open lots plus the lots, counters and records it asked for. */
-function viewOf(snapshot: AccountSnapshot, reads: AccountReads, budgetUsed: string | undefined): AccountSnapshot {
+function viewOf(
+  snapshot: AccountSnapshot,
+  reads: AccountReads,
+  budgetUsed: string | undefined,
+): AccountSnapshot {
   const lotIds = new Set(reads.lotIds);
   const usage: Record<string, string> = {};
   for (const key of reads.usageKeys) {
@@ -692,49 +799,46 @@ function toEvent(row: Row): CoinEvent {
   return { ...(row.body as CoinEvent), version: Number(row.version) };
 }
 
-function toLot(d: unknown): Lot {
-  const o = d as Record<string, unknown>;
+function toLot(t: Tuple): Lot {
   return {
-    id: Number(o.id),
-    coins: String(o.coins),
-    remaining: String(o.remaining),
-    earnedAt: Number(o.earnedAt),
-    availableAt: Number(o.availableAt),
-    expiresAt: o.expiresAt === null ? null : Number(o.expiresAt),
-    eventId: o.eventId === null ? null : String(o.eventId),
-    requestId: o.requestId === null ? null : String(o.requestId),
+    id: Number(t[0]),
+    coins: String(t[1]),
+    remaining: String(t[2]),
+    earnedAt: Number(t[3]),
+    availableAt: Number(t[4]),
+    expiresAt: t[5] === null ? null : Number(t[5]),
+    eventId: t[6] === null ? null : String(t[6]),
+    requestId: t[7] === null ? null : String(t[7]),
   };
 }
 
-function toRequest(d: unknown): RequestRecord {
-  const o = d as Record<string, unknown>;
+function toRequest(t: Tuple): RequestRecord {
   return {
-    requestId: String(o.requestId),
-    kind: o.kind as RequestRecord["kind"],
-    userId: String(o.userId),
-    fingerprint: String(o.fingerprint),
-    at: Number(o.at),
-    result: o.result,
-    coins: String(o.coins),
-    reversed: String(o.reversed),
-    lotId: o.lotId === null ? null : Number(o.lotId),
-    parts: o.parts as RequestRecord["parts"],
+    requestId: String(t[0]),
+    kind: t[1] as RequestRecord["kind"],
+    userId: String(t[2]),
+    fingerprint: String(t[3]),
+    at: Number(t[4]),
+    result: t[5],
+    coins: String(t[6]),
+    reversed: String(t[7]),
+    lotId: t[8] === null ? null : Number(t[8]),
+    parts: t[9] as RequestRecord["parts"],
   };
 }
 
-function toEntry(d: unknown): Entry {
-  const o = d as Record<string, unknown>;
+function toEntry(t: Tuple): Entry {
   return {
-    seq: Number(o.seq),
-    type: o.type as Entry["type"],
-    coins: String(o.coins),
-    balanceAfter: String(o.balanceAfter),
-    debtAfter: String(o.debtAfter),
-    requestId: o.requestId === null ? null : String(o.requestId),
-    lots: o.lots as Entry["lots"],
-    eventId: o.eventId === null ? null : String(o.eventId),
-    at: Number(o.at),
-    reason: o.reason === null ? null : String(o.reason),
+    seq: Number(t[0]),
+    type: t[1] as Entry["type"],
+    coins: String(t[2]),
+    balanceAfter: String(t[3]),
+    debtAfter: String(t[4]),
+    requestId: t[5] === null ? null : String(t[5]),
+    lots: t[6] as Entry["lots"],
+    eventId: t[7] === null ? null : String(t[7]),
+    at: Number(t[8]),
+    reason: t[9] === null ? null : String(t[9]),
   };
 }
 
@@ -743,6 +847,14 @@ function toEntry(d: unknown): Entry {
 /** A map key for two ids; NUL cannot occur in Postgres text, so it cannot collide. */
 function pairKey(a: string, b: string): string {
   return `${a}\u0000${b}`;
+}
+
+function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  const found = map.get(key);
+  if (found !== undefined) return found;
+  const made = make();
+  map.set(key, made);
+  return made;
 }
 
 function splitPairKey(key: string): [string, string] {

@@ -5,14 +5,14 @@
 import { CoinageError, type CoinEvent, type ExecuteOutcome } from "@coinage/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkInvariants } from "./support/invariants.js";
-import { NO_READS, allocate, balanceOf, failing, redeem } from "./support/ledger.js";
+import { allocate, balanceOf, failing, NO_READS, redeem } from "./support/ledger.js";
 import { type Fixture, pgliteFixture, serverFixture, skipServerTests } from "./support/server.js";
 
 const skipServer = await skipServerTests("store.test.ts");
 
 const backends: { name: string; skip: boolean; create: () => Promise<Fixture> }[] = [
   { name: "pglite", skip: false, create: () => pgliteFixture() },
-  { name: "pglite (schema)", skip: false, create: () => pgliteFixture("coinage_schema \"quoted\"") },
+  { name: "pglite (schema)", skip: false, create: () => pgliteFixture('coinage_schema "quoted"') },
   { name: "postgres", skip: skipServer, create: () => serverFixture() },
 ];
 
@@ -21,7 +21,7 @@ const event = (id: string, version = 1): CoinEvent => ({
   name: `Event ${id}`,
   status: "active",
   reward: { kind: "fixed", coins: "10" },
-  metadata: { note: "it's \"quoted\" \\ ✓ 🎉" },
+  metadata: { note: 'it\'s "quoted" \\ ✓ 🎉' },
   version,
 });
 
@@ -85,12 +85,23 @@ for (const backend of backends) {
           expect(await store().insertEvent(p, event(id))).toBe(true);
           expect((await store().getEvent(p, id))?.id).toBe(id);
           expect((await store().listEvents(p, { limit: 10 })).map((e) => e.id)).toEqual([id]);
-          const outcome = await store().execute(allocate(p, id, id, 5, { expiresAt: 10, usageKey: id, budget: { eventId: id, limit: 100 } }));
+          const outcome = await store().execute(
+            allocate(p, id, id, 5, {
+              expiresAt: 10,
+              usageKey: id,
+              budget: { eventId: id, limit: 100 },
+            }),
+          );
           expect(outcome.status).toBe("committed");
           const record = await store().findRequest(p, id);
           expect(record?.requestId).toBe(id);
           expect(record?.userId).toBe(id);
-          const snapshot = await store().loadAccount(p, id, { usageKeys: [id], requestIds: [id], lotIds: [], budgetEventId: id });
+          const snapshot = await store().loadAccount(p, id, {
+            usageKeys: [id],
+            requestIds: [id],
+            lotIds: [],
+            budgetEventId: id,
+          });
           expect(snapshot.userId).toBe(id);
           expect(snapshot.usage).toEqual({ [id]: "5" });
           expect(Object.keys(snapshot.requests)).toEqual([id]);
@@ -112,22 +123,57 @@ for (const backend of backends) {
       it("execute - should commit a decided change and return its result", async () => {
         const p = program();
         const outcome = await store().execute(allocate(p, "u", "r1", 10));
-        expect(outcome).toEqual({ status: "committed", result: { lotId: 1, coins: 10, balance: 10 } });
+        expect(outcome).toEqual({
+          status: "committed",
+          result: { lotId: 1, coins: 10, balance: 10 },
+        });
         const snapshot = await store().loadAccount(p, "u", NO_READS);
-        expect(snapshot).toMatchObject({ userId: "u", version: 1, debt: "0", nextLotId: 2, nextEntrySeq: 2 });
+        expect(snapshot).toMatchObject({
+          userId: "u",
+          version: 1,
+          debt: "0",
+          nextLotId: 2,
+          nextEntrySeq: 2,
+        });
         expect(snapshot.lots).toEqual([
-          { id: 1, coins: "10", remaining: "10", earnedAt: 1_700_000_000_001, availableAt: 1_700_000_000_001, expiresAt: null, eventId: null, requestId: "r1" },
+          {
+            id: 1,
+            coins: "10",
+            remaining: "10",
+            earnedAt: 1_700_000_000_001,
+            availableAt: 1_700_000_000_001,
+            expiresAt: null,
+            eventId: null,
+            requestId: "r1",
+          },
         ]);
       });
 
       it("loadAccount - should answer an empty snapshot for an unknown account", async () => {
-        const snapshot = await store().loadAccount(program(), "nobody", { usageKeys: ["k"], requestIds: ["r"], lotIds: [1], budgetEventId: "E" });
-        expect(snapshot).toEqual({ userId: "nobody", version: 0, lots: [], debt: "0", nextLotId: 1, nextEntrySeq: 1, usage: {}, requests: {}, budgetUsed: "0" });
+        const snapshot = await store().loadAccount(program(), "nobody", {
+          usageKeys: ["k"],
+          requestIds: ["r"],
+          lotIds: [1],
+          budgetEventId: "E",
+        });
+        expect(snapshot).toEqual({
+          userId: "nobody",
+          version: 0,
+          lots: [],
+          debt: "0",
+          nextLotId: 1,
+          nextEntrySeq: 1,
+          usage: {},
+          requests: {},
+          budgetUsed: "0",
+        });
       });
 
       it("execute - should write nothing and rethrow when decide throws", async () => {
         const p = program();
-        await expect(store().execute(failing(p, "u", "r-fail"))).rejects.toMatchObject({ code: "INVALID_INPUT" });
+        await expect(store().execute(failing(p, "u", "r-fail"))).rejects.toMatchObject({
+          code: "INVALID_INPUT",
+        });
         expect(await store().findRequest(p, "r-fail")).toBeNull();
         const [row] = await fixture.sql(
           "SELECT (SELECT count(*)::int FROM coinage_accounts WHERE program_id = $1) + (SELECT count(*)::int FROM coinage_requests WHERE program_id = $1) AS n",
@@ -168,7 +214,13 @@ for (const backend of backends) {
         const again = await store().execute(allocate(p, "u", "r1", 99));
         expect(again.status).toBe("replayed");
         if (again.status !== "replayed") return;
-        expect(again.record).toMatchObject({ requestId: "r1", kind: "allocate", coins: "10", lotId: 1, fingerprint: "fp:allocate:10" });
+        expect(again.record).toMatchObject({
+          requestId: "r1",
+          kind: "allocate",
+          coins: "10",
+          lotId: 1,
+          fingerprint: "fp:allocate:10",
+        });
         expect(again.record.result).toEqual({ lotId: 1, coins: 10, balance: 10 });
         expect(balanceOf(await store().loadAccount(p, "u", NO_READS))).toBe(10);
       });
@@ -176,7 +228,9 @@ for (const backend of backends) {
       it("execute - exactly one of 20 parallel calls with one request id should commit", async () => {
         const p = program();
         const outcomes = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => store().execute(allocate(p, `user-${i % 3}`, "same", 7))),
+          Array.from({ length: 20 }, (_, i) =>
+            store().execute(allocate(p, `user-${i % 3}`, "same", 7)),
+          ),
         );
         const committed = outcomes.filter((o) => o.status === "committed");
         expect(committed).toHaveLength(1);
@@ -192,9 +246,15 @@ for (const backend of backends) {
 
       it("execute - 50 parallel commands on one account should be serialised", async () => {
         const p = program();
-        const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => store().execute(allocate(p, "hot", `r${i}`, 1))));
+        const outcomes = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => store().execute(allocate(p, "hot", `r${i}`, 1))),
+        );
         expect(outcomes.every((o) => o.status === "committed")).toBe(true);
-        const balances = outcomes.map((o) => (o as Extract<ExecuteOutcome<{ balance: number }>, { status: "committed" }>).result.balance);
+        const balances = outcomes.map(
+          (o) =>
+            (o as Extract<ExecuteOutcome<{ balance: number }>, { status: "committed" }>).result
+              .balance,
+        );
         expect(new Set(balances).size).toBe(50);
         const snapshot = await store().loadAccount(p, "hot", NO_READS);
         expect(snapshot.version).toBe(50);
@@ -207,11 +267,16 @@ for (const backend of backends) {
         const p = program();
         await store().execute(allocate(p, "u", "a1", 6));
         await store().execute(allocate(p, "u", "a2", 4));
-        const settled = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => store().execute(redeem(p, "u", `x${i}`, 1))));
+        const settled = await Promise.allSettled(
+          Array.from({ length: 30 }, (_, i) => store().execute(redeem(p, "u", `x${i}`, 1))),
+        );
         const ok = settled.filter((s) => s.status === "fulfilled");
         const refused = settled.filter((s) => s.status === "rejected");
         expect(ok).toHaveLength(10);
-        for (const s of refused) expect(CoinageError.is((s as PromiseRejectedResult).reason, "INSUFFICIENT_COINS")).toBe(true);
+        for (const s of refused)
+          expect(CoinageError.is((s as PromiseRejectedResult).reason, "INSUFFICIENT_COINS")).toBe(
+            true,
+          );
         expect(balanceOf(await store().loadAccount(p, "u", NO_READS))).toBe(0);
         expect((await checkInvariants(fixture, p, { fifo: true })).problems).toEqual([]);
       });
@@ -219,8 +284,15 @@ for (const backend of backends) {
       it("execute - a budget should never pass its limit across accounts", async () => {
         const p = program();
         const budget = { eventId: "E", limit: 25 };
-        const outcomes = await Promise.all(Array.from({ length: 30 }, (_, i) => store().execute(allocate(p, `u${i}`, `b${i}`, 3, { budget }))));
-        const earned = outcomes.reduce((sum, o) => sum + (o.status === "committed" ? (o.result as { coins: number }).coins : 0), 0);
+        const outcomes = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            store().execute(allocate(p, `u${i}`, `b${i}`, 3, { budget })),
+          ),
+        );
+        const earned = outcomes.reduce(
+          (sum, o) => sum + (o.status === "committed" ? (o.result as { coins: number }).coins : 0),
+          0,
+        );
         expect(earned).toBe(25);
         expect(await store().getBudgetUsed(p, "E")).toBe("25");
       });
@@ -232,7 +304,7 @@ for (const backend of backends) {
         await store().execute(allocate(p, "a", "seed", 5));
         const many = store().executeMany;
         expect(many).toBeDefined();
-        const outcomes = await store().executeMany?.([
+        const outcomes = await store().executeMany?.<unknown>([
           allocate(p, "a", "m1", 3),
           redeem(p, "a", "m2", 8),
           failing(p, "a", "m3"),
@@ -252,7 +324,12 @@ for (const backend of backends) {
           "replayed",
           "failed",
         ]);
-        expect(CoinageError.is((outcomes?.[3] as { error: unknown }).error, "INSUFFICIENT_COINS")).toBe(true);
+        expect(
+          CoinageError.is(
+            (outcomes?.[3] as { error?: unknown } | undefined)?.error,
+            "INSUFFICIENT_COINS",
+          ),
+        ).toBe(true);
         expect(balanceOf(await store().loadAccount(p, "a", NO_READS))).toBe(0);
         expect(balanceOf(await store().loadAccount(p, "b", NO_READS))).toBe(2);
         expect(await store().findRequest(p, "m3")).toBeNull();
@@ -264,7 +341,10 @@ for (const backend of backends) {
 
       it("executeMany - a later command may claim a request id an earlier one failed to use", async () => {
         const p = program();
-        const outcomes = await store().executeMany?.([failing(p, "a", "dup"), allocate(p, "b", "dup", 4)]);
+        const outcomes = await store().executeMany?.<unknown>([
+          failing(p, "a", "dup"),
+          allocate(p, "b", "dup", 4),
+        ]);
         expect(outcomes?.map((o) => o.status)).toEqual(["failed", "committed"]);
         expect((await store().findRequest(p, "dup"))?.userId).toBe("b");
       });
@@ -274,10 +354,20 @@ for (const backend of backends) {
         const budget = { eventId: "E", limit: 40 };
         const batches = await Promise.all(
           Array.from({ length: 4 }, (_, b) =>
-            store().executeMany?.(Array.from({ length: 8 }, (_, i) => allocate(p, `u${(i * 7 + b) % 5}`, `b${b}-${i}`, 2, { budget }))),
+            store().executeMany?.<unknown>(
+              Array.from({ length: 8 }, (_, i) =>
+                allocate(p, `u${(i * 7 + b) % 5}`, `b${b}-${i}`, 2, { budget }),
+              ),
+            ),
           ),
         );
-        const earned = batches.flat().reduce((sum, o) => sum + (o?.status === "committed" ? (o.result as { coins: number }).coins : 0), 0);
+        const earned = batches
+          .flat()
+          .reduce(
+            (sum, o) =>
+              sum + (o?.status === "committed" ? (o.result as { coins: number }).coins : 0),
+            0,
+          );
         expect(earned).toBe(40);
         expect(await store().getBudgetUsed(p, "E")).toBe("40");
         expect((await checkInvariants(fixture, p)).problems).toEqual([]);
@@ -289,12 +379,22 @@ for (const backend of backends) {
         const batches = await Promise.all(
           Array.from({ length: 6 }, (_, b) =>
             store().executeMany?.(
-              Array.from({ length: 8 }, (_, i) => allocate(p, users[(b % 2 === 0 ? i : 7 - i) % 4] as string, `r${(b * 3 + i) % 20}`, 1)),
+              Array.from({ length: 8 }, (_, i) =>
+                allocate(
+                  p,
+                  users[(b % 2 === 0 ? i : 7 - i) % 4] as string,
+                  `r${(b * 3 + i) % 20}`,
+                  1,
+                ),
+              ),
             ),
           ),
         );
         const committed = batches.flat().filter((o) => o?.status === "committed").length;
-        const [row] = await fixture.sql("SELECT count(*)::int AS n FROM coinage_requests WHERE program_id = $1", [p]);
+        const [row] = await fixture.sql(
+          "SELECT count(*)::int AS n FROM coinage_requests WHERE program_id = $1",
+          [p],
+        );
         expect(row?.n).toBe(committed);
         expect(committed).toBe(20);
         expect((await checkInvariants(fixture, p, { fifo: true })).problems).toEqual([]);
@@ -307,7 +407,14 @@ for (const backend of backends) {
         for (let i = 0; i < 7; i++) await store().execute(allocate(p, "u", `h${i}`, i + 1));
         const first = await store().history(p, "u", { limit: 3 });
         expect(first.map((e) => e.seq)).toEqual([7, 6, 5]);
-        expect(first[0]).toMatchObject({ type: "earn", coins: "7", balanceAfter: "28", debtAfter: "0", requestId: "h6", lots: [{ lotId: 7, coins: "7" }] });
+        expect(first[0]).toMatchObject({
+          type: "earn",
+          coins: "7",
+          balanceAfter: "28",
+          debtAfter: "0",
+          requestId: "h6",
+          lots: [{ lotId: 7, coins: "7" }],
+        });
         const next = await store().history(p, "u", { limit: 10, beforeSeq: 5 });
         expect(next.map((e) => e.seq)).toEqual([4, 3, 2, 1]);
         expect(await store().history(p, "other", { limit: 3 })).toEqual([]);
@@ -332,7 +439,11 @@ for (const backend of backends) {
         await store().execute(allocate(p, "u", "2", 2));
         await store().execute(redeem(p, "u", "3", 2));
         expect((await store().loadAccount(p, "u", NO_READS)).lots.map((l) => l.id)).toEqual([2]);
-        const asked = await store().loadAccount(p, "u", { ...NO_READS, lotIds: [1], requestIds: ["1", "3", "nope"] });
+        const asked = await store().loadAccount(p, "u", {
+          ...NO_READS,
+          lotIds: [1],
+          requestIds: ["1", "3", "nope"],
+        });
         expect(asked.lots.map((l) => [l.id, l.remaining])).toEqual([
           [1, "0"],
           [2, "2"],
@@ -340,14 +451,20 @@ for (const backend of backends) {
         expect(Object.keys(asked.requests).sort()).toEqual(["1", "3"]);
         // Records of another account are not part of this one.
         await store().execute(allocate(p, "v", "4", 1));
-        expect((await store().loadAccount(p, "u", { ...NO_READS, requestIds: ["4"] })).requests).toEqual({});
+        expect(
+          (await store().loadAccount(p, "u", { ...NO_READS, requestIds: ["4"] })).requests,
+        ).toEqual({});
       });
 
       it("entries - should be append-only in the database", async () => {
         const p = program();
         await store().execute(allocate(p, "u", "1", 2));
-        await expect(fixture.sql("UPDATE coinage_entries SET coins = 0 WHERE program_id = $1", [p])).rejects.toThrow(/append-only/);
-        await expect(fixture.sql("DELETE FROM coinage_entries WHERE program_id = $1", [p])).rejects.toThrow(/append-only/);
+        await expect(
+          fixture.sql("UPDATE coinage_entries SET coins = 0 WHERE program_id = $1", [p]),
+        ).rejects.toThrow(/append-only/);
+        await expect(
+          fixture.sql("DELETE FROM coinage_entries WHERE program_id = $1", [p]),
+        ).rejects.toThrow(/append-only/);
       });
     });
   });

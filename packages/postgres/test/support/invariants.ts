@@ -14,7 +14,11 @@ export interface InvariantReport {
  * (with never-expiring lots): at most one partly spent lot, and every lot
  * before it fully spent (when `fifo` is set: the workload only allocates and redeems).
  */
-export async function checkInvariants(fixture: Fixture, programId: string, options: { fifo?: boolean } = {}): Promise<InvariantReport> {
+export async function checkInvariants(
+  fixture: Fixture,
+  programId: string,
+  options: { fifo?: boolean } = {},
+): Promise<InvariantReport> {
   const problems: string[] = [];
   const accounts = await fixture.sql(
     `SELECT a.user_id, a.debt::text AS debt, a.next_lot_id::int AS next_lot_id, a.next_entry_seq::int AS next_entry_seq,
@@ -29,13 +33,17 @@ export async function checkInvariants(fixture: Fixture, programId: string, optio
   );
   for (const a of accounts) {
     const held = Number(a.remaining) - Number(a.debt);
-    if (Number(a.entry_sum) !== held) problems.push(`${a.user_id}: entries sum ${a.entry_sum} but lots − debt = ${held}`);
+    if (Number(a.entry_sum) !== held)
+      problems.push(`${a.user_id}: entries sum ${a.entry_sum} but lots − debt = ${held}`);
     if (a.last_balance !== null && Number(a.last_balance) !== held) {
       problems.push(`${a.user_id}: last balance_after ${a.last_balance} but lots − debt = ${held}`);
     }
-    if (a.entry_count !== a.max_seq) problems.push(`${a.user_id}: ${a.entry_count} entries but max seq ${a.max_seq}`);
-    if (Number(a.max_seq) >= Number(a.next_entry_seq)) problems.push(`${a.user_id}: seq ${a.max_seq} >= next ${a.next_entry_seq}`);
-    if (Number(a.max_lot) >= Number(a.next_lot_id)) problems.push(`${a.user_id}: lot ${a.max_lot} >= next ${a.next_lot_id}`);
+    if (a.entry_count !== a.max_seq)
+      problems.push(`${a.user_id}: ${a.entry_count} entries but max seq ${a.max_seq}`);
+    if (Number(a.max_seq) >= Number(a.next_entry_seq))
+      problems.push(`${a.user_id}: seq ${a.max_seq} >= next ${a.next_entry_seq}`);
+    if (Number(a.max_lot) >= Number(a.next_lot_id))
+      problems.push(`${a.user_id}: lot ${a.max_lot} >= next ${a.next_lot_id}`);
   }
   const [bad] = await fixture.sql(
     `SELECT

@@ -3,7 +3,13 @@
  * store be tested without the engine. Allocations create a lot; redemptions
  * consume lots FIFO (earliest expiry, then earliest earned, then lot id).
  */
-import { type AccountCommand, type AccountSnapshot, CoinageError, type Lot, type RequestRecord } from "@coinage/core";
+import {
+  type AccountCommand,
+  type AccountSnapshot,
+  CoinageError,
+  type Lot,
+  type RequestRecord,
+} from "@coinage/core";
 
 export const NO_READS = { usageKeys: [], requestIds: [], lotIds: [] } as const;
 
@@ -62,7 +68,10 @@ export function allocate(
       ...(budget === undefined ? {} : { budgetEventId: budget.eventId }),
     },
     decide(snapshot) {
-      const left = budget === undefined ? coins : Math.max(0, budget.limit - Number(snapshot.budgetUsed ?? "0"));
+      const left =
+        budget === undefined
+          ? coins
+          : Math.max(0, budget.limit - Number(snapshot.budgetUsed ?? "0"));
       const earned = Math.min(coins, left);
       const id = snapshot.nextLotId;
       const at = T0 + id;
@@ -104,10 +113,20 @@ export function allocate(
             },
           ],
           usage,
-          requests: [record(snapshot, requestId, "allocate", earned, result, { lotId: earned > 0 ? id : null })],
+          requests: [
+            record(snapshot, requestId, "allocate", earned, result, {
+              lotId: earned > 0 ? id : null,
+            }),
+          ],
           ...(budget === undefined || earned === 0
             ? {}
-            : { budget: { eventId: budget.eventId, add: String(earned), limit: String(budget.limit) } }),
+            : {
+                budget: {
+                  eventId: budget.eventId,
+                  add: String(earned),
+                  limit: String(budget.limit),
+                },
+              }),
         },
       };
     },
@@ -183,14 +202,20 @@ export function redeem(
 }
 
 /** A command whose decide always throws. */
-export function failing(programId: string, userId: string, requestId: string): AccountCommand<never> {
+export function failing(
+  programId: string,
+  userId: string,
+  requestId: string,
+): AccountCommand<never> {
   return {
     programId,
     userId,
     request: { requestId, fingerprint: "fp:failing" },
     reads: NO_READS,
     decide() {
-      throw new CoinageError("INVALID_INPUT", { issues: [{ path: "coins", message: "always fails" }] });
+      throw new CoinageError("INVALID_INPUT", {
+        issues: [{ path: "coins", message: "always fails" }],
+      });
     },
   };
 }

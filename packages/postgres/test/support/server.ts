@@ -3,9 +3,10 @@
  * PGlite. Server tests skip with one line when the server is unreachable,
  * except under CI=true, where they run (and fail).
  */
+
+import type { Store } from "@coinage/core";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import type { Store } from "@coinage/core";
 import { migrate, postgresStore } from "../../src/index.js";
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -16,7 +17,10 @@ let probe: Promise<string | undefined> | undefined;
 /** Why the server cannot be used, or `undefined` when it can. */
 export function serverUnavailableReason(): Promise<string | undefined> {
   probe ??= (async () => {
-    const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2_000 });
+    const client = new pg.Client({
+      connectionString: DATABASE_URL,
+      connectionTimeoutMillis: 2_000,
+    });
     client.on("error", () => {});
     try {
       await client.connect();
@@ -38,7 +42,9 @@ export function serverUnavailableReason(): Promise<string | undefined> {
 export async function skipServerTests(file: string): Promise<boolean> {
   const reason = await serverUnavailableReason();
   if (reason === undefined || IN_CI) return false;
-  console.warn(`[${file}] skipping server tests: ${reason}; set DATABASE_URL or start Postgres (CI=true makes this fail)`);
+  console.warn(
+    `[${file}] skipping server tests: ${reason}; set DATABASE_URL or start Postgres (CI=true makes this fail)`,
+  );
   return true;
 }
 
@@ -71,7 +77,9 @@ export interface Fixture {
 }
 
 /** A fresh schema on the server, migrated, with a store over a pool. */
-export async function serverFixture(poolOptions: pg.PoolConfig = {}): Promise<Fixture & { pool: pg.Pool; schema: string }> {
+export async function serverFixture(
+  poolOptions: pg.PoolConfig = {},
+): Promise<Fixture & { pool: pg.Pool; schema: string }> {
   const schema = uniqueSchema();
   const admin = newPool({ max: 2 });
   await migrate(admin, { schema });
