@@ -83,3 +83,27 @@ export async function checkInvariants(
   }
   return { accounts: accounts.length, problems };
 }
+
+/**
+ * Every redemption consumed its lots in FIFO order: earliest expiry (never
+ * last), then earliest earned, then lot id. Returns the offending request ids.
+ */
+export async function redemptionsOutOfOrder(
+  fixture: Fixture,
+  programId: string,
+): Promise<string[]> {
+  const rows = await fixture.sql(
+    `WITH parts AS (
+       SELECT q.request_id, q.user_id, p.ord, (p.part ->> 'lotId')::bigint AS lot_id
+       FROM coinage_requests q CROSS JOIN LATERAL jsonb_array_elements(q.parts) WITH ORDINALITY AS p(part, ord)
+       WHERE q.program_id = $1 AND q.kind = 'redeem'
+     ), ranked AS (
+       SELECT parts.request_id, parts.ord,
+         row_number() OVER (PARTITION BY parts.request_id ORDER BY l.expires_at NULLS LAST, l.earned_at, l.id) AS fifo
+       FROM parts JOIN coinage_lots l ON l.program_id = $1 AND l.user_id = parts.user_id AND l.id = parts.lot_id
+     )
+     SELECT DISTINCT request_id FROM ranked WHERE ord <> fifo`,
+    [programId],
+  );
+  return rows.map((row) => String(row.request_id));
+}
