@@ -24,6 +24,13 @@ export interface Queryable {
 /** A connection checked out of a pool. */
 export interface PoolClientLike extends Queryable {
   release(destroy?: boolean | Error): void;
+  /**
+   * node-postgres emits `error` on a checked-out client whose connection
+   * dies; with no listener that would crash the process. The store listens
+   * while it holds the client (the failure reaches it through the query).
+   */
+  on?(event: "error", listener: (error: Error) => void): unknown;
+  removeListener?(event: "error", listener: (error: Error) => void): unknown;
 }
 
 /** `pg.Pool`, or any pool with the same two methods. */
@@ -122,12 +129,17 @@ function poolDriver(pool: PoolLike): Driver {
     async transaction(fn) {
       const client = await pool.connect();
       let broken: Error | boolean = false;
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on?.("error", onError);
       try {
         return await runTransaction(pgConnection(client), client, fn);
       } catch (error) {
         if (isConnectionError(error)) broken = error instanceof Error ? error : true;
         throw error;
       } finally {
+        client.removeListener?.("error", onError);
         client.release(broken);
       }
     },
