@@ -1,0 +1,160 @@
+/**
+ * The SQL files, the generated module that ships them, and `migrate`.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate, migrations } from "../src/index.js";
+import { ident, newPool, serverFixture, skipServerTests, uniqueSchema } from "./support/server.js";
+
+const skipServer = await skipServerTests("migrations.test.ts");
+const dir = new URL("../migrations/", import.meta.url);
+// @ts-expect-error -- a plain .mjs script without types
+const { renderMigrations } = (await import("../scripts/generate-migrations.mjs")) as {
+  renderMigrations(dir?: string): string;
+};
+
+describe("migration files", () => {
+  it("migrations.generated.ts - should match the .sql files (run scripts/generate-migrations.mjs)", () => {
+    const generated = readFileSync(
+      new URL("../src/migrations.generated.ts", import.meta.url),
+      "utf8",
+    );
+    expect(generated).toBe(renderMigrations());
+    const files = readdirSync(dir)
+      .filter((name) => name.endsWith(".sql"))
+      .sort();
+    expect(migrations.map((m) => `${m.name}.sql`)).toEqual(files);
+    for (const migration of migrations) {
+      expect(migration.sql).toBe(
+        readFileSync(new URL(`${migration.name}.sql`, dir), "utf8").replace(/\r\n/g, "\n"),
+      );
+    }
+  });
+
+  it("versions - should be 1, 2, 3, … in file order", () => {
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+  });
+});
+
+describe("migrate on PGlite", () => {
+  it("migrate - should apply every migration once, then nothing", async () => {
+    const db = new PGlite();
+    try {
+      expect(await migrate(db)).toEqual({ applied: migrations.map((m) => m.name) });
+      expect(await migrate(db)).toEqual({ applied: [] });
+      const { rows } = await db.query<{ version: number }>(
+        "SELECT version FROM coinage_migrations ORDER BY version",
+      );
+      expect(rows.map((r) => r.version)).toEqual(migrations.map((m) => m.version));
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("the SQL files - should apply with a plain tool, twice, and then let migrate record them", async () => {
+    const db = new PGlite();
+    try {
+      for (let round = 0; round < 2; round++) {
+        for (const migration of migrations) await db.exec(migration.sql);
+      }
+      // Tables made by another tool: migrate records the (idempotent) files without harm.
+      expect((await migrate(db)).applied).toHaveLength(migrations.length);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("migrate - should refuse a migration edited after it was applied", async () => {
+    const db = new PGlite();
+    try {
+      await migrate(db, { schema: "coinage" });
+      await db.exec("UPDATE coinage.coinage_migrations SET checksum = 'edited' WHERE version = 1");
+      await expect(migrate(db, { schema: "coinage" })).rejects.toThrow(
+        /differs from the one applied/,
+      );
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe.skipIf(skipServer)("migrate on the server", () => {
+  const schemas: string[] = [];
+  const admin = newPool({ max: 2 });
+  beforeAll(() => {
+    schemas.push(uniqueSchema(), uniqueSchema());
+  });
+  afterAll(async () => {
+    for (const schema of schemas)
+      await admin.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`);
+    await admin.end();
+  });
+
+  it("migrate - 8 concurrent callers should apply each migration exactly once", async () => {
+    const schema = schemas[0] as string;
+    const pool = newPool({ max: 8 });
+    try {
+      const results = await Promise.all(Array.from({ length: 8 }, () => migrate(pool, { schema })));
+      const applied = results.flatMap((r) => r.applied);
+      expect(applied).toEqual(migrations.map((m) => m.name));
+      const { rows } = await pool.query(
+        `SELECT count(*)::int AS n FROM ${ident(schema)}.coinage_migrations`,
+      );
+      expect(rows[0]?.n).toBe(migrations.length);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("migrate - should create the tables in the connection's schema when none is given", async () => {
+    const schema = schemas[1] as string;
+    await admin.query(`CREATE SCHEMA ${ident(schema)}`);
+    const pool = newPool({ max: 1, options: `-c search_path=${schema}` });
+    try {
+      expect((await migrate(pool)).applied).toHaveLength(migrations.length);
+      const { rows } = await admin.query(
+        "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE 'coinage\\_%'",
+        [schema],
+      );
+      expect(rows[0]?.n).toBe(8);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("the partial index - should serve findExpiring and the open-lot reads", async () => {
+    const fixture = await serverFixture();
+    try {
+      const client = await fixture.pool.connect();
+      const plan = async (sql: string) => {
+        const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${sql}`);
+        return JSON.stringify(rows);
+      };
+      try {
+        // 20,000 lots of 200 users, one in ten open.
+        await client.query(`SET search_path TO ${ident(fixture.schema)}`);
+        await client.query(
+          `INSERT INTO coinage_lots (program_id, user_id, id, coins, remaining, earned_at, available_at, expires_at)
+           SELECT 'p', 'user-' || (i % 200), i, 5, CASE WHEN i % 10 = 0 THEN 5 ELSE 0 END, i, i, i
+           FROM generate_series(1, 20000) AS i`,
+        );
+        await client.query("ANALYZE coinage_lots");
+        expect(
+          await plan(
+            "SELECT DISTINCT user_id FROM coinage_lots WHERE program_id = 'p' AND remaining > 0 AND expires_at <= 5 ORDER BY user_id LIMIT 10",
+          ),
+        ).toContain("coinage_lots_open_by_expiry");
+        expect(
+          await plan(
+            "SELECT * FROM coinage_lots WHERE program_id = 'p' AND user_id = 'user-7' AND remaining > 0",
+          ),
+        ).toContain("coinage_lots_open_by_user");
+      } finally {
+        client.release(true);
+      }
+    } finally {
+      await fixture.close();
+    }
+  });
+});
