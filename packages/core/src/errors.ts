@@ -51,7 +51,10 @@ export class CoinageError<C extends ErrorCode = ErrorCode> extends Error {
   readonly details: ErrorDetails[C];
 
   constructor(code: C, details: ErrorDetails[C], options?: { message?: string; cause?: unknown }) {
-    super(options?.message ?? errorCodes[code], options?.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options?.message ?? errorCodes[code],
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.details = details;
   }
@@ -67,7 +70,9 @@ export class CoinageError<C extends ErrorCode = ErrorCode> extends Error {
 }
 
 /** Build an `INVALID_INPUT` error from one or more issues. */
-export function invalidInput(issues: readonly InputIssue[] | InputIssue): CoinageError<"INVALID_INPUT"> {
+export function invalidInput(
+  issues: readonly InputIssue[] | InputIssue,
+): CoinageError<"INVALID_INPUT"> {
   const list = Array.isArray(issues) ? issues : [issues as InputIssue];
   const first = list[0];
   const message =

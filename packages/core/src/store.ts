@@ -1,4 +1,3 @@
-import type { CoinEvent } from "./rules/types.js";
 import type {
   AccountChange,
   AccountReads,
@@ -6,6 +5,7 @@ import type {
   Entry,
   RequestRecord,
 } from "./ledger/types.js";
+import type { CoinEvent } from "./rules/types.js";
 
 /**
  * One command on one account: the store loads the account's snapshot,
@@ -34,7 +34,9 @@ export type ExecuteOutcome<T> =
   | { readonly status: "committed"; readonly result: T }
   | { readonly status: "replayed"; readonly record: RequestRecord };
 
-export type BatchOutcome<T> = ExecuteOutcome<T> | { readonly status: "failed"; readonly error: unknown };
+export type BatchOutcome<T> =
+  | ExecuteOutcome<T>
+  | { readonly status: "failed"; readonly error: unknown };
 
 /**
  * Where coinage keeps its state. All rule logic lives in core; a store only
@@ -74,7 +76,10 @@ export interface Store {
   replaceEvent(programId: string, event: CoinEvent, expectedVersion: number): Promise<boolean>;
   getEvent(programId: string, eventId: string): Promise<CoinEvent | null>;
   /** Events ordered by id, starting after `after` when given. */
-  listEvents(programId: string, page: { readonly limit: number; readonly after?: string }): Promise<CoinEvent[]>;
+  listEvents(
+    programId: string,
+    page: { readonly limit: number; readonly after?: string },
+  ): Promise<CoinEvent[]>;
 
   /** The request record with this id in the program, or `null`. */
   findRequest(programId: string, requestId: string): Promise<RequestRecord | null>;
