@@ -222,7 +222,7 @@ const CONNECTION_ERROR_CODES = new Set([
 ]);
 
 const CONNECTION_ERROR_MESSAGES =
-  /connection terminated|connection error|client was closed|client has already been connected|not queryable|cannot use a pool after calling end|timeout exceeded when trying to connect|query read timeout|pglite is closed|socket hang up/i;
+  /connection terminated|connection error|client was closed|not queryable|cannot use a pool after calling end|timeout exceeded when trying to connect|query read timeout|pglite is closed|socket hang up/i;
 
 /** SQLSTATE of a server error, when there is one. */
 export function sqlState(error: unknown): string | undefined {
