@@ -1,9 +1,11 @@
 import { expect, it } from "vitest";
 import {
   allHistory,
+  DAY,
   expectCode,
   expectDec,
   fixed,
+  iso,
   newWorld,
   type StoreRef,
   storeOf,
@@ -94,5 +96,47 @@ export function idempotencySuite(ref: StoreRef): void {
     const history = await allHistory(coins, "u1");
     expect(await coins.reverse({ requestId: "r1", of: "a1" })).toEqual(first);
     expect(await allHistory(coins, "u1")).toEqual(history);
+  });
+
+  it("allocate - should replay after the event was paused or its window closed", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins, clock } = world;
+    await coins.events.create(fixed("SALE", "100", { window: { until: iso(clock.ms + DAY) } }));
+    await coins.events.create(fixed("PROMO", "50"));
+    const sale = await coins.allocate({ userId: "u1", event: "SALE", requestId: "a1" });
+    const promo = await coins.allocate({ userId: "u1", event: "PROMO", requestId: "a2" });
+    await coins.events.update("PROMO", { status: "paused" });
+    clock.advance({ days: 2 });
+    const state = await world.state("u1");
+    expect(await coins.allocate({ userId: "u1", event: "SALE", requestId: "a1" })).toEqual(sale);
+    expect(await coins.allocate({ userId: "u1", event: "PROMO", requestId: "a2" })).toEqual(promo);
+    expect(await world.state("u1")).toEqual(state);
+  });
+
+  it("redeem - should replay after the coins it needed are gone", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins } = world;
+    await coins.events.create(fixed("SALE", "100"));
+    await coins.allocate({ userId: "u1", event: "SALE", requestId: "a1" });
+    const first = await coins.redeem({ userId: "u1", coins: "60", requestId: "x1" });
+    await coins.redeem({ userId: "u1", coins: "40", requestId: "x2" });
+    expect(await coins.redeem({ userId: "u1", coins: "60", requestId: "x1" })).toEqual(first);
+  });
+
+  it("adjust - should replay a credit after the expiry it set has passed", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins, clock } = world;
+    const input = {
+      userId: "u1",
+      coins: "10",
+      requestId: "j1",
+      reason: "goodwill",
+      expiresAt: iso(clock.ms + DAY),
+    };
+    const first = await coins.adjust(input);
+    clock.advance({ days: 2 });
+    const state = await world.state("u1");
+    expect(await coins.adjust(input)).toEqual(first);
+    expect(await world.state("u1")).toEqual(state);
   });
 }

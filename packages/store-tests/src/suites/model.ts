@@ -90,6 +90,7 @@ interface Model {
   requests: number;
 }
 
+const minBig = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 const isExpired = (lot: ModelLot, at: number) => lot.expiresAt !== null && lot.expiresAt <= at;
 const isPending = (lot: ModelLot, at: number) => lot.availableAt > at;
 const counts = (lot: ModelLot, at: number) => lot.remaining > 0n && !isExpired(lot, at);
@@ -114,7 +115,7 @@ function take(lots: readonly ModelLot[], coins: bigint, at: number) {
   let left = coins;
   for (const lot of fifo(lots, at)) {
     if (left === 0n) break;
-    const amount = lot.remaining < left ? lot.remaining : left;
+    const amount = minBig(lot.remaining, left);
     lot.remaining -= amount;
     left -= amount;
     moves.push({ lotId: lot.id, coins: amount });
@@ -314,7 +315,7 @@ class Allocate implements Cmd {
     const result = await world.coins.allocate(input);
     const account = model.accounts[this.userId];
     const earned = this.event.coins;
-    const paid = account.debt < earned ? account.debt : earned;
+    const paid = minBig(account.debt, earned);
     account.debt -= paid;
     expect(wholeCoins(result.coins), "allocate: coins").toBe(earned);
     expect(wholeCoins(result.debtPaid), "allocate: debtPaid").toBe(paid);
@@ -491,7 +492,7 @@ class Reverse implements Cmd {
     let left = want;
     const own = account.lots.find((lot) => lot.id === target.lotId);
     if (own !== undefined && counts(own, model.now)) {
-      const amount = own.remaining < left ? own.remaining : left;
+      const amount = minBig(own.remaining, left);
       own.remaining -= amount;
       left -= amount;
       moves.push({ lotId: own.id, coins: amount });
@@ -525,11 +526,11 @@ class Reverse implements Cmd {
     const moves: { lotId: number; coins: bigint }[] = [];
     for (const part of [...target.parts].reverse()) {
       let open = part.coins;
-      const skipped = skip < open ? skip : open;
+      const skipped = minBig(skip, open);
       open -= skipped;
       skip -= skipped;
       if (open === 0n || left === 0n) continue;
-      const amount = open < left ? open : left;
+      const amount = minBig(open, left);
       left -= amount;
       moves.push({ lotId: part.lotId, coins: amount });
       const lot = account.lots.find((candidate) => candidate.id === part.lotId) as ModelLot;
@@ -576,7 +577,7 @@ class Adjust implements Cmd {
         expiresAt: expiry === null ? null : iso(expiry),
       };
       const result = await world.coins.adjust(input);
-      const paid = account.debt < adjustment.credit ? account.debt : adjustment.credit;
+      const paid = minBig(account.debt, adjustment.credit);
       account.debt -= paid;
       expect(result.lots, "adjust: a credit books one lot").toHaveLength(1);
       const lotId = result.lots[0]?.lotId as number;
@@ -815,6 +816,7 @@ const commands = [
   reverse,
   reverse,
   reverse,
+  adjust,
   expire,
   advance,
   advance,
