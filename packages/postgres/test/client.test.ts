@@ -14,6 +14,7 @@ import {
   type Fixture,
   ident,
   newPool,
+  pgliteFixture,
   skipServerTests,
   uniqueSchema,
 } from "./support/server.js";
@@ -39,6 +40,80 @@ describe("toDriver", () => {
     expect(() => postgresStore({ pool: {} as never })).toThrow(
       /pg.Pool, a connected pg.Client or a PGlite instance/,
     );
+  });
+});
+
+/**
+ * A pool-shaped wrapper over one PGlite session that fails chosen
+ * statements with a given SQLSTATE, to drive the retry path.
+ */
+async function flakyPool(fail: (text: string, call: number) => string | undefined) {
+  const fixture = await pgliteFixture();
+  let calls = 0;
+  const query = async (text: string, values?: unknown[]) => {
+    const code = fail(text, ++calls);
+    if (code !== undefined) throw Object.assign(new Error(`injected ${code}`), { code });
+    return fixture.db.query(text, values);
+  };
+  const pool = { totalCount: 0, query, connect: async () => ({ query, release() {} }) };
+  return { fixture, store: postgresStore({ pool, maxRetries: 3 }) };
+}
+
+describe("retries", () => {
+  it("execute - should run a transaction again after a deadlock and commit once", async () => {
+    let injected = 0;
+    const { fixture, store } = await flakyPool((text) =>
+      text.startsWith("WITH acc AS") && injected++ < 2 ? "40P01" : undefined,
+    );
+    try {
+      let decisions = 0;
+      const command = allocate("p", "u", "r1", 5);
+      const counted = {
+        ...command,
+        decide(snapshot: Parameters<typeof command.decide>[0]) {
+          decisions++;
+          return command.decide(snapshot);
+        },
+      };
+      expect((await store.execute(counted)).status).toBe("committed");
+      expect(decisions).toBe(3);
+      const snapshot = await store.loadAccount("p", "u", NO_READS);
+      expect(snapshot.version).toBe(1);
+      expect(balanceOf(snapshot)).toBe(5);
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  it("execute - should fail with STORE_UNAVAILABLE, never INSUFFICIENT_COINS, when serialization failures persist", async () => {
+    const { fixture, store } = await flakyPool((text) =>
+      text.startsWith("WITH acc AS") ? "40001" : undefined,
+    );
+    try {
+      const error = await store.execute(allocate("p", "u", "r1", 5)).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "STORE_UNAVAILABLE", details: { operation: "execute" } });
+      expect((error as { cause?: { code?: string } }).cause?.code).toBe("40001");
+      expect(await store.findRequest("p", "r1")).toBeNull();
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  it("executeMany - should run the whole batch again after a deadlock", async () => {
+    let injected = 0;
+    const { fixture, store } = await flakyPool((text) =>
+      text.startsWith("WITH acc AS") && injected++ < 1 ? "40P01" : undefined,
+    );
+    try {
+      const outcomes = await store.executeMany?.<unknown>([
+        allocate("p", "a", "m1", 2),
+        allocate("p", "b", "m2", 3),
+      ]);
+      expect(outcomes?.map((o) => o.status)).toEqual(["committed", "committed"]);
+      expect(balanceOf(await store.loadAccount("p", "b", NO_READS))).toBe(3);
+    } finally {
+      await fixture.close();
+    }
   });
 });
 
