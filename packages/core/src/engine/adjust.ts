@@ -9,6 +9,7 @@ import { spend } from "../ledger/redeem.js";
 import type { LotMovement } from "../ledger/types.js";
 import type { Program } from "../program.js";
 import type { AccountCommand } from "../store.js";
+import { parseInstant } from "../time/instant.js";
 import { formatBalance } from "./format.js";
 import type { AdjustInput, Balance } from "./types.js";
 import { optionalReason, requireCoins, requireId, requireRecord } from "./validate.js";
@@ -36,13 +37,9 @@ export function adjustmentCommand(
     throw invalidInput({ path: "adjustment.reason", message: "an adjustment needs a reason" });
   let expiresAt: number | null = null;
   if (record.expiresAt !== undefined && record.expiresAt !== null) {
-    expiresAt = typeof record.expiresAt === "string" ? Date.parse(record.expiresAt) : Number.NaN;
-    if (Number.isNaN(expiresAt) || expiresAt <= now.getTime()) {
-      throw invalidInput({
-        path: "adjustment.expiresAt",
-        message: "expected an ISO-8601 instant in the future",
-      });
-    }
+    const parsed = parseInstant(record.expiresAt);
+    if (!parsed.ok) throw invalidInput({ path: "adjustment.expiresAt", message: parsed.message });
+    expiresAt = parsed.ms;
   }
   const at = now.getTime();
   const print = fingerprint({ op: "adjust", userId, coins: coins.toFixed(), reason, expiresAt });
@@ -52,6 +49,11 @@ export function adjustmentCommand(
     request: { requestId, fingerprint: print },
     reads: { usageKeys: [], requestIds: [], lotIds: [] },
     decide(snapshot) {
+      // Checked here, not above: a replay of this request after `expiresAt`
+      // has passed must still return its first result.
+      if (expiresAt !== null && expiresAt <= at) {
+        throw invalidInput({ path: "adjustment.expiresAt", message: "must be in the future" });
+      }
       const draft = new AccountDraft(snapshot, at);
       sweepExpired(draft);
       let lots: readonly LotMovement[];

@@ -7,7 +7,7 @@
 export interface Lot {
   /** Unique within the account, increasing in creation order (FIFO tie-break). */
   readonly id: number;
-  /** Coins originally booked into the lot (after paying off debt, see `Entry`). */
+  /** Coins earned into the lot; `remaining` starts lower when part of them paid off debt. */
   readonly coins: string;
   /** Coins still in the lot. 0 means the lot is closed: spent, expired or reversed. */
   readonly remaining: string;
