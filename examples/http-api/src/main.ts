@@ -3,6 +3,8 @@
  * variables; `pnpm start` at the repository root builds and runs this.
  */
 import { fileURLToPath } from "node:url";
+import { runScenario } from "@coinage/example-quickstart/scenario";
+import { memoryStore } from "@coinage/memory";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { ConfigError, readConfig } from "./config.js";
@@ -11,6 +13,15 @@ import { openStore } from "./stores.js";
 
 async function main(): Promise<void> {
   const config = readConfig(process.env);
+  if (process.env.COINAGE_DEMO !== "0") {
+    // A worked scenario on a throw-away memory store, so a first run shows what
+    // the library does before any request is sent. COINAGE_DEMO=0 turns it off.
+    console.log("A worked cashback scenario (its own in-memory store, not the server's):");
+    await runScenario(memoryStore(), (line) =>
+      console.log(`  ${line.step.padEnd(12)} ${line.detail}`),
+    );
+    console.log("");
+  }
   const opened = await openStore(config.store);
   const previewDir =
     config.previewDir ?? fileURLToPath(new URL("../../browser-preview/dist", import.meta.url));
