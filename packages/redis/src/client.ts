@@ -46,6 +46,8 @@ function isNoScript(error: unknown): boolean {
 export class ScriptRunner {
   readonly #client: RedisScriptClient;
   readonly #timeoutMs: number;
+  /** Loads in flight, by sha: concurrent calls that all met NOSCRIPT share one load. */
+  readonly #loading = new Map<string, Promise<void>>();
 
   constructor(client: RedisScriptClient, timeoutMs: number) {
     this.#client = client;
@@ -80,10 +82,16 @@ export class ScriptRunner {
     return await this.#client.eval(script.source, keys.length, ...keys, ...args);
   }
 
-  async #load(script: Script): Promise<void> {
+  #load(script: Script): Promise<void> {
+    const running = this.#loading.get(script.sha);
+    if (running !== undefined) return running;
     const masters = this.#client.nodes?.("master") ?? [];
     const targets: readonly ScriptLoader[] = masters.length > 0 ? masters : [this.#client];
-    await Promise.all(targets.map((node) => node.script("LOAD", script.source)));
+    const load = Promise.all(targets.map((node) => node.script("LOAD", script.source)))
+      .then(() => undefined)
+      .finally(() => this.#loading.delete(script.sha));
+    this.#loading.set(script.sha, load);
+    return load;
   }
 
   #withTimeout<T>(operation: string, work: Promise<T>): Promise<T> {

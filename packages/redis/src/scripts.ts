@@ -66,9 +66,11 @@ return {'state', head, ids, hmget_all(KEYS[2], ids), hmget_all(KEYS[4], usageKey
 /**
  * KEYS: head, lots, open, entries, usage, requests, lease.
  * ARGV: expected version, new version, lease token ('' for none), own request
- * id ('' for none), debt, nextLotId, nextEntrySeq, minExpiry ('' for none),
- * then counted groups: lots (id, json, open '1'/'0'), entries (seq, json),
- * usage (key, value), requests (id, json).
+ * ids (encoded, joined by ','; '' for none), debt, nextLotId, nextEntrySeq,
+ * minExpiry ('' for none), then counted groups: lots (id, json, open
+ * '1'/'0'), entries (seq, json), usage (key, value), requests (id, json).
+ * One call commits one command, or several commands of one account merged
+ * (a batch): the new version then counts every one of them.
  * Answers {'ok'}, {'leased'}, {'conflict', version} or {'exists', record}.
  */
 export const commitAccount = script(
@@ -78,8 +80,8 @@ local holder = redis.call('GET', KEYS[7])
 if holder and holder ~= ARGV[3] then return {'leased'} end
 local version = redis.call('HGET', KEYS[1], 'version') or '0'
 if version ~= ARGV[1] then return {'conflict', version} end
-if ARGV[4] ~= '' then
-  local existing = redis.call('HGET', KEYS[6], ARGV[4])
+for own in string.gmatch(ARGV[4], '[^,]+') do
+  local existing = redis.call('HGET', KEYS[6], own)
   if existing then return {'exists', existing} end
 end
 -- Validate the shape of every group before the first write.

@@ -4,6 +4,7 @@ import type {
   AccountCommand,
   AccountReads,
   AccountSnapshot,
+  BatchOutcome,
   CoinEvent,
   Entry,
   ExecuteOutcome,
@@ -12,7 +13,8 @@ import type {
   Store,
 } from "@coinage/core";
 import { applyChange, CoinageError, emptySnapshot } from "@coinage/core";
-import { type RedisScriptClient, ScriptRunner } from "./client.js";
+import { earliestExpiry, type MergedChange, mergeChanges, unionReads, viewOf } from "./batch.js";
+import { type RedisScriptClient, ScriptRunner, unavailable } from "./client.js";
 import { addDecimal, compareDecimal, isZeroDecimal, subtractDecimal } from "./decimal.js";
 import {
   type AccountKeys,
@@ -228,191 +230,525 @@ class RedisStore implements Store {
     operation: string,
   ): Promise<ReadResult> {
     const keys = this.#keys(programId);
-    const account = keys.account(userId);
     const [reply, budgetUsed] = await Promise.all([
-      this.#scripts.run(
-        operation,
-        lua.readAccount,
-        [account.head, account.lots, account.open, account.usage, account.requests],
-        [
-          ownRequestId === null ? "" : encodeId(ownRequestId),
-          reads.usageKeys.length,
-          ...reads.usageKeys.map(encodeId),
-          reads.requestIds.length,
-          ...reads.requestIds.map(encodeId),
-          reads.lotIds.length,
-          ...reads.lotIds.map(String),
-        ],
-      ) as Promise<unknown[]>,
+      this.#readAccount(keys.account(userId), reads, ownRequestId, operation),
       reads.budgetEventId === undefined
         ? undefined
         : this.#budgetUsed(keys, reads.budgetEventId, operation),
     ]);
-    if (reply[0] === "replay")
-      return { kind: "replay", record: JSON.parse(reply[1] as string) as RequestRecord };
+    return parseAccount(reply, userId, reads, budgetUsed);
+  }
 
-    const [, head, lotIds, lotRows, usageRows, requestRows] = reply as [
-      string,
-      (string | null)[],
-      string[],
-      (string | null)[],
-      (string | null)[],
-      (string | null)[],
-    ];
-    const empty = emptySnapshot(userId);
-    const lots = new Map<number, Lot>();
-    lotIds.forEach((id, i) => {
-      const json = lotRows[i];
-      if (typeof json === "string" && !lots.has(Number(id)))
-        lots.set(Number(id), JSON.parse(json) as Lot);
-    });
-    const usage: Record<string, string> = {};
-    reads.usageKeys.forEach((key, i) => {
-      const value = usageRows[i];
-      if (typeof value === "string") usage[key] = value;
-    });
-    const requests: Record<string, RequestRecord> = {};
-    reads.requestIds.forEach((requestId, i) => {
-      const json = requestRows[i];
-      if (typeof json === "string") requests[requestId] = JSON.parse(json) as RequestRecord;
-    });
-    const [version, debt, nextLotId, nextEntrySeq] = head;
-    const snapshot: AccountSnapshot = {
-      userId,
-      version: version == null ? empty.version : Number(version),
-      lots: [...lots.values()].sort((a, b) => a.id - b.id),
-      debt: debt ?? empty.debt,
-      nextLotId: nextLotId == null ? empty.nextLotId : Number(nextLotId),
-      nextEntrySeq: nextEntrySeq == null ? empty.nextEntrySeq : Number(nextEntrySeq),
-      usage,
-      requests,
-      ...(budgetUsed === undefined ? {} : { budgetUsed }),
-    };
-    return { kind: "state", snapshot };
+  #readAccount(
+    account: AccountKeys,
+    reads: AccountReads,
+    ownRequestId: string | null,
+    operation: string,
+  ): Promise<unknown[]> {
+    return this.#scripts.run(
+      operation,
+      lua.readAccount,
+      [account.head, account.lots, account.open, account.usage, account.requests],
+      [
+        ownRequestId === null ? "" : encodeId(ownRequestId),
+        reads.usageKeys.length,
+        ...reads.usageKeys.map(encodeId),
+        reads.requestIds.length,
+        ...reads.requestIds.map(encodeId),
+        reads.lotIds.length,
+        ...reads.lotIds.map(String),
+      ],
+    ) as Promise<unknown[]>;
   }
 
   // Commands ----------------------------------------------------------------
+
+  /** Claims a request id for a user (program slot); answers the (encoded) owner. */
+  #claim(
+    keys: ProgramKeys,
+    requestId: string,
+    userId: string,
+    operation: string,
+  ): Promise<unknown> {
+    return this.#scripts.run(
+      operation,
+      lua.claimRequest,
+      [keys.claim(requestId)],
+      [encodeId(userId)],
+    );
+  }
+
+  /**
+   * A request id claimed by another user: that user's record (`replayed`),
+   * or `IDEMPOTENCY_CONFLICT` while it has none.
+   */
+  async #foreign(
+    keys: ProgramKeys,
+    requestId: string,
+    owner: unknown,
+    operation: string,
+  ): Promise<{ readonly status: "replayed"; readonly record: RequestRecord } | null> {
+    const record =
+      typeof owner === "string"
+        ? await this.#record(keys, decodeId(owner), requestId, operation)
+        : null;
+    return record === null ? null : { status: "replayed", record };
+  }
 
   async execute<T>(command: AccountCommand<T>): Promise<ExecuteOutcome<T>> {
     const keys = this.#keys(command.programId);
     const account = keys.account(command.userId);
     const ownRequestId = command.request?.requestId ?? null;
-
-    if (ownRequestId !== null) {
-      // Request ids are unique per program, records live per account: the
-      // claim in the program's slot says which account holds (or will hold)
-      // the record. It is written before the account's commit; see README.
-      const me = encodeId(command.userId);
-      const owner = await this.#scripts.run(
-        "execute",
-        lua.claimRequest,
-        [keys.claim(ownRequestId)],
-        [me],
-      );
-      if (owner !== me) {
-        const record =
-          typeof owner === "string"
-            ? await this.#record(keys, decodeId(owner), ownRequestId, "execute")
-            : null;
-        if (record !== null) return { status: "replayed", record };
-        throw new CoinageError(
-          "IDEMPOTENCY_CONFLICT",
-          { requestId: ownRequestId },
-          {
-            message: `The requestId ${JSON.stringify(ownRequestId)} is already taken by a command for another user.`,
-          },
-        );
-      }
-    }
+    const read = () =>
+      this.#read(command.programId, command.userId, command.reads, ownRequestId, "execute");
 
     const deadline = Date.now() + this.#contentionTimeoutMs;
     let lease: string | null = null;
     try {
       for (let attempt = 1; ; attempt += 1) {
         if (lease === null && attempt > OPTIMISTIC_ATTEMPTS)
-          lease = await this.#takeLease(account, deadline);
+          lease = await this.#takeLease(account, deadline, "execute");
 
-        const state = await this.#read(
-          command.programId,
-          command.userId,
-          command.reads,
-          ownRequestId,
-          "execute",
-        );
+        let state: ReadResult;
+        if (attempt === 1 && ownRequestId !== null) {
+          // Request ids are unique per program, records live per account: the
+          // claim in the program's slot says which account holds (or will
+          // hold) the record. It is sent first, together with the account
+          // read (one round trip), and settled before any commit. The read is
+          // used only when the claim is ours; like every read, the commit's
+          // version check validates it. See README.
+          const [owner, first] = await Promise.all([
+            this.#claim(keys, ownRequestId, command.userId, "execute"),
+            read(),
+          ]);
+          if (owner !== encodeId(command.userId)) {
+            const replayed = await this.#foreign(keys, ownRequestId, owner, "execute");
+            if (replayed !== null) return replayed;
+            throw idempotencyConflict(ownRequestId);
+          }
+          state = first;
+        } else state = await read();
+
         if (state.kind === "replay") return { status: "replayed", record: state.record };
         const snapshot = state.snapshot;
         // May throw: nothing has been written for this attempt yet.
         const { change, result } = command.decide(snapshot);
         const expiryBefore = earliestExpiry(snapshot.lots);
         const expiryAfter = earliestExpiry(applyChange(snapshot, change).lots);
+        const lowers =
+          expiryAfter !== null && (expiryBefore === null || expiryAfter < expiryBefore);
 
-        const reservation = await this.#reserve(keys, change, snapshot, deadline);
+        // Program slot, at once: the budget reservation and, when the change
+        // creates an earlier expiry, the lowered index entry (an entry lowered
+        // for a commit that then does not happen is only early, which the
+        // sweep tolerates; a missing one it could not).
+        const [reserved, lowered] = await Promise.allSettled([
+          this.#reserveChange(keys, change, snapshot, deadline),
+          lowers ? this.#lowerExpiry(keys, command.userId, expiryAfter, "execute") : undefined,
+        ]);
+        if (reserved.status === "rejected") throw reserved.reason;
+        const reservation = reserved.value;
         if (reservation === "exhausted") {
           // The budget moved since the snapshot: decide again with what is left.
-          await this.#pause(attempt, deadline);
+          await this.#pause(attempt, deadline, "execute");
           continue;
         }
-
-        try {
-          if (expiryAfter !== null && (expiryBefore === null || expiryAfter < expiryBefore)) {
-            await this.#scripts.run(
-              "execute",
-              lua.lowerExpiry,
-              [keys.expiry],
-              [orderedMember(command.userId), expiryAfter],
-            );
-          }
-        } catch (error) {
+        if (lowered.status === "rejected") {
           await this.#release(reservation);
-          throw error;
+          throw lowered.reason;
         }
 
         // A failure here leaves the outcome unknown: keep the reservation
         // (at worst the budget under-spends) and let the caller retry.
         const outcome = await this.#commit(
           account,
-          snapshot,
+          snapshot.version,
+          snapshot.version + 1,
           change,
-          ownRequestId,
+          ownRequestId === null ? [] : [ownRequestId],
           lease,
           expiryAfter,
+          "execute",
         );
 
         if (outcome.kind === "ok") {
           if (expiryAfter !== expiryBefore) {
-            await this.#indexExpiry(keys, command.userId, snapshot.version + 1, expiryAfter).catch(
-              () => undefined,
-            );
+            await this.#indexExpiry(
+              keys,
+              command.userId,
+              snapshot.version + 1,
+              expiryAfter,
+              "execute",
+            ).catch(() => undefined);
           }
           return { status: "committed", result };
         }
         await this.#release(reservation);
         if (outcome.kind === "exists") return { status: "replayed", record: outcome.record };
         if (outcome.kind === "leased") lease = null; // someone else holds (or took over) the lease
-        await this.#pause(attempt, deadline);
+        await this.#pause(attempt, deadline, "execute");
       }
     } finally {
-      if (lease !== null) {
-        await this.#scripts
-          .run("execute", lua.dropLease, [account.lease], [lease])
-          .catch(() => undefined);
+      if (lease !== null) await this.#dropLease(account, lease, "execute");
+    }
+  }
+
+  /**
+   * Several commands in as few round trips as Redis allows: every claim,
+   * account read and budget counter read at once; the decisions in input
+   * order (each command on its account's state after the earlier ones); one
+   * commit script per account, all at once. An account whose commit meets a
+   * newer version is read and decided again (only those accounts).
+   */
+  async executeMany<T>(commands: readonly AccountCommand<T>[]): Promise<BatchOutcome<T>[]> {
+    const op = "executeMany";
+    if (commands.length === 0) return [];
+    const outcomes: (BatchOutcome<T> | undefined)[] = new Array(commands.length).fill(undefined);
+    const deadline = Date.now() + this.#contentionTimeoutMs;
+
+    // Accounts, with their commands in input order; request ids, each claimed
+    // once, for the user of its first command; budget counters, each read once.
+    const groups = new Map<string, Group<T>>();
+    const claims = new Map<string, Claim>();
+    const budgets = new Map<string, BudgetCounter>();
+    commands.forEach((command, index) => {
+      const keys = this.#keys(command.programId);
+      const groupKey = `${encodeId(command.programId)}:${encodeId(command.userId)}`;
+      let group = groups.get(groupKey);
+      if (group === undefined) {
+        group = {
+          userId: command.userId,
+          keys,
+          account: keys.account(command.userId),
+          items: [],
+          reads: EMPTY_READS,
+          lease: null,
+          base: null,
+        };
+        groups.set(groupKey, group);
+      }
+      let claim: Claim | null = null;
+      if (command.request !== undefined) {
+        const requestId = command.request.requestId;
+        const claimKey = `${encodeId(command.programId)}:${encodeId(requestId)}`;
+        claim = claims.get(claimKey) ?? null;
+        if (claim === null) {
+          claim = { keys, requestId, claimant: command.userId, owner: null, failure: null };
+          claims.set(claimKey, claim);
+        }
+      }
+      const eventId = command.reads.budgetEventId;
+      if (eventId !== undefined) {
+        const key = keys.budget(eventId);
+        if (!budgets.has(key)) budgets.set(key, { key, keys, eventId, used: null, failure: null });
+      }
+      group.items.push({ index, command, claim });
+    });
+    for (const group of groups.values()) {
+      group.reads = unionReads(
+        group.items.map((item) => item.command.reads),
+        group.items.flatMap((item) => (item.claim === null ? [] : [item.claim.requestId])),
+      );
+    }
+
+    const failGroup = (group: Group<T>, error: unknown) => {
+      for (const item of group.items) outcomes[item.index] ??= { status: "failed", error };
+    };
+    // A plan that cannot commit: what it decided to write fails, its replays and failures stand.
+    const failPlan = (plan: Plan<T>, error: unknown) => {
+      for (const [index, outcome] of plan.outcomes)
+        outcomes[index] = outcome.status === "committed" ? { status: "failed", error } : outcome;
+    };
+    const foreign: Item<T>[] = [];
+    const indexing: Promise<unknown>[] = [];
+
+    try {
+      // Round trip 1: the claims (sent first), the accounts, the budget counters.
+      const claimList = [...claims.values()];
+      const claiming = claimList.map((claim) =>
+        this.#claim(claim.keys, claim.requestId, claim.claimant, op),
+      );
+      let round = [...groups.values()];
+      const reading = this.#readGroups(round, budgets, op);
+      (await Promise.allSettled(claiming)).forEach((settled, i) => {
+        const claim = claimList[i] as Claim;
+        if (settled.status === "fulfilled") claim.owner = settled.value;
+        else claim.failure = new Failure(settled.reason);
+      });
+      await reading;
+      // Commands whose claim failed, or is another user's, leave their account's group.
+      for (const group of round) {
+        group.items = group.items.filter((item) => {
+          const claim = item.claim;
+          if (claim === null) return true;
+          if (claim.failure !== null) {
+            outcomes[item.index] = { status: "failed", error: claim.failure.error };
+            return false;
+          }
+          if (claim.owner !== encodeId(item.command.userId)) {
+            foreign.push(item);
+            return false;
+          }
+          return true;
+        });
+      }
+
+      for (let attempt = 1; ; attempt += 1) {
+        round = round.filter((group) => {
+          if (group.items.length === 0) return false;
+          if (group.base instanceof Failure) {
+            failGroup(group, group.base.error);
+            return false;
+          }
+          return true;
+        });
+
+        // Decide; reserve the budgets the decisions spend, and lower the
+        // expiry entries they bring forward, in one round trip. When a
+        // counter moved past what the decisions fit, decide again on its
+        // new value.
+        let plans: Plan<T>[] = [];
+        let reservations: Reservation[] = [];
+        for (let swaps = 1; round.length > 0; swaps += 1) {
+          const planned = planRound(round, budgets);
+          const lowering = planned.plans.map((plan) =>
+            plan.lowers
+              ? this.#lowerExpiry(plan.group.keys, plan.group.userId, plan.expiryAfter, op)
+              : undefined,
+          );
+          const reserving = planned.spends.map((spend) =>
+            this.#reserve(spend.counter.key, spend.used, spend.add, spend.fits, deadline, op),
+          );
+          const [lowered, reserved] = await Promise.all([
+            Promise.allSettled(lowering),
+            Promise.allSettled(reserving),
+          ]);
+          reservations = [];
+          let exhausted = false;
+          const broken = new Map<string, unknown>();
+          reserved.forEach((settled, i) => {
+            const spend = planned.spends[i] as BudgetSpend;
+            if (settled.status === "rejected") broken.set(spend.counter.key, settled.reason);
+            else if ("exhausted" in settled.value) {
+              spend.counter.used = settled.value.exhausted;
+              exhausted = true;
+            } else reservations.push(settled.value);
+          });
+          if (broken.size > 0 || exhausted) {
+            await Promise.all(reservations.map((reservation) => this.#release(reservation)));
+            reservations = [];
+            // Accounts that spend an unreachable counter fail; the rest decide again.
+            const out = new Set<Group<T>>();
+            for (const plan of planned.plans) {
+              for (const key of plan.spends.keys()) {
+                if (!broken.has(key)) continue;
+                failPlan(plan, broken.get(key));
+                out.add(plan.group);
+                break;
+              }
+            }
+            round = round.filter((group) => !out.has(group));
+            if (swaps >= MAX_BUDGET_SWAPS || Date.now() >= deadline) {
+              for (const group of round)
+                failGroup(group, contention("the event budget counter", op));
+              round = [];
+            }
+            continue;
+          }
+          // An account whose earlier expiry could not be indexed does not commit.
+          const dropped: Plan<T>[] = [];
+          plans = planned.plans.filter((plan, i) => {
+            const settled = lowered[i];
+            if (settled?.status !== "rejected") return true;
+            failPlan(plan, settled.reason);
+            dropped.push(plan);
+            return false;
+          });
+          await this.#releaseShares(dropped, reservations);
+          break;
+        }
+        if (plans.length === 0) break;
+
+        // Round trip 2: one commit per account.
+        const committing = plans.map((plan) =>
+          plan.merged === null
+            ? Promise.resolve<CommitResult>({ kind: "ok" })
+            : this.#commit(
+                plan.group.account,
+                plan.base.version,
+                plan.base.version + plan.decided,
+                plan.merged,
+                plan.ownRequestIds,
+                plan.group.lease,
+                plan.expiryAfter,
+                op,
+              ),
+        );
+        const again: Plan<T>[] = [];
+        (await Promise.allSettled(committing)).forEach((settled, i) => {
+          const plan = plans[i] as Plan<T>;
+          if (settled.status === "rejected") {
+            // Outcome unknown: keep the reservation (at worst the budget
+            // under-spends); the caller retries with the same request ids.
+            failPlan(plan, settled.reason);
+          } else if (settled.value.kind === "ok") {
+            for (const [index, outcome] of plan.outcomes) outcomes[index] = outcome;
+            if (plan.merged !== null && plan.expiryAfter !== plan.expiryBefore) {
+              indexing.push(
+                this.#indexExpiry(
+                  plan.group.keys,
+                  plan.group.userId,
+                  plan.base.version + plan.decided,
+                  plan.expiryAfter,
+                  op,
+                ).catch(() => undefined),
+              );
+            }
+          } else {
+            // A newer version, another caller's lease, or a request recorded meanwhile.
+            if (settled.value.kind === "leased") plan.group.lease = null;
+            again.push(plan);
+          }
+        });
+        await this.#releaseShares(again, reservations);
+        if (again.length === 0) break;
+
+        // Read the accounts that moved again, and decide again.
+        round = again.map((plan) => plan.group);
+        if (attempt >= MAX_ATTEMPTS || Date.now() >= deadline) {
+          for (const group of round) failGroup(group, contention("the account", op));
+          break;
+        }
+        await sleep(Math.random() * Math.min(2 ** attempt, 25));
+        if (attempt >= OPTIMISTIC_ATTEMPTS) {
+          const leasing = round.map((group) =>
+            group.lease === null ? this.#takeLease(group.account, deadline, op) : group.lease,
+          );
+          (await Promise.allSettled(leasing)).forEach((taken, i) => {
+            const group = round[i] as Group<T>;
+            if (taken.status === "fulfilled") group.lease = taken.value;
+            else group.base = new Failure(taken.reason);
+          });
+          round = round.filter((group) => {
+            if (!(group.base instanceof Failure)) return true;
+            failGroup(group, group.base.error);
+            return false;
+          });
+        }
+        await this.#readGroups(round, budgets, op);
+      }
+
+      // Request ids claimed by another user: that user's record, or a conflict.
+      const resolving = foreign.map((item) => {
+        const claim = item.claim as Claim;
+        return this.#foreign(claim.keys, claim.requestId, claim.owner, op);
+      });
+      (await Promise.allSettled(resolving)).forEach((settled, i) => {
+        const item = foreign[i] as Item<T>;
+        outcomes[item.index] =
+          settled.status === "rejected"
+            ? { status: "failed", error: settled.reason }
+            : (settled.value ?? {
+                status: "failed",
+                error: idempotencyConflict((item.claim as Claim).requestId),
+              });
+      });
+    } finally {
+      await Promise.all(
+        [...groups.values()].map((group) =>
+          group.lease === null ? undefined : this.#dropLease(group.account, group.lease, op),
+        ),
+      );
+      await Promise.all(indexing);
+    }
+
+    return outcomes.map(
+      (outcome) =>
+        outcome ?? {
+          status: "failed",
+          error: new CoinageError(
+            "STORE_UNAVAILABLE",
+            { operation: op },
+            { message: "The batch ended without an outcome for this command." },
+          ),
+        },
+    );
+  }
+
+  /** Reads the groups' accounts and the budget counters their commands ask for, all at once. */
+  async #readGroups<T>(
+    groups: readonly Group<T>[],
+    budgets: ReadonlyMap<string, BudgetCounter>,
+    op: string,
+  ): Promise<void> {
+    const wanted = new Set<BudgetCounter>();
+    for (const group of groups) {
+      for (const item of group.items) {
+        const eventId = item.command.reads.budgetEventId;
+        if (eventId === undefined) continue;
+        const counter = budgets.get(group.keys.budget(eventId));
+        if (counter !== undefined) wanted.add(counter);
       }
     }
+    const counters = [...wanted];
+    const accounts = groups.map((group) => this.#readAccount(group.account, group.reads, null, op));
+    const used = counters.map((counter) => this.#budgetUsed(counter.keys, counter.eventId, op));
+    (await Promise.allSettled(accounts)).forEach((settled, i) => {
+      const group = groups[i] as Group<T>;
+      if (settled.status === "rejected") {
+        group.base = new Failure(settled.reason);
+        return;
+      }
+      try {
+        // Asked without an own request id, the script always answers the state.
+        const state = parseAccount(settled.value, group.userId, group.reads, undefined);
+        if (state.kind !== "state") throw new Error("the read answered a replay");
+        group.base = state.snapshot;
+      } catch (error) {
+        group.base = new Failure(unavailable(op, error));
+      }
+    });
+    (await Promise.allSettled(used)).forEach((settled, i) => {
+      const counter = counters[i] as BudgetCounter;
+      if (settled.status === "fulfilled") {
+        counter.used = settled.value;
+        counter.failure = null;
+      } else counter.failure = new Failure(settled.reason);
+    });
+  }
+
+  /** Gives back the budget the plans reserved: their shares of each reservation, summed per counter. */
+  async #releaseShares<T>(
+    plans: readonly Plan<T>[],
+    reservations: readonly Reservation[],
+  ): Promise<void> {
+    const reserved = new Set(reservations.map((reservation) => reservation.key));
+    const back = new Map<string, string>();
+    for (const plan of plans) {
+      for (const [key, add] of plan.spends) {
+        if (reserved.has(key)) back.set(key, addDecimal(back.get(key) ?? "0", add));
+      }
+    }
+    await Promise.all(
+      [...back].map(([key, add]) => (isZeroDecimal(add) ? undefined : this.#release({ key, add }))),
+    );
   }
 
   async #commit(
     account: AccountKeys,
-    snapshot: AccountSnapshot,
-    change: AccountChange,
-    ownRequestId: string | null,
+    version: number,
+    nextVersion: number,
+    change: MergedChange,
+    ownRequestIds: readonly string[],
     lease: string | null,
     minExpiry: number | null,
+    operation: string,
   ): Promise<CommitResult> {
     const args: (string | number)[] = [
-      String(snapshot.version),
-      String(snapshot.version + 1),
+      String(version),
+      String(nextVersion),
       lease ?? "",
-      ownRequestId === null ? "" : encodeId(ownRequestId),
+      ownRequestIds.map(encodeId).join(","),
       change.debt,
       String(change.nextLotId),
       String(change.nextEntrySeq),
@@ -431,7 +767,7 @@ class RedisStore implements Store {
       args.push(encodeId(record.requestId), JSON.stringify(record));
 
     const reply = (await this.#scripts.run(
-      "execute",
+      operation,
       lua.commitAccount,
       [
         account.head,
@@ -456,19 +792,18 @@ class RedisStore implements Store {
       default:
         throw new CoinageError(
           "STORE_UNAVAILABLE",
-          { operation: "execute" },
+          { operation },
           { message: `Unexpected reply from the commit script: ${String(reply[0])}` },
         );
     }
   }
 
   /**
-   * Reserves the change's budget on the event's counter (program slot) by
-   * compare-and-set, with exact decimal arithmetic done here, never in Lua.
-   * `null`: nothing to reserve. `"exhausted"`: the counter moved and the
-   * decided amount no longer fits; decide again.
+   * Reserves one change's budget on the event's counter. `null`: nothing to
+   * reserve. `"exhausted"`: the counter moved and the decided amount no
+   * longer fits; decide again.
    */
-  async #reserve(
+  async #reserveChange(
     keys: ProgramKeys,
     change: AccountChange,
     snapshot: AccountSnapshot,
@@ -476,20 +811,46 @@ class RedisStore implements Store {
   ): Promise<Reservation | null | "exhausted"> {
     const budget = change.budget;
     if (budget === undefined || isZeroDecimal(budget.add)) return null;
-    const key = keys.budget(budget.eventId);
-    let used = snapshot.budgetUsed ?? (await this.#budgetUsed(keys, budget.eventId, "execute"));
+    const used = snapshot.budgetUsed ?? (await this.#budgetUsed(keys, budget.eventId, "execute"));
+    const reserved = await this.#reserve(
+      keys.budget(budget.eventId),
+      used,
+      budget.add,
+      (current) => fitsBudget(current, budget.add, budget.limit),
+      deadline,
+      "execute",
+    );
+    return "exhausted" in reserved ? "exhausted" : reserved;
+  }
+
+  /**
+   * Adds `add` to a budget counter (program slot) by compare-and-set, with
+   * exact decimal arithmetic done here, never in Lua, starting from `used`
+   * (what the decisions saw). When the counter moved meanwhile, the
+   * decisions still stand as long as `fits` holds for its new value;
+   * otherwise answers `{ exhausted: current value }`: decide again.
+   */
+  async #reserve(
+    key: string,
+    used: string,
+    add: string,
+    fits: (used: string) => boolean,
+    deadline: number,
+    operation: string,
+  ): Promise<Reservation | { readonly exhausted: string }> {
+    let current = used;
     for (let round = 1; round <= MAX_BUDGET_SWAPS && Date.now() < deadline; round += 1) {
-      const next = addDecimal(used, budget.add);
-      if (compareDecimal(next, budget.limit) > 0 && compareDecimal(budget.add, "0") > 0)
-        return "exhausted";
-      const reply = (await this.#scripts.run("execute", lua.swapBudget, [key], [used, next])) as [
-        number,
-        string?,
-      ];
-      if (reply[0] === 1) return { key, add: budget.add };
-      used = reply[1] ?? "0";
+      if (!fits(current)) return { exhausted: current };
+      const reply = (await this.#scripts.run(
+        operation,
+        lua.swapBudget,
+        [key],
+        [current, addDecimal(current, add)],
+      )) as [number, string?];
+      if (reply[0] === 1) return { key, add };
+      current = reply[1] ?? "0";
     }
-    throw contention("the event budget counter");
+    throw contention("the event budget counter", operation);
   }
 
   /** Gives a reservation back. Best effort: a failure only under-spends the budget. */
@@ -513,24 +874,46 @@ class RedisStore implements Store {
     }
   }
 
-  async #takeLease(account: AccountKeys, deadline: number): Promise<string> {
+  async #takeLease(account: AccountKeys, deadline: number, operation: string): Promise<string> {
     const token = randomUUID();
     for (let round = 1; ; round += 1) {
       const taken = await this.#scripts.run(
-        "execute",
+        operation,
         lua.takeLease,
         [account.lease],
         [token, LEASE_MS],
       );
       if (taken === 1) return token;
-      if (Date.now() >= deadline) throw contention("the account");
+      if (Date.now() >= deadline) throw contention("the account", operation);
       await sleep(1 + Math.random() * Math.min(2 ** round, 20));
     }
   }
 
-  async #pause(attempt: number, deadline: number): Promise<void> {
-    if (attempt >= MAX_ATTEMPTS || Date.now() >= deadline) throw contention("the account");
+  /** Drops a lease this caller holds. Best effort: it expires by itself. */
+  async #dropLease(account: AccountKeys, lease: string, operation: string): Promise<void> {
+    await this.#scripts
+      .run(operation, lua.dropLease, [account.lease], [lease])
+      .catch(() => undefined);
+  }
+
+  async #pause(attempt: number, deadline: number, operation: string): Promise<void> {
+    if (attempt >= MAX_ATTEMPTS || Date.now() >= deadline)
+      throw contention("the account", operation);
     await sleep(Math.random() * Math.min(2 ** attempt, 25));
+  }
+
+  #lowerExpiry(
+    keys: ProgramKeys,
+    userId: string,
+    expiry: number | null,
+    operation: string,
+  ): Promise<unknown> {
+    return this.#scripts.run(
+      operation,
+      lua.lowerExpiry,
+      [keys.expiry],
+      [orderedMember(userId), String(expiry)],
+    );
   }
 
   async #indexExpiry(
@@ -538,9 +921,10 @@ class RedisStore implements Store {
     userId: string,
     version: number,
     minExpiry: number | null,
+    operation = "findExpiring",
   ): Promise<void> {
     await this.#scripts.run(
-      "execute",
+      operation,
       lua.setExpiry,
       [keys.expiry, keys.expiryVersions],
       [orderedMember(userId), String(version), minExpiry === null ? "" : String(minExpiry)],
@@ -625,20 +1009,274 @@ class RedisStore implements Store {
   }
 }
 
-/** The earliest expiry among open lots (remaining > 0), or `null`. */
-function earliestExpiry(lots: readonly Lot[]): number | null {
-  let earliest: number | null = null;
-  for (const lot of lots) {
-    if (lot.expiresAt === null || isZeroDecimal(lot.remaining)) continue;
-    if (earliest === null || lot.expiresAt < earliest) earliest = lot.expiresAt;
-  }
-  return earliest;
+const EMPTY_READS: AccountReads = { usageKeys: [], requestIds: [], lotIds: [] };
+
+/** A failed read or claim, kept to fail the commands that needed it. */
+class Failure {
+  constructor(readonly error: unknown) {}
 }
 
-function contention(what: string): CoinageError {
+/** A request id of a batch, claimed once, for the user of its first command. */
+interface Claim {
+  readonly keys: ProgramKeys;
+  readonly requestId: string;
+  readonly claimant: string;
+  /** The (encoded) user that owns the claim, once claimed. */
+  owner: unknown;
+  failure: Failure | null;
+}
+
+interface Item<T> {
+  readonly index: number;
+  readonly command: AccountCommand<T>;
+  readonly claim: Claim | null;
+}
+
+/** The commands of a batch on one account, in input order. */
+interface Group<T> {
+  readonly userId: string;
+  readonly keys: ProgramKeys;
+  readonly account: AccountKeys;
+  items: Item<T>[];
+  /** What one read must cover for all of them. */
+  reads: AccountReads;
+  lease: string | null;
+  /** The account as last read. */
+  base: AccountSnapshot | Failure | null;
+}
+
+/** An event budget counter a batch reads. */
+interface BudgetCounter {
+  readonly key: string;
+  readonly keys: ProgramKeys;
+  readonly eventId: string;
+  /** The value last read (or met by a compare-and-set). */
+  used: string | null;
+  failure: Failure | null;
+}
+
+/** What a batch round spends of one budget counter, and on which values of it its decisions still stand. */
+interface BudgetSpend {
+  readonly counter: BudgetCounter;
+  readonly used: string;
+  readonly add: string;
+  readonly fits: (used: string) => boolean;
+}
+
+/** One account's decisions in a batch round, committed all at once or not at all. */
+interface Plan<T> {
+  readonly group: Group<T>;
+  readonly base: AccountSnapshot;
+  /** Per command (by input index): what it gets if this plan commits. */
+  readonly outcomes: ReadonlyMap<number, BatchOutcome<T>>;
+  /** How many changes `merged` holds (the account version moves by as many). */
+  readonly decided: number;
+  readonly merged: MergedChange | null;
+  readonly ownRequestIds: readonly string[];
+  /** Budget counter key → what this account's changes add to it. */
+  readonly spends: ReadonlyMap<string, string>;
+  readonly expiryBefore: number | null;
+  readonly expiryAfter: number | null;
+  readonly lowers: boolean;
+}
+
+/**
+ * Decides every command of the round's accounts in input order, each on its
+ * account's state after the earlier ones (`applyChange`) and on the budget
+ * counters as the earlier decisions left them. Pure: writes nothing.
+ */
+function planRound<T>(
+  round: readonly Group<T>[],
+  budgets: ReadonlyMap<string, BudgetCounter>,
+): { readonly plans: Plan<T>[]; readonly spends: BudgetSpend[] } {
+  interface Draft {
+    readonly base: AccountSnapshot;
+    state: AccountSnapshot;
+    readonly outcomes: Map<number, BatchOutcome<T>>;
+    readonly changes: AccountChange[];
+    readonly own: Set<string>;
+    readonly spends: Map<string, string>;
+  }
+  const drafts = new Map<Group<T>, Draft>();
+  for (const group of round) {
+    const base = group.base as AccountSnapshot;
+    drafts.set(group, {
+      base,
+      state: base,
+      outcomes: new Map(),
+      changes: [],
+      own: new Set(),
+      spends: new Map(),
+    });
+  }
+  // Per counter: the total added so far this round, and each addition's check.
+  const totals = new Map<string, string>();
+  const checks = new Map<string, { prefix: string; add: string; limit: string }[]>();
+  const usedNow = (counter: BudgetCounter) =>
+    addDecimal(counter.used ?? "0", totals.get(counter.key) ?? "0");
+
+  const items = round
+    .flatMap((group) => group.items.map((item) => ({ group, item })))
+    .sort((a, b) => a.item.index - b.item.index);
+  for (const { group, item } of items) {
+    const draft = drafts.get(group) as Draft;
+    const { command, index } = item;
+    const requestId = command.request?.requestId;
+    if (requestId !== undefined && Object.hasOwn(draft.state.requests, requestId)) {
+      draft.outcomes.set(index, {
+        status: "replayed",
+        record: draft.state.requests[requestId] as RequestRecord,
+      });
+      continue;
+    }
+    try {
+      let budgetUsed: string | undefined;
+      const eventId = command.reads.budgetEventId;
+      if (eventId !== undefined) {
+        const counter = budgets.get(group.keys.budget(eventId));
+        if (counter?.failure) throw counter.failure.error;
+        if (counter === undefined || counter.used === null)
+          throw new Error(`the budget counter of event ${eventId} was not read`);
+        budgetUsed = usedNow(counter);
+      }
+      // May throw: the command fails alone.
+      const { change, result } = command.decide(viewOf(draft.state, command.reads, budgetUsed));
+      const budget = change.budget;
+      if (budget !== undefined && !isZeroDecimal(budget.add)) {
+        const counter = budgets.get(group.keys.budget(budget.eventId));
+        if (counter === undefined || counter.used === null) {
+          throw new Error(
+            `the decided change spends the budget of event ${budget.eventId}, which the command did not read`,
+          );
+        }
+        if (!fitsBudget(usedNow(counter), budget.add, budget.limit)) {
+          throw new Error(`the decided change passes the budget of event ${budget.eventId}`);
+        }
+        const total = addDecimal(totals.get(counter.key) ?? "0", budget.add);
+        totals.set(counter.key, total);
+        const list = checks.get(counter.key) ?? [];
+        list.push({ prefix: total, add: budget.add, limit: budget.limit });
+        checks.set(counter.key, list);
+        draft.spends.set(counter.key, addDecimal(draft.spends.get(counter.key) ?? "0", budget.add));
+      }
+      draft.state = applyChange(draft.state, change);
+      draft.changes.push(change);
+      draft.outcomes.set(index, { status: "committed", result });
+      if (requestId !== undefined) draft.own.add(requestId);
+    } catch (error) {
+      draft.outcomes.set(index, { status: "failed", error });
+    }
+  }
+
+  const plans: Plan<T>[] = [];
+  for (const [group, draft] of drafts) {
+    const expiryBefore = earliestExpiry(draft.base.lots);
+    const expiryAfter = earliestExpiry(draft.state.lots);
+    const merged = draft.changes.length === 0 ? null : mergeChanges(draft.changes);
+    plans.push({
+      group,
+      base: draft.base,
+      outcomes: draft.outcomes,
+      decided: draft.changes.length,
+      merged,
+      ownRequestIds: [...draft.own],
+      spends: draft.spends,
+      expiryBefore,
+      expiryAfter,
+      lowers:
+        merged !== null &&
+        expiryAfter !== null &&
+        (expiryBefore === null || expiryAfter < expiryBefore),
+    });
+  }
+  const spends: BudgetSpend[] = [];
+  for (const [key, list] of checks) {
+    const counter = budgets.get(key) as BudgetCounter;
+    spends.push({
+      counter,
+      used: counter.used ?? "0",
+      add: totals.get(key) ?? "0",
+      // The decisions stand on any counter value that still leaves room for each addition in turn.
+      fits: (used) =>
+        list.every(
+          (check) =>
+            compareDecimal(check.add, "0") <= 0 ||
+            compareDecimal(addDecimal(used, check.prefix), check.limit) <= 0,
+        ),
+    });
+  }
+  return { plans, spends };
+}
+
+/** Whether adding `add` to a counter at `used` stays within `limit` (giving back always fits). */
+function fitsBudget(used: string, add: string, limit: string): boolean {
+  return compareDecimal(add, "0") <= 0 || compareDecimal(addDecimal(used, add), limit) <= 0;
+}
+
+/** The read script's reply as a snapshot (or the own request's record). */
+function parseAccount(
+  reply: unknown[],
+  userId: string,
+  reads: AccountReads,
+  budgetUsed: string | undefined,
+): ReadResult {
+  if (reply[0] === "replay")
+    return { kind: "replay", record: JSON.parse(reply[1] as string) as RequestRecord };
+
+  const [, head, lotIds, lotRows, usageRows, requestRows] = reply as [
+    string,
+    (string | null)[],
+    string[],
+    (string | null)[],
+    (string | null)[],
+    (string | null)[],
+  ];
+  const empty = emptySnapshot(userId);
+  const lots = new Map<number, Lot>();
+  lotIds.forEach((id, i) => {
+    const json = lotRows[i];
+    if (typeof json === "string" && !lots.has(Number(id)))
+      lots.set(Number(id), JSON.parse(json) as Lot);
+  });
+  const usage: Record<string, string> = {};
+  reads.usageKeys.forEach((key, i) => {
+    const value = usageRows[i];
+    if (typeof value === "string") usage[key] = value;
+  });
+  const requests: Record<string, RequestRecord> = {};
+  reads.requestIds.forEach((requestId, i) => {
+    const json = requestRows[i];
+    if (typeof json === "string") requests[requestId] = JSON.parse(json) as RequestRecord;
+  });
+  const [version, debt, nextLotId, nextEntrySeq] = head;
+  const snapshot: AccountSnapshot = {
+    userId,
+    version: version == null ? empty.version : Number(version),
+    lots: [...lots.values()].sort((a, b) => a.id - b.id),
+    debt: debt ?? empty.debt,
+    nextLotId: nextLotId == null ? empty.nextLotId : Number(nextLotId),
+    nextEntrySeq: nextEntrySeq == null ? empty.nextEntrySeq : Number(nextEntrySeq),
+    usage,
+    requests,
+    ...(budgetUsed === undefined ? {} : { budgetUsed }),
+  };
+  return { kind: "state", snapshot };
+}
+
+function idempotencyConflict(requestId: string): CoinageError {
+  return new CoinageError(
+    "IDEMPOTENCY_CONFLICT",
+    { requestId },
+    {
+      message: `The requestId ${JSON.stringify(requestId)} is already taken by a command for another user.`,
+    },
+  );
+}
+
+function contention(what: string, operation: string): CoinageError {
   return new CoinageError(
     "STORE_UNAVAILABLE",
-    { operation: "execute" },
+    { operation },
     {
       message: `Gave up waiting for ${what}: too many concurrent writers. Nothing of this command was written; retry it with the same requestId.`,
     },

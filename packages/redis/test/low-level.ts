@@ -2,7 +2,7 @@
  * The store's own tests, run against any Redis deployment: `execute` with
  * hand-written `decide` functions, events, history, budgets, the expiry index.
  */
-import { CoinageError, type Store } from "@coinage/core";
+import { type AccountCommand, type BatchOutcome, CoinageError, type Store } from "@coinage/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { balanceOf, credit, debit, emptyReads, expireLots } from "./commands.js";
 
@@ -226,6 +226,225 @@ export function describeLowLevel(
       expect((await store.listEvents(P, { limit: 10 })).map((e) => e.id)).toEqual(["A", "B", "C"]);
       expect((await store.listEvents(P, { limit: 1, after: "A" })).map((e) => e.id)).toEqual(["B"]);
       expect(await store.listEvents("other-program", { limit: 10 })).toEqual([]);
+    });
+
+    const many = <T>(commands: readonly AccountCommand<T>[]) => {
+      if (store.executeMany === undefined) throw new Error("the store has no executeMany");
+      return store.executeMany(commands);
+    };
+    const statuses = (outcomes: readonly BatchOutcome<unknown>[]) =>
+      outcomes.map((o) =>
+        o.status === "failed" ? (CoinageError.is(o.error) ? o.error.code : "error") : o.status,
+      );
+
+    it("executeMany - should apply mixed accounts in order and fail one command alone", async () => {
+      const M = "many-mixed";
+      const outcomes = await many<unknown>([
+        credit({ programId: M, userId: "a", requestId: "m1", coins: 5 }),
+        credit({ programId: M, userId: "b", requestId: "m2", coins: 3 }),
+        debit({ programId: M, userId: "a", requestId: "m3", coins: 4 }),
+        credit({ programId: M, userId: "a", requestId: "m4", coins: 2 }),
+        debit({ programId: M, userId: "b", requestId: "m5", coins: 10 }),
+        credit({ programId: M, userId: "c", requestId: "m6", coins: 1 }),
+        debit({ programId: M, userId: "a", requestId: "m7", coins: 3 }),
+      ]);
+      expect(statuses(outcomes)).toEqual([
+        "committed",
+        "committed",
+        "committed",
+        "committed",
+        "INSUFFICIENT_COINS",
+        "committed",
+        "committed",
+      ]);
+      expect(outcomes[3]).toEqual({ status: "committed", result: { coins: "2", lotId: 2 } });
+      const a = await store.loadAccount(M, "a", emptyReads);
+      expect(a.version).toBe(4);
+      expect(balanceOf(a)).toBe(0);
+      expect(a.nextLotId).toBe(3);
+      const entries = await store.history(M, "a", { limit: 10 });
+      expect(entries.map((e) => [e.seq, e.requestId, e.balanceAfter])).toEqual([
+        [4, "m7", "0"],
+        [3, "m4", "3"],
+        [2, "m3", "1"],
+        [1, "m1", "5"],
+      ]);
+      expect(balanceOf(await store.loadAccount(M, "b", emptyReads))).toBe(3);
+      expect(balanceOf(await store.loadAccount(M, "c", emptyReads))).toBe(1);
+      // The failed command left no record and may be retried once the account can pay.
+      expect(await store.findRequest(M, "m5")).toBeNull();
+      expect((await store.findRequest(M, "m4"))?.userId).toBe("a");
+      await store.execute(credit({ programId: M, userId: "b", requestId: "m8", coins: 7 }));
+      const retried = await many([
+        debit({ programId: M, userId: "b", requestId: "m5", coins: 10 }),
+      ]);
+      expect(statuses(retried)).toEqual(["committed"]);
+      expect(balanceOf(await store.loadAccount(M, "b", emptyReads))).toBe(0);
+    });
+
+    it("executeMany - should replay recorded ids, duplicates and ids taken by another account", async () => {
+      const M = "many-replay";
+      await store.execute(credit({ programId: M, userId: "a", requestId: "r1", coins: 4 }));
+      // A claim without a record: the decision threw, the id stays bound to "x".
+      await store
+        .execute(debit({ programId: M, userId: "x", requestId: "r-x", coins: 1 }))
+        .catch(() => undefined);
+      const outcomes = await many<unknown>([
+        credit({ programId: M, userId: "a", requestId: "r1", coins: 4 }),
+        credit({ programId: M, userId: "a", requestId: "r2", coins: 6 }),
+        credit({ programId: M, userId: "a", requestId: "r2", coins: 6 }),
+        credit({ programId: M, userId: "b", requestId: "r2", coins: 6 }),
+        credit({ programId: M, userId: "b", requestId: "r1", coins: 1 }),
+        credit({ programId: M, userId: "b", requestId: "r-x", coins: 1 }),
+        credit({ programId: M, userId: "b", requestId: "r3", coins: 2 }),
+      ]);
+      expect(statuses(outcomes)).toEqual([
+        "replayed",
+        "committed",
+        "replayed",
+        "replayed",
+        "replayed",
+        "IDEMPOTENCY_CONFLICT",
+        "committed",
+      ]);
+      const record = (i: number) => {
+        const outcome = outcomes[i];
+        return outcome?.status === "replayed" ? outcome.record : undefined;
+      };
+      expect(record(0)?.coins).toBe("4");
+      expect([record(2)?.requestId, record(2)?.userId, record(2)?.coins]).toEqual(["r2", "a", "6"]);
+      expect(record(3)?.userId).toBe("a");
+      expect([record(4)?.requestId, record(4)?.userId]).toEqual(["r1", "a"]);
+      const a = await store.loadAccount(M, "a", emptyReads);
+      expect([a.version, balanceOf(a)]).toEqual([2, 10]);
+      const b = await store.loadAccount(M, "b", emptyReads);
+      expect([b.version, balanceOf(b)]).toEqual([1, 2]);
+      // Run again: everything it booked is replayed, nothing is booked twice.
+      const again = await many<unknown>([
+        credit({ programId: M, userId: "a", requestId: "r2", coins: 6 }),
+        credit({ programId: M, userId: "b", requestId: "r3", coins: 2 }),
+      ]);
+      expect(statuses(again)).toEqual(["replayed", "replayed"]);
+      expect((await store.loadAccount(M, "a", emptyReads)).version).toBe(2);
+    });
+
+    it("executeMany - should keep an event budget within its limit, in input order", async () => {
+      const M = "many-budget";
+      const outcomes = await many(
+        Array.from({ length: 30 }, (_, i) =>
+          credit({
+            programId: M,
+            userId: `u${i % 7}`,
+            requestId: `b${i}`,
+            coins: 7,
+            eventId: "PROMO",
+            budget: "100.5",
+          }),
+        ),
+      );
+      const coins = outcomes.map((o) => (o.status === "committed" ? Number(o.result.coins) : -1));
+      // 14 × 7 = 98, then the 2.5 left, then nothing: in input order, like single calls.
+      expect(coins).toEqual([...Array(14).fill(7), 2.5, ...Array(15).fill(0)]);
+      expect(await store.getBudgetUsed(M, "PROMO")).toBe("100.5");
+    });
+
+    it("executeMany - parallel batches on overlapping accounts should never overspend", async () => {
+      const M = "many-parallel";
+      const users = ["p0", "p1", "p2", "p3"];
+      await many(
+        users.map((userId) =>
+          credit({ programId: M, userId, requestId: `fund-${userId}`, coins: 10 }),
+        ),
+      );
+      const batches = await Promise.all(
+        Array.from({ length: 6 }, (_, b) =>
+          many<unknown>(
+            Array.from({ length: 12 }, (_, i) => {
+              const userId = users[(b + i) % users.length] as string;
+              return i % 4 === 3
+                ? credit({
+                    programId: M,
+                    userId,
+                    requestId: `c${b}-${i}`,
+                    coins: 3,
+                    eventId: "CAP",
+                    budget: "20",
+                  })
+                : debit({ programId: M, userId, requestId: `d${b}-${i}`, coins: 2 });
+            }),
+          ),
+        ),
+      );
+      // Single calls on the same accounts at the same time.
+      const singles = await Promise.allSettled(
+        users.map((userId, i) =>
+          store.execute(debit({ programId: M, userId, requestId: `s${i}`, coins: 2 })),
+        ),
+      );
+      const all = batches.flat();
+      for (const outcome of all) {
+        if (outcome.status === "failed")
+          expect(CoinageError.is(outcome.error, "INSUFFICIENT_COINS")).toBe(true);
+      }
+      for (const single of singles) {
+        if (single.status === "rejected")
+          expect(CoinageError.is(single.reason, "INSUFFICIENT_COINS")).toBe(true);
+      }
+      let spent = 0;
+      let earned = 0;
+      for (const outcomes of batches) {
+        for (const [i, outcome] of outcomes.entries()) {
+          if (outcome.status !== "committed") continue;
+          const coins = Number((outcome.result as { coins: string }).coins);
+          if (i % 4 === 3) earned += coins;
+          else spent += coins;
+        }
+      }
+      spent += 2 * singles.filter((s) => s.status === "fulfilled").length;
+      // 18 credits of 3 coins ask 54 of a 20-coin budget: exactly 20 handed out.
+      expect(earned).toBe(20);
+      expect(await store.getBudgetUsed(M, "CAP")).toBe("20");
+      let left = 0;
+      for (const userId of users) {
+        const snapshot = await store.loadAccount(M, userId, emptyReads);
+        const entries = await store.history(M, userId, { limit: 100 });
+        expect(snapshot.version).toBe(entries.length);
+        for (const lot of snapshot.lots) expect(Number(lot.remaining)).toBeGreaterThanOrEqual(0);
+        // Every entry's balance is the running sum of the entries before it.
+        let running = 0;
+        for (const entry of [...entries].reverse()) {
+          running += Number(entry.coins);
+          expect(Number(entry.balanceAfter), `${userId} seq ${entry.seq}`).toBe(running);
+          expect(running).toBeGreaterThanOrEqual(0);
+        }
+        left += balanceOf(snapshot);
+      }
+      expect(left).toBe(40 + earned - spent);
+      // 40 funded + 20 earned: at most 60 coins can be spent.
+      expect(spent).toBeLessThanOrEqual(60);
+    });
+
+    it("executeMany - should index the earliest expiry of every account it writes", async () => {
+      const E = "many-exp";
+      await many([
+        credit({ programId: E, userId: "v1", requestId: "e1", coins: 5, expiresAt: 700 }),
+        credit({ programId: E, userId: "v2", requestId: "e2", coins: 5, expiresAt: 400 }),
+        credit({ programId: E, userId: "v1", requestId: "e3", coins: 5, expiresAt: 300 }),
+        credit({ programId: E, userId: "v3", requestId: "e4", coins: 5, expiresAt: null }),
+      ]);
+      expect(await store.findExpiring(E, 350, { limit: 10 })).toEqual(["v1"]);
+      expect(await store.findExpiring(E, 1_000, { limit: 10 })).toEqual(["v1", "v2"]);
+      await many([
+        expireLots({ programId: E, userId: "v1", before: 1_000 }),
+        expireLots({ programId: E, userId: "v2", before: 1_000 }),
+      ]);
+      expect(await store.findExpiring(E, 1_000, { limit: 10 })).toEqual([]);
+      expect((await store.history(E, "v1", { limit: 10 })).map((e) => e.type)).toEqual([
+        "expire",
+        "expire",
+        "earn",
+        "earn",
+      ]);
     });
 
     it("findExpiring - should list due accounts by user id and skip stale ones", async () => {

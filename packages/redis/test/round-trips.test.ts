@@ -1,0 +1,238 @@
+/**
+ * How many sequential round trips each command costs, seen from the client:
+ * calls issued while another is still in flight ride the same round trip.
+ * Also: a batch whose commit meets a newer version decides again, and a
+ * batch that meets NOSCRIPT loads each script once.
+ */
+import { createHash } from "node:crypto";
+import type { AccountCommand, Store } from "@coinage/core";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RedisScriptClient, redisStore } from "../src/index.js";
+import { balanceOf, credit, debit, emptyReads } from "./commands.js";
+import { connect, dropPrefix, newPrefix, skipReason } from "./support.js";
+
+type Arg = string | number;
+
+/** Forwards to a real client and counts waves of calls (a wave starts when nothing is in flight). */
+class Tap implements RedisScriptClient {
+  waves = 0;
+  calls: { wave: number; keys: number; args: string[] }[] = [];
+  loads = new Map<string, number>();
+  /** Runs before a call reaches Redis (and delays it). */
+  before: ((keys: readonly string[]) => Promise<void>) | undefined;
+  /** Scripts the server "knows": when set, any other sha answers NOSCRIPT. */
+  known: Set<string> | undefined;
+  #inFlight = 0;
+
+  constructor(readonly client: Redis) {}
+
+  reset(): void {
+    this.waves = 0;
+    this.calls = [];
+  }
+
+  async evalsha(sha1: string, numkeys: number, ...rest: Arg[]): Promise<unknown> {
+    if (this.#inFlight === 0) this.waves += 1;
+    this.#inFlight += 1;
+    try {
+      const keys = rest.slice(0, numkeys).map(String);
+      this.calls.push({ wave: this.waves, keys: numkeys, args: rest.slice(numkeys).map(String) });
+      if (this.before !== undefined) await this.before(keys);
+      if (this.known !== undefined && !this.known.has(sha1))
+        throw new Error("NOSCRIPT No matching script. Please use EVAL.");
+      return await this.client.evalsha(sha1, numkeys, ...rest);
+    } finally {
+      this.#inFlight -= 1;
+    }
+  }
+
+  eval(script: string, numkeys: number, ...rest: Arg[]): Promise<unknown> {
+    return this.client.eval(script, numkeys, ...rest);
+  }
+
+  async script(subcommand: "LOAD", source: string): Promise<unknown> {
+    const sha = createHash("sha1").update(source).digest("hex");
+    this.loads.set(sha, (this.loads.get(sha) ?? 0) + 1);
+    this.known?.add(sha);
+    return this.client.script(subcommand, source);
+  }
+}
+
+describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
+  const prefix = newPrefix("trips");
+  const client = skipReason === undefined ? connect() : undefined;
+  let tap: Tap;
+  let store: Store;
+  let plain: Store;
+  const P = "trips";
+
+  const many = <T>(commands: readonly AccountCommand<T>[]) => {
+    if (store.executeMany === undefined) throw new Error("no executeMany");
+    return store.executeMany(commands);
+  };
+  /** Waves one call costs, after a warm-up that loaded every script it uses. */
+  const measure = async (work: () => Promise<unknown>): Promise<number> => {
+    tap.reset();
+    await work();
+    return tap.waves;
+  };
+
+  beforeAll(async () => {
+    if (client === undefined) throw new Error("no Redis");
+    tap = new Tap(client);
+    store = redisStore({ client: tap, prefix });
+    plain = redisStore({ client, prefix });
+    // Warm up: load every script the measured paths use.
+    await store.execute(credit({ programId: P, userId: "warm", requestId: "w1", coins: 5 }));
+    await store.execute(
+      credit({ programId: P, userId: "warm", requestId: "w2", coins: 5, expiresAt: 9_000 }),
+    );
+    await store.execute(
+      credit({
+        programId: P,
+        userId: "warm",
+        requestId: "w3",
+        coins: 1,
+        eventId: "B",
+        budget: "1000",
+      }),
+    );
+    await many([credit({ programId: P, userId: "warm", requestId: "w4", coins: 1 })]);
+  });
+  afterAll(async () => {
+    if (client === undefined) return;
+    await dropPrefix(client, prefix);
+    client.disconnect();
+  });
+
+  it("execute - a redemption should cost 2 round trips: claim with read, then commit", async () => {
+    await plain.execute(credit({ programId: P, userId: "r", requestId: "r-fund", coins: 10 }));
+    const waves = await measure(() =>
+      store.execute(debit({ programId: P, userId: "r", requestId: "r-1", coins: 1 })),
+    );
+    expect(waves).toBe(2);
+    // The claim is sent before the read, both in the first round trip; the commit after.
+    expect(tap.calls.map((c) => [c.wave, c.keys])).toEqual([
+      [1, 1],
+      [1, 5],
+      [2, 7],
+    ]);
+  });
+
+  it("execute - an allocation without budget or earlier expiry should cost 2 round trips", async () => {
+    await plain.execute(
+      credit({ programId: P, userId: "a", requestId: "a-0", coins: 1, expiresAt: 100 }),
+    );
+    expect(
+      await measure(() =>
+        store.execute(
+          credit({ programId: P, userId: "a", requestId: "a-1", coins: 2, expiresAt: 500 }),
+        ),
+      ),
+    ).toBe(2);
+  });
+
+  it("execute - a budget reservation and a lowered expiry should share one round trip", async () => {
+    await plain.execute(
+      credit({ programId: P, userId: "e", requestId: "e-0", coins: 1, expiresAt: 800 }),
+    );
+    const waves = await measure(() =>
+      store.execute(
+        credit({
+          programId: P,
+          userId: "e",
+          requestId: "e-1",
+          coins: 2,
+          expiresAt: 400,
+          eventId: "B",
+          budget: "1000",
+        }),
+      ),
+    );
+    // Claim with read and budget; reservation with lowered expiry; commit; exact expiry.
+    expect(waves).toBe(4);
+    expect(await plain.findExpiring(P, 450, { limit: 10 })).toContain("e");
+  });
+
+  it("executeMany - should cost 2 round trips for any number of accounts", async () => {
+    const commands = Array.from({ length: 40 }, (_, i) =>
+      credit({ programId: P, userId: `m${i % 10}`, requestId: `m-${i}`, coins: 1 }),
+    );
+    const waves = await measure(() => many(commands));
+    expect(waves).toBe(2);
+    // 40 claims and 10 reads, then 10 commits.
+    expect(tap.calls.filter((c) => c.wave === 1)).toHaveLength(50);
+    expect(tap.calls.filter((c) => c.wave === 2).map((c) => c.keys)).toEqual(Array(10).fill(7));
+    for (let u = 0; u < 10; u += 1)
+      expect(balanceOf(await plain.loadAccount(P, `m${u}`, emptyReads))).toBe(4);
+  });
+
+  it("executeMany - with an event budget, should add one round trip for the reservation", async () => {
+    const commands = Array.from({ length: 12 }, (_, i) =>
+      credit({
+        programId: P,
+        userId: `mb${i % 4}`,
+        requestId: `mb-${i}`,
+        coins: 2,
+        eventId: "MB",
+        budget: "15",
+      }),
+    );
+    expect(await measure(() => many(commands))).toBe(3);
+    expect(await plain.getBudgetUsed(P, "MB")).toBe("15");
+  });
+
+  it("executeMany - should decide an account again when its commit meets a newer version", async () => {
+    await plain.execute(credit({ programId: P, userId: "c", requestId: "c-fund", coins: 10 }));
+    let decided = 0;
+    const spend = debit({ programId: P, userId: "c", requestId: "c-batch", coins: 6 });
+    const counted: typeof spend = {
+      ...spend,
+      decide(snapshot) {
+        decided += 1;
+        return spend.decide(snapshot);
+      },
+    };
+    // Just before the batch's first commit reaches Redis, another caller spends on the account.
+    let armed = true;
+    tap.before = async (keys) => {
+      if (!armed || keys.length !== 7) return;
+      armed = false;
+      await plain.execute(debit({ programId: P, userId: "c", requestId: "c-other", coins: 3 }));
+    };
+    try {
+      const outcomes = await many<unknown>([
+        counted,
+        credit({ programId: P, userId: "c2", requestId: "c2-1", coins: 1 }),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(["committed", "committed"]);
+    } finally {
+      tap.before = undefined;
+    }
+    expect(decided).toBe(2);
+    const snapshot = await plain.loadAccount(P, "c", emptyReads);
+    expect([snapshot.version, balanceOf(snapshot)]).toEqual([3, 1]);
+    const entries = await plain.history(P, "c", { limit: 10 });
+    expect(entries.map((e) => [e.requestId, e.balanceAfter])).toEqual([
+      ["c-batch", "1"],
+      ["c-other", "7"],
+      ["c-fund", "10"],
+    ]);
+  });
+
+  it("executeMany - after NOSCRIPT, should load each script once however many calls met it", async () => {
+    const fresh = new Tap(client as Redis);
+    fresh.known = new Set();
+    const s = redisStore({ client: fresh, prefix });
+    if (s.executeMany === undefined) throw new Error("no executeMany");
+    const outcomes = await s.executeMany(
+      Array.from({ length: 30 }, (_, i) =>
+        credit({ programId: P, userId: `n${i}`, requestId: `n-${i}`, coins: 1 }),
+      ),
+    );
+    expect(outcomes.every((o) => o.status === "committed")).toBe(true);
+    expect([...fresh.loads.values()].every((count) => count === 1)).toBe(true);
+    expect(fresh.loads.size).toBeGreaterThanOrEqual(3); // claim, read, commit
+  });
+});
