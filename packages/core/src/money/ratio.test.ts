@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { CoinageError } from "../errors.js";
 import type { Program } from "../program.js";
 import { Dec } from "./decimal.js";
-import { coinsToCurrency, currencyToCoins } from "./ratio.js";
+import { coinsToCurrency, coinValueOf, currencyToCoins } from "./ratio.js";
 import { roundings } from "./rounding.js";
 
 const program = (over: Partial<Program> = {}): Program => ({
@@ -115,6 +115,24 @@ describe("properties", () => {
       fc.property(decimal(10n ** 12n, 4), decimal(10n ** 12n, 4), programs, (a, b, p) => {
         const [x, y] = new Dec(a).lte(b) ? [a, b] : [b, a];
         expect(new Dec(currencyToCoins(x, p)).lte(currencyToCoins(y, p))).toBe(true);
+      }),
+    );
+  });
+
+  test("coinValueOf follows the program's coin value from call to call, valid or not", () => {
+    const values = fc.oneof(
+      fc.integer({ min: 1, max: 10_000 }).map((n) => new Dec(n).div(1000).toFixed()),
+      fc.constantFrom("0", "-1", "abc", "0.25"),
+    );
+    fc.assert(
+      fc.property(fc.array(values, { minLength: 1, maxLength: 6 }), (texts) => {
+        const mutable: { -readonly [K in keyof Program]: Program[K] } = program();
+        for (const text of texts) {
+          mutable.coinValue = text;
+          const valid = /^\d+(\.\d+)?$/.test(text) && new Dec(text).gt(0);
+          if (valid) expect(coinValueOf(mutable).eq(text)).toBe(true);
+          else expect(() => coinValueOf(mutable)).toThrowError(CoinageError);
+        }
       }),
     );
   });

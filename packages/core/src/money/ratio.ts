@@ -13,7 +13,7 @@
  */
 import { invalidInput } from "../errors.js";
 import type { Program } from "../program.js";
-import { Dec, type DecimalInput, parseDecimal, toDecimalString } from "./decimal.js";
+import { type Dec, type DecimalInput, parseDecimal, toDecimalString, ZERO } from "./decimal.js";
 import { isRoundingMode, type Rounding, type RoundingMode, roundings } from "./rounding.js";
 
 /**
@@ -38,12 +38,22 @@ export function coinsToCurrency(coins: DecimalInput, program: Program): string {
   return canonicalDecimal(parseDecimal(coins, "coins").mul(coinValueOf(program)));
 }
 
+/**
+ * The last coin value read, as text and decimal. A program's coin value
+ * rarely changes, so this saves parsing it on every call; the text is
+ * compared each time, so a different value is always parsed (and checked).
+ */
+let lastCoinValue: { readonly text: string; readonly value: Dec } | undefined;
+
 /** The program's coin value as a decimal; `coinValue` must be positive. */
 export function coinValueOf(program: Program): Dec {
-  const value = parseDecimal(program.coinValue, "program.coinValue");
-  if (!value.gt(0)) {
+  const text = program.coinValue;
+  if (lastCoinValue !== undefined && lastCoinValue.text === text) return lastCoinValue.value;
+  const value = parseDecimal(text, "program.coinValue");
+  if (!value.gt(ZERO)) {
     throw invalidInput({ path: "program.coinValue", message: "must be greater than 0" });
   }
+  if (typeof text === "string") lastCoinValue = { text, value };
   return value;
 }
 
@@ -70,5 +80,5 @@ export function roundingOf(rounding: RoundingMode | Rounding): Rounding {
 
 /** `toDecimalString` without a negative zero. */
 export function canonicalDecimal(value: Dec, scale?: number): string {
-  return toDecimalString(value.isZero() ? new Dec(0) : value, scale);
+  return toDecimalString(value.isZero() ? ZERO : value, scale);
 }

@@ -5,9 +5,9 @@
  * lowers the reward is reported as a `CapClip`.
  */
 import { invalidInput } from "../errors.js";
-import { Dec, max, parseDecimal } from "../money/decimal.js";
+import { type Dec, max, parseDecimal, ZERO } from "../money/decimal.js";
 import { canonicalDecimal } from "../money/ratio.js";
-import type { CapClip, CapPeriod, Caps, RewardUsage } from "./types.js";
+import type { CapClip, CapPeriod, Caps, PerUserCap, RewardUsage } from "./types.js";
 
 /** One cap with what is left of it. */
 export interface CapLimit {
@@ -29,21 +29,60 @@ export function capLimits(caps: Caps | undefined, usage: RewardUsage | undefined
   }
   for (const [i, cap] of (caps.perUser ?? []).entries()) {
     const limit = parseDecimal(cap.coins, `caps.perUser[${i}].coins`);
-    const used = usedAt(usage?.perUser?.[cap.period], `usage.perUser.${cap.period}`);
-    limits.push({
-      cap: "perUser",
-      period: cap.period,
-      limit,
-      used,
-      remaining: max(limit.minus(used), new Dec(0)),
-    });
+    limits.push(perUserLimit(cap.period, limit, usage, `usage.perUser.${cap.period}`));
   }
   if (caps.budget !== undefined) {
-    const limit = parseDecimal(caps.budget, "caps.budget");
-    const used = usedAt(usage?.budget, "usage.budget");
-    limits.push({ cap: "budget", limit, used, remaining: max(limit.minus(used), new Dec(0)) });
+    limits.push(budgetLimit(parseDecimal(caps.budget, "caps.budget"), usage));
   }
   return limits;
+}
+
+/**
+ * `capLimits` with the caps read once, as a function of the usage. Throws
+ * when a cap is malformed; the caller then uses `capLimits`, which reports it.
+ */
+export function prepareCaps(
+  caps: Caps | undefined,
+): (usage: RewardUsage | undefined) => CapLimit[] {
+  if (caps === undefined) return () => [];
+  const allocation =
+    caps.perAllocation === undefined
+      ? undefined
+      : parseDecimal(caps.perAllocation, "caps.perAllocation");
+  const perAllocation: CapLimit | undefined =
+    allocation === undefined
+      ? undefined
+      : { cap: "perAllocation", limit: allocation, remaining: allocation };
+  const list = caps.perUser ?? [];
+  if (!Array.isArray(list)) throw new TypeError("caps.perUser is not an array");
+  const perUser: { period: CapPeriod; limit: Dec; path: string }[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const cap = list[i] as PerUserCap;
+    const limit = parseDecimal(cap.coins, `caps.perUser[${i}].coins`);
+    perUser.push({ period: cap.period, limit, path: `usage.perUser.${cap.period}` });
+  }
+  const budget = caps.budget === undefined ? undefined : parseDecimal(caps.budget, "caps.budget");
+  return (usage) => {
+    const limits: CapLimit[] = perAllocation === undefined ? [] : [perAllocation];
+    for (const cap of perUser) limits.push(perUserLimit(cap.period, cap.limit, usage, cap.path));
+    if (budget !== undefined) limits.push(budgetLimit(budget, usage));
+    return limits;
+  };
+}
+
+function perUserLimit(
+  period: CapPeriod,
+  limit: Dec,
+  usage: RewardUsage | undefined,
+  path: string,
+): CapLimit {
+  const used = usedAt(usage?.perUser?.[period], path);
+  return { cap: "perUser", period, limit, used, remaining: max(limit.minus(used), ZERO) };
+}
+
+function budgetLimit(limit: Dec, usage: RewardUsage | undefined): CapLimit {
+  const used = usedAt(usage?.budget, "usage.budget");
+  return { cap: "budget", limit, used, remaining: max(limit.minus(used), ZERO) };
 }
 
 /** Clip `value` by each limit in turn; report each clip that lowered it. */
@@ -55,17 +94,27 @@ export function applyCaps(
   const clips: CapClip[] = [];
   for (const limit of limits) {
     if (!current.gt(limit.remaining)) continue;
-    clips.push({
-      cap: limit.cap,
-      ...(limit.period === undefined ? {} : { period: limit.period }),
-      limit: canonicalDecimal(limit.limit),
-      ...(limit.used === undefined ? {} : { used: canonicalDecimal(limit.used) }),
-      before: canonicalDecimal(current),
-      after: canonicalDecimal(limit.remaining),
-    });
+    clips.push(clip(limit, current));
     current = limit.remaining;
   }
   return { value: current, clips };
+}
+
+/** The clip of `before` by `limit`, keys in the order cap, period, limit, used, before, after. */
+function clip(limit: CapLimit, before: Dec): CapClip {
+  const { cap, period, used } = limit;
+  const text = canonicalDecimal(limit.limit);
+  const from = canonicalDecimal(before);
+  const after = canonicalDecimal(limit.remaining);
+  if (used === undefined) {
+    return period === undefined
+      ? { cap, limit: text, before: from, after }
+      : { cap, period, limit: text, before: from, after };
+  }
+  const usedText = canonicalDecimal(used);
+  return period === undefined
+    ? { cap, limit: text, used: usedText, before: from, after }
+    : { cap, period, limit: text, used: usedText, before: from, after };
 }
 
 /** The tightest limit (least remaining), or `undefined` without caps. */
@@ -78,7 +127,7 @@ export function tightest(limits: readonly CapLimit[]): CapLimit | undefined {
 }
 
 function usedAt(value: string | undefined, path: string): Dec {
-  if (value === undefined) return new Dec(0);
+  if (value === undefined) return ZERO;
   const used = parseDecimal(value, path);
   if (used.isNegative() && !used.isZero())
     throw invalidInput({ path, message: "must be at least 0" });

@@ -25,6 +25,26 @@ export function eventActivity(event: CoinEvent, now: Date): InactiveReason | nul
   return null;
 }
 
+/**
+ * `eventActivity` with the window read once, as a function of the event
+ * (whose status is read on each call) and the instant (epoch ms, already
+ * checked). Throws when the window is malformed; the caller then uses
+ * `eventActivity`, which reports it when it matters.
+ */
+export function prepareActivity(
+  window: CoinEvent["window"],
+): (event: CoinEvent, at: number) => InactiveReason | null {
+  const from = window?.from === undefined ? undefined : instant(window.from, "window.from");
+  const until = window?.until === undefined ? undefined : instant(window.until, "window.until");
+  return (event, at) => {
+    if (event.status === "paused") return "paused";
+    if (event.status === "archived") return "archived";
+    if (from !== undefined && at < from) return "before_window";
+    if (until !== undefined && at >= until) return "after_window";
+    return null;
+  };
+}
+
 /** Epoch milliseconds of a stored instant; `INVALID_INPUT` at `path` if it is malformed. */
 export function instant(value: string, path: string): number {
   const parsed = parseInstant(value);

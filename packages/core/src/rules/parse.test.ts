@@ -583,9 +583,12 @@ function mutate(root: unknown, choice: number, value: unknown): unknown {
   const holders: { parent: Record<string | number, unknown>; key: string | number }[] = [];
   const copy = structuredClone(root);
   const walk = (node: unknown) => {
-    if (Array.isArray(node))
-      node.forEach((child, i) => (holders.push({ parent: node as never, key: i }), walk(child)));
-    else if (node !== null && typeof node === "object") {
+    if (Array.isArray(node)) {
+      for (const [i, child] of node.entries()) {
+        holders.push({ parent: node as never, key: i });
+        walk(child);
+      }
+    } else if (node !== null && typeof node === "object") {
       for (const [key, child] of Object.entries(node)) {
         holders.push({ parent: node as never, key });
         walk(child);

@@ -10,7 +10,7 @@
  * the program's coin scale with its rounding mode, and never passes a cap.
  */
 import { invalidInput } from "../errors.js";
-import { Dec, parseDecimal } from "../money/decimal.js";
+import { Dec, MAX_DECIMAL_LENGTH, parseDecimal, ZERO } from "../money/decimal.js";
 import {
   canonicalDecimal,
   coinScaleOf,
@@ -20,12 +20,11 @@ import {
 } from "../money/ratio.js";
 import { down } from "../money/rounding.js";
 import type { Program } from "../program.js";
-import { resolveActivation, resolveExpiry } from "../time/dates.js";
-import { applyCaps, capLimits, tightest } from "./caps.js";
+import type { Base } from "./base.js";
+import { applyCaps, tightest } from "./caps.js";
 import { MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS } from "./check.js";
-import { eventActivity } from "./eligibility.js";
-import { promotionMultiplier } from "./promotions.js";
-import { type TierShare, tieredBase } from "./tiers.js";
+import { directParts, type EventParts, eventParts } from "./prepare.js";
+import type { TierShare } from "./tiers.js";
 import type {
   CoinEvent,
   IneligibleReason,
@@ -46,6 +45,10 @@ import type {
  * `transaction.amount` ≥ 0; without it the call fails with `INVALID_INPUT`
  * at `amount`. `usage` is what the user and the event have already used of
  * the per-user and budget caps.
+ *
+ * The event's data is read once per event object and reused (see
+ * `prepare.ts`): treat an event as immutable once previewed, and build a
+ * new one (as `parseEventPatch` does) to change it.
  */
 export function previewReward(
   event: CoinEvent,
@@ -54,6 +57,28 @@ export function previewReward(
   now: Date,
   usage?: RewardUsage,
 ): RewardPreview {
+  return preview(eventParts(event), event, transaction, program, now, usage);
+}
+
+/** `previewReward` reading the event's data afresh on this call, with nothing prepared or reused. */
+export function previewRewardDirect(
+  event: CoinEvent,
+  transaction: Transaction,
+  program: Program,
+  now: Date,
+  usage?: RewardUsage,
+): RewardPreview {
+  return preview(directParts(event), event, transaction, program, now, usage);
+}
+
+function preview(
+  parts: EventParts,
+  event: CoinEvent,
+  transaction: Transaction,
+  program: Program,
+  now: Date,
+  usage: RewardUsage | undefined,
+): RewardPreview {
   if (!(now instanceof Date) || !Number.isFinite(now.getTime())) {
     throw invalidInput({ path: "now", message: "expected a valid Date" });
   }
@@ -61,15 +86,12 @@ export function previewReward(
   const scale = coinScaleOf(program);
   const round = roundingOf(program.rounding);
   const amount = readAmount(event, transaction);
-  const availableAt = resolveActivation(event.activation, now, program.timeZone).toISOString();
-  const expiresAt = resolveExpiry(event.expiry, now, program.timeZone)?.toISOString() ?? null;
-  const limits = capLimits(event.caps, usage);
+  const availableAt = parts.availableAt(now, program.timeZone);
+  const expiresAt = parts.expiresAt(now, program.timeZone);
+  const limits = parts.limits(usage);
 
-  const inactive = eventActivity(event, now);
-  const below =
-    event.minAmount !== undefined &&
-    amount !== undefined &&
-    amount.lt(parseDecimal(event.minAmount, "minAmount"));
+  const inactive = parts.activity(event, now);
+  const below = parts.below(event, amount);
   if (inactive !== null || below) {
     return nothing(
       inactive ?? "below_min_amount",
@@ -81,9 +103,13 @@ export function previewReward(
     );
   }
 
-  const base = ruleBase(event.reward, amount ?? new Dec(0));
-  const { active, multiplier } = promotionMultiplier(event.promotions, event.stack, now);
-  const multiplied = base.currency.mul(multiplier).div(coinValue).plus(base.coins.mul(multiplier));
+  const base = parts.base(amount ?? ZERO);
+  const { active, multiplier } = parts.promotions(now);
+  const multiplied = plusCoins(
+    base.currency.mul(multiplier).div(coinValue),
+    base.coins,
+    multiplier,
+  );
   const capped = applyCaps(multiplied, limits);
   let rounded = round(capped.value, scale);
   let limitedBy: RewardBreakdown["rounding"]["limitedBy"];
@@ -93,63 +119,96 @@ export function previewReward(
     limitedBy = ceiling.cap;
   }
   const coins = canonicalDecimal(rounded, scale);
+  const baseCoins = canonicalDecimal(plusCoins(base.currency.div(coinValue), base.coins));
 
-  const breakdown: RewardBreakdown = {
-    rule: event.reward.kind,
-    base: canonicalDecimal(base.currency.div(coinValue).plus(base.coins)),
-    ...(base.shares === undefined
-      ? {}
-      : { tiers: base.shares.map((share) => shareView(share, coinValue)) }),
-    promotions: active,
-    multiplier: canonicalDecimal(multiplier),
-    multiplied: canonicalDecimal(multiplied),
-    caps: capped.clips,
-    rounding: {
-      mode: program.rounding,
-      scale,
-      exact: canonicalDecimal(capped.value),
-      rounded: coins,
-      ...(limitedBy === undefined ? {} : { limitedBy }),
-    },
+  const mode = program.rounding;
+  const exact = canonicalDecimal(capped.value);
+  const rounding: RewardBreakdown["rounding"] =
+    limitedBy === undefined
+      ? { mode, scale, exact, rounded: coins }
+      : { mode, scale, exact, rounded: coins, limitedBy };
+  const rule = event.reward.kind;
+  const multiplierText = canonicalDecimal(multiplier);
+  const multipliedText = canonicalDecimal(multiplied);
+  const breakdown: RewardBreakdown =
+    base.shares === undefined
+      ? {
+          rule,
+          base: baseCoins,
+          promotions: active,
+          multiplier: multiplierText,
+          multiplied: multipliedText,
+          caps: capped.clips,
+          rounding,
+        }
+      : {
+          rule,
+          base: baseCoins,
+          tiers: base.shares.map((share) => shareView(share, base, baseCoins, coinValue)),
+          promotions: active,
+          multiplier: multiplierText,
+          multiplied: multipliedText,
+          caps: capped.clips,
+          rounding,
+        };
+  return {
+    coins,
+    value: coinsValue(coins, rounded, scale, coinValue, program),
+    breakdown,
+    availableAt,
+    expiresAt,
   };
-  return { coins, value: coinsToCurrency(coins, program), breakdown, availableAt, expiresAt };
 }
 
-interface Base {
-  /** Currency worth of the percent part: divided by the coin value once, later. */
-  readonly currency: Dec;
-  /** Fixed coins. */
-  readonly coins: Dec;
-  readonly shares?: readonly TierShare[];
+/**
+ * `converted + coins × multiplier`. Percent rules have no fixed coins, and
+ * decimal.js gives `x + 0` for a non-zero `x` as `x` at the precision it was
+ * already computed to, so that sum is skipped.
+ */
+function plusCoins(converted: Dec, coins: Dec, multiplier?: Dec): Dec {
+  if (coins.isZero() && !converted.isZero()) return converted;
+  return converted.plus(multiplier === undefined ? coins : coins.mul(multiplier));
 }
 
-function ruleBase(rule: RewardRule, amount: Dec): Base {
-  switch (rule.kind) {
-    case "fixed":
-      return { currency: new Dec(0), coins: parseDecimal(rule.coins, "reward.coins") };
-    case "percentage":
-      return {
-        currency: amount.mul(parseDecimal(rule.percent, "reward.percent")).div(100),
-        coins: new Dec(0),
-      };
-    case "tiered":
-      return tieredBase(rule, amount);
-    default:
-      throw invalidInput({ path: "reward.kind", message: "unknown reward kind" });
+/**
+ * `coinsToCurrency(coins, program)`, from the rounded decimal `coins` was
+ * printed from when that is the same number (it has at most `scale`
+ * places), without parsing it back. Long texts go through
+ * `coinsToCurrency`, which rejects them as it always has.
+ */
+function coinsValue(
+  coins: string,
+  rounded: Dec,
+  scale: number,
+  coinValue: Dec,
+  program: Program,
+): string {
+  if (coins.length > MAX_DECIMAL_LENGTH || !rounded.isFinite() || rounded.decimalPlaces() > scale) {
+    return coinsToCurrency(coins, program);
   }
+  return canonicalDecimal((rounded.isZero() ? ZERO : rounded).mul(coinValue));
 }
 
+/** A tier's line of the breakdown; a flat tier's coins are the base's, already printed. */
 function shareView(
   share: TierShare,
+  base: Base,
+  baseCoins: string,
   coinValue: Dec,
 ): NonNullable<RewardBreakdown["tiers"]>[number] {
-  return {
-    from: canonicalDecimal(share.from),
-    ...(share.upTo === undefined ? {} : { upTo: canonicalDecimal(share.upTo) }),
-    ...(share.percent === undefined ? {} : { rate: canonicalDecimal(share.percent) }),
-    coins: canonicalDecimal(share.currency.div(coinValue).plus(share.coins)),
-  };
+  const same = share.currency === base.currency && share.coins === base.coins;
+  const from = canonicalDecimal(share.from);
+  const rate = share.percent === undefined ? undefined : canonicalDecimal(share.percent);
+  const coins = same
+    ? baseCoins
+    : canonicalDecimal(plusCoins(share.currency.div(coinValue), share.coins));
+  if (share.upTo === undefined) return rate === undefined ? { from, coins } : { from, rate, coins };
+  const upTo = canonicalDecimal(share.upTo);
+  return rate === undefined ? { from, upTo, coins } : { from, upTo, rate, coins };
 }
+
+/** Amounts must be below this (10^MAX_INTEGER_DIGITS). */
+const AMOUNT_LIMIT = new Dec(`1e${MAX_INTEGER_DIGITS}`);
 
 /** The transaction amount, required by percentage and tiered rules and by `minAmount`. */
 function readAmount(event: CoinEvent, transaction: Transaction): Dec | undefined {
@@ -168,7 +227,7 @@ function readAmount(event: CoinEvent, transaction: Transaction): Dec | undefined
   if (amount.decimalPlaces() > MAX_DECIMAL_PLACES) {
     throw invalidInput({ path: "amount", message: `at most ${MAX_DECIMAL_PLACES} decimal places` });
   }
-  if (amount.gte(`1e${MAX_INTEGER_DIGITS}`)) {
+  if (amount.gte(AMOUNT_LIMIT)) {
     throw invalidInput({ path: "amount", message: `must be less than 10^${MAX_INTEGER_DIGITS}` });
   }
   return amount;
@@ -182,7 +241,7 @@ function nothing(
   availableAt: string,
   expiresAt: string | null,
 ): RewardPreview {
-  const coins = canonicalDecimal(new Dec(0), scale);
+  const coins = canonicalDecimal(ZERO, scale);
   return {
     coins,
     value: coinsToCurrency(coins, program),

@@ -162,4 +162,38 @@ describe("properties", () => {
       }),
     );
   });
+
+  test("the flat tier is the last whose from ≤ amount (0 if none), in any order of tiers", () => {
+    const froms = fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 8 });
+    fc.assert(
+      fc.property(froms, fc.integer({ min: -1, max: 1001 }), (list, x) => {
+        let last = 0;
+        list.forEach((from, i) => {
+          if (from <= x) last = i;
+        });
+        expect(
+          tierIndex(
+            list.map((from) => ({ from: d(from) })),
+            d(x),
+          ),
+        ).toBe(last);
+      }),
+    );
+  });
+
+  test("a percent of an amount is slice × percent × 0.01, the same number as slice × percent ÷ 100", () => {
+    const exact = fc
+      .tuple(fc.bigInt({ min: 0n, max: 10n ** 33n }), fc.integer({ min: 0, max: 20 }))
+      .map(([n, s]) => d(n.toString()).div(d(10).pow(s)));
+    fc.assert(
+      fc.property(exact, exact, (x, rate) => {
+        const tiers: Tier[] = [{ from: "0", percent: rate.toFixed() }];
+        const expected = x.mul(rate).div(100);
+        const got = flatTier(tiers, x).currency;
+        expect(got.toFixed()).toBe(expected.toFixed());
+        expect(got.isNegative()).toBe(expected.isNegative());
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });

@@ -12,7 +12,7 @@
  * the coin value once, by the caller) apart from fixed coins (`coins`), so
  * the whole computation divides exactly once.
  */
-import { Dec, parseDecimal } from "../money/decimal.js";
+import { Dec, parseDecimal, ZERO } from "../money/decimal.js";
 import type { Tier, TieredReward } from "./types.js";
 
 /** One tier's share of a reward. `upTo` is absent for the last tier. */
@@ -35,13 +35,20 @@ export interface TieredBase {
   readonly shares: readonly TierShare[];
 }
 
-interface ParsedTier {
+/** A tier read into decimals, once per event (see `prepare.ts`). */
+export interface ParsedTier {
   readonly from: Dec;
   readonly percent?: Dec;
   readonly coins?: Dec;
 }
 
-function parseTiers(tiers: readonly Tier[]): ParsedTier[] {
+/**
+ * `x × 0.01` is `x ÷ 100`: the exact quotient is a finite decimal, so both
+ * round the same number to the same precision, and a product is cheaper.
+ */
+const HUNDREDTH = new Dec("0.01");
+
+export function parseTiers(tiers: readonly Tier[]): ParsedTier[] {
   return tiers.map((tier, i) => {
     const from = parseDecimal(tier.from, `reward.tiers[${i}].from`);
     return "percent" in tier
@@ -52,31 +59,26 @@ function parseTiers(tiers: readonly Tier[]): ParsedTier[] {
 
 /** The index of the tier `amount` falls in: the last whose `from` ≤ amount (0 if none). */
 export function tierIndex(tiers: readonly { readonly from: Dec }[], amount: Dec): number {
-  let index = 0;
-  for (let i = 0; i < tiers.length; i++) {
+  for (let i = tiers.length - 1; i > 0; i--) {
     const tier = tiers[i];
-    if (tier !== undefined && tier.from.lte(amount)) index = i;
+    if (tier !== undefined && tier.from.lte(amount)) return i;
   }
-  return index;
+  return 0;
 }
 
 /** The whole amount at the tier it falls in. */
 export function flatTier(tiers: readonly Tier[], amount: Dec): TieredBase {
-  const parsed = parseTiers(tiers);
+  return flatParsed(parseTiers(tiers), amount);
+}
+
+function flatParsed(parsed: readonly ParsedTier[], amount: Dec): TieredBase {
   const index = tierIndex(parsed, amount);
   const tier = parsed[index];
-  if (tier === undefined) return { currency: new Dec(0), coins: new Dec(0), shares: [] };
+  if (tier === undefined) return { currency: ZERO, coins: ZERO, shares: [] };
   const next = parsed[index + 1];
-  const currency = tier.percent === undefined ? new Dec(0) : amount.mul(tier.percent).div(100);
-  const coins = tier.coins ?? new Dec(0);
-  const share: TierShare = {
-    from: tier.from,
-    ...(next === undefined ? {} : { upTo: next.from }),
-    ...(tier.percent === undefined ? {} : { percent: tier.percent }),
-    currency,
-    coins,
-  };
-  return { currency, coins, shares: [share] };
+  const currency = tier.percent === undefined ? ZERO : amount.mul(tier.percent).mul(HUNDREDTH);
+  const coins = tier.coins ?? ZERO;
+  return { currency, coins, shares: [tierShare(tier, next, currency, coins)] };
 }
 
 /**
@@ -85,33 +87,53 @@ export function flatTier(tiers: readonly Tier[], amount: Dec): TieredBase {
  * them); if one is met it contributes its coins once when the amount reaches it.
  */
 export function progressiveTiers(tiers: readonly Tier[], amount: Dec): TieredBase {
-  const parsed = parseTiers(tiers);
+  return progressiveParsed(parseTiers(tiers), amount);
+}
+
+function progressiveParsed(parsed: readonly ParsedTier[], amount: Dec): TieredBase {
   const shares: TierShare[] = [];
-  let currency = new Dec(0);
-  let coins = new Dec(0);
+  let currency = ZERO;
+  let coins = ZERO;
   for (let i = 0; i < parsed.length; i++) {
     const tier = parsed[i];
     if (tier === undefined || !amount.gt(tier.from)) break;
     const next = parsed[i + 1];
     const top = next === undefined || amount.lt(next.from) ? amount : next.from;
     const slice = top.minus(tier.from);
-    const part = tier.percent === undefined ? new Dec(0) : slice.mul(tier.percent).div(100);
-    const fixed = tier.coins ?? new Dec(0);
+    const part = tier.percent === undefined ? ZERO : slice.mul(tier.percent).mul(HUNDREDTH);
+    const fixed = tier.coins ?? ZERO;
     currency = currency.plus(part);
     coins = coins.plus(fixed);
-    shares.push({
-      from: tier.from,
-      ...(next === undefined ? {} : { upTo: next.from }),
-      ...(tier.percent === undefined ? {} : { percent: tier.percent }),
-      currency: part,
-      coins: fixed,
-    });
+    shares.push(tierShare(tier, next, part, fixed));
   }
   return { currency, coins, shares };
 }
 
+function tierShare(
+  tier: ParsedTier,
+  next: ParsedTier | undefined,
+  currency: Dec,
+  coins: Dec,
+): TierShare {
+  const { from, percent } = tier;
+  if (next === undefined) {
+    return percent === undefined ? { from, currency, coins } : { from, percent, currency, coins };
+  }
+  const upTo = next.from;
+  return percent === undefined
+    ? { from, upTo, currency, coins }
+    : { from, upTo, percent, currency, coins };
+}
+
 export function tieredBase(rule: TieredReward, amount: Dec): TieredBase {
-  return rule.mode === "progressive"
-    ? progressiveTiers(rule.tiers, amount)
-    : flatTier(rule.tiers, amount);
+  return parsedTieredBase(rule.mode, parseTiers(rule.tiers), amount);
+}
+
+/** `tieredBase` on tiers already parsed. */
+export function parsedTieredBase(
+  mode: TieredReward["mode"],
+  parsed: readonly ParsedTier[],
+  amount: Dec,
+): TieredBase {
+  return mode === "progressive" ? progressiveParsed(parsed, amount) : flatParsed(parsed, amount);
 }

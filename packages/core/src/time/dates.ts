@@ -34,6 +34,7 @@ import {
 import { invalidInput } from "../errors.js";
 import type { ActivationRule, CalendarUnit, DateRule, ExpiryRule } from "../rules/types.js";
 import { parseInstant } from "./instant.js";
+import { utcDateRule } from "./utc.js";
 import { assertTimeZone } from "./zone.js";
 
 /**
@@ -71,12 +72,77 @@ export function resolveActivation(
   return new Date(Math.max(resolveRule(rule, start, timeZone), start));
 }
 
+/**
+ * An expiry rule read once: for a valid earning instant `start` (epoch ms)
+ * and a zone, what `resolveExpiry` gives, as epoch ms (or `null`). Fixed
+ * instants are parsed here, and in UTC durations and `endOf` need no
+ * `TZDate`; a rule that cannot be read ahead is read on each call, so it
+ * fails as `resolveExpiry` does.
+ */
+export function expiryResolver(
+  rule: ExpiryRule | undefined,
+): (start: number, timeZone: string) => number | null {
+  if (rule === undefined || rule === "never") {
+    return (_start, timeZone) => {
+      assertTimeZone(timeZone);
+      return null;
+    };
+  }
+  const resolve = ruleResolver(rule);
+  return (start, timeZone) => {
+    assertTimeZone(timeZone);
+    return Math.max(resolve(start, timeZone), start + 1);
+  };
+}
+
+/** `resolveActivation` read once, as `expiryResolver` is for `resolveExpiry`. */
+export function activationResolver(
+  rule: ActivationRule | undefined,
+): (start: number, timeZone: string) => number {
+  if (rule === undefined || rule === "immediately") {
+    return (start, timeZone) => {
+      assertTimeZone(timeZone);
+      return start;
+    };
+  }
+  const resolve = ruleResolver(rule);
+  return (start, timeZone) => {
+    assertTimeZone(timeZone);
+    return Math.max(resolve(start, timeZone), start);
+  };
+}
+
+function ruleResolver(rule: DateRule): (start: number, timeZone: string) => number {
+  const direct = (start: number, timeZone: string) => resolveRule(rule, start, timeZone);
+  if (typeof rule !== "object" || rule === null) return direct;
+  if ("at" in rule) {
+    const parsed = parseInstant(rule.at);
+    return parsed.ok ? () => parsed.ms : direct;
+  }
+  const utc = utcDateRule(rule);
+  if (utc === undefined) return direct;
+  return (start, timeZone) => (timeZone === "UTC" ? utc(start) : zonedRule(rule, start, timeZone));
+}
+
 function resolveRule(rule: DateRule, start: number, timeZone: string): number {
   if ("at" in rule) {
     const parsed = parseInstant(rule.at);
     if (!parsed.ok) throw invalidInput({ path: "at", message: parsed.message });
     return parsed.ms;
   }
+  if (timeZone === "UTC") {
+    const utc = utcDateRule(rule);
+    if (utc !== undefined) return utc(start);
+  }
+  return zonedRule(rule, start, timeZone);
+}
+
+/** A duration or `endOf` rule on the wall clock of `timeZone`, through `TZDate` (DST-correct in every zone). */
+export function zonedRule(
+  rule: Exclude<DateRule, { at: string }>,
+  start: number,
+  timeZone: string,
+): number {
   if ("endOf" in rule) {
     return startOfNext(rule.endOf, rule.plus ?? 0, new TZDate(start, timeZone)).getTime();
   }

@@ -60,6 +60,44 @@ describe("properties", () => {
     );
   });
 
+  test("formatInstant writes what toISOString writes, and throws where it throws", () => {
+    const write = (ms: number) => {
+      try {
+        return formatInstant(ms);
+      } catch (error) {
+        return error instanceof RangeError ? "RangeError" : "other";
+      }
+    };
+    const iso = (ms: number) => {
+      try {
+        return new Date(ms).toISOString();
+      } catch (error) {
+        return error instanceof RangeError ? "RangeError" : "other";
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: -8.64e15, max: 8.64e15 }),
+          fc.integer({ min: Date.UTC(999, 11, 31), max: Date.UTC(10000, 0, 2) }),
+          fc.constantFrom(
+            Date.UTC(1000, 0, 1) - 1,
+            Date.UTC(1000, 0, 1),
+            Date.UTC(10000, 0, 1) - 1,
+            Date.UTC(10000, 0, 1),
+            8.64e15 + 1,
+            Number.NaN,
+            Number.POSITIVE_INFINITY,
+          ),
+        ),
+        (ms) => {
+          expect(write(ms)).toBe(iso(ms));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   test("an offset moves the instant by exactly the offset", () => {
     fc.assert(
       fc.property(

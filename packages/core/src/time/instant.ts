@@ -62,13 +62,32 @@ export function parseInstant(
   return { ok: true, ms };
 }
 
-/** The canonical form of an instant: `toISOString()` (UTC, milliseconds). */
+/**
+ * The canonical form of an instant: `toISOString()` (UTC, milliseconds).
+ * Years 1000–9999 are written here, which is about twice as fast as
+ * `toISOString()`; other years (and invalid times, which throw) go to it.
+ */
 export function formatInstant(ms: number): string {
-  return new Date(ms).toISOString();
+  const date = new Date(ms);
+  const year = date.getUTCFullYear();
+  if (!(year >= 1000 && year <= 9999)) return date.toISOString();
+  return `${year}-${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())}T${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}.${three(date.getUTCMilliseconds())}Z`;
 }
 
+function two(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+function three(n: number): string {
+  return n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/** Days in `month` (1–12) of a Gregorian `year`. */
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1] ?? 31;
 }
 
 function typeName(value: unknown): string {

@@ -1,0 +1,62 @@
+/**
+ * The base of a reward, before promotions and caps: fixed coins, a percent
+ * of the amount, or tiers. The percent part stays in currency, to be
+ * divided by the coin value once, later.
+ */
+import { invalidInput } from "../errors.js";
+import { Dec, parseDecimal, ZERO } from "../money/decimal.js";
+import { parsedTieredBase, parseTiers, type TierShare, tieredBase } from "./tiers.js";
+import type { RewardRule } from "./types.js";
+
+export interface Base {
+  /** Currency worth of the percent part: divided by the coin value once, later. */
+  readonly currency: Dec;
+  /** Fixed coins. */
+  readonly coins: Dec;
+  readonly shares?: readonly TierShare[];
+}
+
+/** `x × 0.01` is `x ÷ 100` exactly (see `tiers.ts`), and cheaper. */
+const HUNDREDTH = new Dec("0.01");
+
+/** The base of `rule` for `amount`, reading the rule's decimals on every call. */
+export function ruleBase(rule: RewardRule, amount: Dec): Base {
+  switch (rule.kind) {
+    case "fixed":
+      return { currency: ZERO, coins: parseDecimal(rule.coins, "reward.coins") };
+    case "percentage":
+      return {
+        currency: amount.mul(parseDecimal(rule.percent, "reward.percent")).mul(HUNDREDTH),
+        coins: ZERO,
+      };
+    case "tiered":
+      return tieredBase(rule, amount);
+    default:
+      throw invalidInput({ path: "reward.kind", message: "unknown reward kind" });
+  }
+}
+
+/**
+ * `ruleBase` with the rule's decimals read once. Throws (or returns
+ * `undefined` for an unknown kind) when the rule cannot be read ahead; the
+ * caller then uses `ruleBase`, which reports the problem on each call.
+ */
+export function prepareBase(rule: RewardRule): ((amount: Dec) => Base) | undefined {
+  switch (rule.kind) {
+    case "fixed": {
+      const coins = parseDecimal(rule.coins, "reward.coins");
+      return () => ({ currency: ZERO, coins });
+    }
+    case "percentage": {
+      const percent = parseDecimal(rule.percent, "reward.percent");
+      return (amount) => ({ currency: amount.mul(percent).mul(HUNDREDTH), coins: ZERO });
+    }
+    case "tiered": {
+      const { mode } = rule;
+      const tiers = parseTiers(rule.tiers);
+      return (amount) => parsedTieredBase(mode, tiers, amount);
+    }
+    default:
+      return undefined;
+  }
+}
