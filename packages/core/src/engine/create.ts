@@ -46,6 +46,7 @@ import {
 const systemClock: Clock = { now: () => new Date() };
 const EVENT_UPDATE_ATTEMPTS = 5;
 const SWEEP_BATCH = 100;
+const KNOWN_EVENTS_LIMIT = 1000;
 
 export function createCoinage(options: CoinageOptions): Coinage {
   const settings = requireRecord(options, "options");
@@ -73,10 +74,28 @@ export function createCoinage(options: CoinageOptions): Coinage {
     }
   }
 
+  /**
+   * Stores hand back a fresh object per read. Every update bumps `version`,
+   * so an event with a known id and version is the object seen before: reuse
+   * it, and the rules' per-event preparation is done once, not per allocation.
+   */
+  const knownEvents = new Map<string, CoinEvent>();
+  function remember(event: CoinEvent): CoinEvent {
+    const known = knownEvents.get(event.id);
+    if (known !== undefined && known.version === event.version) return known;
+    knownEvents.delete(event.id);
+    knownEvents.set(event.id, event);
+    if (knownEvents.size > KNOWN_EVENTS_LIMIT) {
+      const oldest = knownEvents.keys().next().value;
+      if (oldest !== undefined) knownEvents.delete(oldest);
+    }
+    return event;
+  }
+
   async function loadEvent(eventId: string): Promise<CoinEvent> {
     const event = await call("getEvent", () => store.getEvent(programId, eventId));
     if (event === null) throw new CoinageError("EVENT_NOT_FOUND", { eventId });
-    return event;
+    return remember(event);
   }
 
   /** The first result of an earlier request with this id and payload; a conflict otherwise. */
@@ -127,7 +146,10 @@ export function createCoinage(options: CoinageOptions): Coinage {
       return event;
     },
     async get(eventId) {
-      return loadEvent(requireId(eventId, "eventId"));
+      const id = requireId(eventId, "eventId");
+      const event = await call("getEvent", () => store.getEvent(programId, id));
+      if (event === null) throw new CoinageError("EVENT_NOT_FOUND", { eventId: id });
+      return event;
     },
     async update(eventId, patch, updateOptions) {
       const id = requireId(eventId, "eventId");
