@@ -44,11 +44,19 @@ export function historySizes(config: Config): number[] {
   return config.smoke ? [10, 100, 1000] : [10, 1000, 100_000];
 }
 
-/** One command booking `count` one-coin redemptions from the account's fullest lot. */
-function seedCommand(subject: Subject, userId: string, count: number): AccountCommand<number> {
+/**
+ * One command booking `count` one-coin redemptions from the account's fullest
+ * lot: `count` entries under one version (what the store's own `execute`
+ * accepts; the engine never books more than one entry per command).
+ */
+export function seedCommand(
+  programId: string,
+  userId: string,
+  count: number,
+): AccountCommand<number> {
   const at = Date.now();
   return {
-    programId: subject.coins.program.id,
+    programId,
     userId,
     reads: { usageKeys: [], requestIds: [], lotIds: [] },
     decide(snapshot) {
@@ -116,7 +124,9 @@ async function seedAccount(
   }
   while (written < size) {
     const count = Math.min(SEED_BATCH, size - written);
-    const outcome = await subject.store.execute(seedCommand(subject, userId, count));
+    const outcome = await subject.store.execute(
+      seedCommand(subject.coins.program.id, userId, count),
+    );
     if (outcome.status !== "committed") throw new Error(`seed: ${outcome.status}`);
     subject.tracker.seed(userId, -BigInt(count));
     written += count;

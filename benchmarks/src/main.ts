@@ -5,6 +5,7 @@
  *
  *   tsx src/main.ts [--smoke] [--only=rules,planning,memory,postgres,redis]
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
@@ -22,6 +23,7 @@ import { benchRules } from "./rules.js";
 import { makeSubject } from "./subject.js";
 
 const SECTIONS = ["rules", "planning", "memory", "postgres", "redis"] as const;
+const here = dirname(fileURLToPath(import.meta.url));
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { smoke: boolean; only: Set<Section> } {
@@ -53,6 +55,20 @@ function machine() {
   };
 }
 
+/** The commit the packages were built from, and whether `packages/` had uncommitted changes. */
+function source(): { commit: string; packagesClean: boolean } | null {
+  try {
+    const git = (...args: string[]) =>
+      execFileSync("git", args, { cwd: join(here, ".."), encoding: "utf8" }).trim();
+    return {
+      commit: git("rev-parse", "--short", "HEAD"),
+      packagesClean: git("status", "--porcelain", "--", "../packages") === "",
+    };
+  } catch {
+    return null; // not a git checkout
+  }
+}
+
 async function main(): Promise<number> {
   const { smoke, only } = parseArgs(process.argv.slice(2));
   const config = configFor(smoke);
@@ -60,8 +76,10 @@ async function main(): Promise<number> {
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   const started = Date.now();
   const info = machine();
+  const built = source();
   console.log(
-    `coinage benchmarks (${smoke ? "smoke" : "full"}): ${info.nproc} cores, ${info.cpu}, node ${info.node}; run ${runId}`,
+    `coinage benchmarks (${smoke ? "smoke" : "full"}): ${info.nproc} cores, ${info.cpu}, node ${info.node}; ` +
+      `${built === null ? "not a git checkout" : `commit ${built.commit}${built.packagesClean ? "" : " with uncommitted changes in packages/"}`}; run ${runId}`,
   );
 
   if (only.has("rules")) await benchRules(config, report);
@@ -97,7 +115,6 @@ async function main(): Promise<number> {
   console.log(
     `\ninvariants and checks: ${report.checks.length - failed.length} PASS, ${failed.length} FAIL`,
   );
-  const here = dirname(fileURLToPath(import.meta.url));
   const out = join(here, "..", "results", smoke ? "smoke.tmp.json" : "latest.json");
   writeFileSync(
     out,
@@ -107,6 +124,7 @@ async function main(): Promise<number> {
         date: new Date().toISOString(),
         seconds: Math.round(seconds),
         machine: info,
+        source: built,
         config,
         rows: report.rows,
         checks: report.checks,

@@ -3,24 +3,28 @@
  * (uniform over 10,000 accounts, hot set of 10), p50/p95/p99, against the
  * raw-SQL floor; cost growth by history size; bulk against single calls.
  *
- * The floor. One real command of each kind is run through a recording pool
- * on a capture account, which yields the exact statements the store sends
- * (text and parameters, in order). The floor then sends those same
- * statements raw through `pg`, on a connection of the same pool, for each
- * operation: only the ids and the few numbers that must follow the account
- * (version, next lot id, next entry seq, the lot's remaining coins, taken
- * from the rows the read statement returned) are rewritten. No rule, FIFO or
- * ledger logic runs. The floor writes to its own schema, built by the same
- * migration and funded the same way.
+ * The floor. Each command is run through a recording pool on several
+ * capture accounts whose states differ, which yields the exact statements
+ * the store sends (text, parameters and answers, in order). `replay.ts` fits
+ * a plan on three of them and checks it against a fourth: every parameter
+ * leaf is a constant (ids swapped), follows a value an earlier statement
+ * returned (version + 1, next lot id, next entry seq, a lot's remaining − 1,
+ * copied columns), or is sent as captured (clock readings, hashes,
+ * balances). The floor then sends those statements raw through `pg`, on a
+ * connection of the same pool, for each operation; no rule, FIFO or ledger
+ * logic runs. It writes to its own schema, built by the same migration and
+ * funded the same way. When the store's statements cannot be replayed so,
+ * the run stops and says why.
  */
-import { createCoinage } from "@coinage/core";
+import { type Coinage, createCoinage, type Store } from "@coinage/core";
 import { migrate, postgresStore } from "@coinage/postgres";
 import { benchBulk } from "./bulk.js";
 import { amounts, PROGRAM, STORE_EVENT } from "./fixtures.js";
-import { benchGrowth } from "./growth.js";
+import { benchGrowth, seedCommand } from "./growth.js";
 import type { Config, Report } from "./harness.js";
 import { checkInvariants } from "./invariants.js";
 import * as pg from "./pg.js";
+import { buildPlan, type Call, type Capture, type ReplayPlan } from "./replay.js";
 import { makeSubject, type Subject } from "./subject.js";
 import {
   accountPlan,
@@ -28,6 +32,7 @@ import {
   FUNDING_AMOUNT,
   fundAccounts,
   type Lane,
+  OPS,
   type Op,
   runMatrix,
 } from "./throughput.js";
@@ -37,17 +42,10 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
 // ---------------------------------------------------------------- recording
 
-interface Call {
-  readonly via: "pool" | "client";
-  readonly text: string;
-  readonly values: readonly unknown[] | undefined;
-  rows: readonly Record<string, unknown>[];
-}
-
-/** A `pg.Pool` look-alike that records every statement while `on` is set. */
+/** A `pg.Pool` look-alike that records every statement (and its answer) while `on` is set. */
 class RecordingPool {
   on = false;
-  readonly calls: Call[] = [];
+  calls: Call[] = [];
   constructor(readonly pool: pg.Pool) {}
 
   get totalCount(): number {
@@ -74,152 +72,78 @@ class RecordingPool {
       release: (destroy?: boolean | Error) => client.release(destroy),
     };
   }
+
+  /** The statements `fn` sends. */
+  async record(fn: () => Promise<unknown>): Promise<Call[]> {
+    this.calls = [];
+    this.on = true;
+    try {
+      await fn();
+    } finally {
+      this.on = false;
+    }
+    return this.calls;
+  }
 }
 
 // -------------------------------------------------------------------- floor
 
-type Json = Record<string, unknown>;
+/**
+ * Capture accounts, each funded like every benchmark account and then given
+ * a different history, so that version, next lot id, next entry seq, the
+ * funded lot's remaining coins and the usage counter move independently from
+ * one to the next (the seeded entries book several entries under one
+ * version). The last one is held out of the fitting and only checked.
+ */
+const CAPTURES: readonly {
+  tag: string;
+  allocations: string[];
+  seeded: number;
+  redeemed: number;
+}[] = [
+  { tag: "a", allocations: [], seeded: 0, redeemed: 0 },
+  { tag: "b", allocations: ["500.00"], seeded: 0, redeemed: 3 },
+  { tag: "c", allocations: [], seeded: 5, redeemed: 2 },
+  { tag: "d", allocations: ["800.00", "900.00"], seeded: 2, redeemed: 1 },
+];
 
-interface AccountState {
-  version: number;
-  nextLotId: number;
-  nextEntrySeq: number;
-  lots: Map<number, number>;
-}
-
-/** The account row and open lots a read statement returned. */
-function stateOf(rows: readonly Record<string, unknown>[]): AccountState {
-  const state: AccountState = { version: 0, nextLotId: 1, nextEntrySeq: 1, lots: new Map() };
-  for (const row of rows) {
-    const d = row.d as Json;
-    if (row.kind === "account") {
-      state.version = Number(d.version);
-      state.nextLotId = Number(d.nextLotId);
-      state.nextEntrySeq = Number(d.nextEntrySeq);
-    } else if (row.kind === "lot") state.lots.set(Number(d.id), Number(d.remaining));
-  }
-  return state;
-}
-
-type StepKind = "begin" | "commit" | "event" | "claim" | "read" | "write";
-
-interface Step {
-  readonly kind: StepKind;
-  readonly via: Call["via"];
-  readonly text: string;
-  readonly values: readonly unknown[] | undefined;
-}
-
-function classify(call: Call): StepKind {
-  const text = call.text.trim();
-  if (/^BEGIN/i.test(text)) return "begin";
-  if (/^COMMIT/i.test(text)) return "commit";
-  if (/WITH claim AS/.test(text)) return "claim";
-  if (/^WITH k AS/.test(text)) return "read";
-  if (/drop_claim AS/.test(text)) return "write";
-  if (/^SELECT version, body FROM/.test(text)) return "event";
-  throw new Error(
-    `postgres floor: the store sent a statement the floor does not know; update benchmarks/src/postgres.ts:\n${text.slice(0, 200)}`,
-  );
-}
-
-/** A captured command, replayable for any account and request id. */
-class FloorPlan {
-  readonly steps: Step[];
-  readonly before: AccountState;
-  constructor(
-    calls: readonly Call[],
-    readonly user: string,
-    readonly request: string,
-  ) {
-    this.steps = calls.map((call) => ({
-      kind: classify(call),
-      via: call.via,
-      text: call.text,
-      values: call.values,
-    }));
-    const read = calls.find((c) => classify(c) === "read");
-    if (read === undefined || !this.steps.some((s) => s.kind === "write")) {
-      throw new Error("postgres floor: the captured command has no read or no write statement");
+async function capturePlans(
+  recorder: RecordingPool,
+  coins: Coinage,
+  store: Store,
+): Promise<Map<Op, ReplayPlan>> {
+  const captured = new Map<Op, Capture[]>(OPS.map((op) => [op, []]));
+  for (const { tag, allocations, seeded, redeemed } of CAPTURES) {
+    const user = `floorcap-${tag}-u`;
+    const requestId = (what: string) => `floorcap-${tag}-${what}`;
+    await coins.allocate({
+      userId: user,
+      event: "SHOP",
+      requestId: requestId("fund"),
+      amount: FUNDING_AMOUNT,
+    });
+    for (const [k, amount] of allocations.entries()) {
+      await coins.allocate({ userId: user, event: "SHOP", requestId: requestId(`a${k}`), amount });
     }
-    this.before = stateOf(read.rows);
-  }
-
-  #swap(value: unknown, user: string, request: string): unknown {
-    if (typeof value !== "string") return value;
-    return value.split(this.request).join(request).split(this.user).join(user);
-  }
-
-  #write(values: readonly unknown[], user: string, request: string, now: AccountState): unknown[] {
-    const b = this.before;
-    const lotId = (id: number) => (b.lots.has(id) ? id : now.nextLotId + (id - b.nextLotId));
-    const lists = values.map((v) => JSON.parse(String(v)) as Json[]);
-    const [accounts, lots, entries, usage, requests, drops, budgets] = lists as Json[][];
-    for (const a of accounts ?? []) {
-      a.u = user;
-      a.version = now.version + (Number(a.version) - b.version);
-      a.next_lot_id = now.nextLotId + (Number(a.next_lot_id) - b.nextLotId);
-      a.next_entry_seq = now.nextEntrySeq + (Number(a.next_entry_seq) - b.nextEntrySeq);
-    }
-    for (const l of lots ?? []) {
-      const id = Number(l.id);
-      l.u = user;
-      if (b.lots.has(id)) {
-        l.remaining = String(
-          (now.lots.get(id) ?? 0) + (Number(l.remaining) - (b.lots.get(id) ?? 0)),
-        );
-      } else {
-        l.id = lotId(id);
-        l.request_id = request;
-      }
-    }
-    for (const e of entries ?? []) {
-      e.u = user;
-      e.seq = now.nextEntrySeq + (Number(e.seq) - b.nextEntrySeq);
-      e.request_id = request;
-      e.lots = (e.lots as Json[]).map((m) => ({ ...m, lotId: lotId(Number(m.lotId)) }));
-    }
-    for (const g of usage ?? []) g.u = user;
-    for (const r of requests ?? []) {
-      r.r = request;
-      r.user_id = user;
-      if (r.lot_id !== null) r.lot_id = lotId(Number(r.lot_id));
-    }
-    for (const d of drops ?? []) d.r = request;
-    return [accounts, lots, entries, usage, requests, drops, budgets].map((x) =>
-      JSON.stringify(x ?? []),
-    );
-  }
-
-  /** Send the captured statements for `user` and `request`, one transaction on one pooled connection. */
-  async run(pool: pg.Pool, user: string, request: string): Promise<void> {
-    let client: pg.PoolClient | undefined;
-    let state: AccountState | undefined;
-    try {
-      for (const step of this.steps) {
-        let values: unknown[] | undefined;
-        if (step.kind === "write") {
-          if (state === undefined) throw new Error("postgres floor: write before read");
-          values = this.#write(step.values ?? [], user, request, state);
-        } else values = step.values?.map((v) => this.#swap(v, user, request));
-        if (step.via === "pool") {
-          await pool.query(step.text, values);
-          continue;
-        }
-        client ??= await pool.connect();
-        const result = await client.query(step.text, values);
-        if (step.kind === "read") state = stateOf(result.rows);
-        if (step.kind === "claim" && result.rows[0]?.locked !== true) {
-          throw new Error(`postgres floor: account ${user} was not locked`);
-        }
-      }
-    } catch (error) {
-      await client?.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client?.release();
+    if (seeded > 0) await store.execute(seedCommand(coins.program.id, user, seeded));
+    if (redeemed > 0)
+      await coins.redeem({ userId: user, coins: String(redeemed), requestId: requestId("r") });
+    for (const op of OPS) {
+      const request = requestId(op);
+      const calls = await recorder.record(() =>
+        op === "allocate"
+          ? coins.allocate({ userId: user, event: "SHOP", requestId: request, amount: "12345.67" })
+          : coins.redeem({ userId: user, coins: "1", requestId: request }),
+      );
+      captured.get(op)?.push({ user, request, calls });
     }
   }
+  const plans = new Map<Op, ReplayPlan>();
+  for (const [op, captures] of captured) {
+    const heldOut = captures[captures.length - 1] as Capture;
+    plans.set(op, buildPlan(`postgres floor (${op})`, captures.slice(0, -1), heldOut));
+  }
+  return plans;
 }
 
 // --------------------------------------------------------------------- main
@@ -279,10 +203,8 @@ async function benchPostgresIn(
 
   // The floor's namespace: same migration, same program id and event, funded the same way.
   const recorder = new RecordingPool(admin);
-  const floorCoins = createCoinage({
-    store: postgresStore({ pool: recorder, schema: floorSchema }),
-    program: { ...PROGRAM, id: programId },
-  });
+  const floorStore = postgresStore({ pool: recorder, schema: floorSchema });
+  const floorCoins = createCoinage({ store: floorStore, program: { ...PROGRAM, id: programId } });
   await floorCoins.events.create(STORE_EVENT);
 
   const plan = accountPlan(config);
@@ -295,38 +217,30 @@ async function benchPostgresIn(
   );
   await fundAccounts((items) => floorCoins.allocateMany(items), everyone, `${subject.ids}-floor`);
 
-  // Capture one command of each kind on an account shaped like the others.
-  const capUser = "floorcap-user";
-  await floorCoins.allocate({
-    userId: capUser,
-    event: "SHOP",
-    requestId: "floorcap-fund",
-    amount: FUNDING_AMOUNT,
-  });
-  const plans = new Map<Op, FloorPlan>();
-  for (const op of ["allocate", "redeem"] as const) {
-    const request = `floorcap-${op}`;
-    recorder.calls.length = 0;
-    recorder.on = true;
-    if (op === "allocate")
-      await floorCoins.allocate({
-        userId: capUser,
-        event: "SHOP",
-        requestId: request,
-        amount: "12345.67",
-      });
-    else await floorCoins.redeem({ userId: capUser, coins: "1", requestId: request });
-    recorder.on = false;
-    plans.set(op, new FloorPlan(recorder.calls, capUser, request));
+  // Record each command on the capture accounts and fit the replay plans.
+  const plans = await capturePlans(recorder, floorCoins, floorStore);
+  for (const [op, plan] of plans) {
+    const { statements, followed, fixed } = plan.summary();
     console.log(
-      `  ${op}: the store sends ${recorder.calls.length} statements (${plans
-        .get(op)
-        ?.steps.map((s) => s.kind)
-        .join(", ")})`,
+      `  ${op}: the store sends ${statements.length} statements (${statements.join(", ")}); ` +
+        `the floor replays them with ${followed} values following the account and ` +
+        `${fixed.length} sent as captured (${fixed.join(" ")})`,
     );
   }
+  report.check(
+    "postgres floor: the replay reproduces the store's statements for a capture it was not fitted on",
+    true,
+    [...plans]
+      .map(([op, p]) => {
+        const { statements, followed, fixed } = p.summary();
+        return `${op}: ${statements.length} statements, ${followed} values follow the account, ${fixed.length} as captured`;
+      })
+      .join("; "),
+  );
   report.notes.push(
-    `postgres statements per command: ${[...plans].map(([op, p]) => `${op} ${p.steps.map((s) => s.kind).join("+")}`).join("; ")}`,
+    `postgres statements per command: ${[...plans]
+      .map(([op, p]) => `${op} ${p.summary().statements.join(" + ")}`)
+      .join("; ")}`,
   );
 
   const pools: pg.Pool[] = [];
@@ -345,7 +259,7 @@ async function benchPostgresIn(
             ? subject.tracker.allocate(coins, { userId, event: "SHOP", requestId, amount })
             : subject.tracker.redeem(coins, { userId, coins: "1", requestId }),
         floor: (op, _w, userId, requestId) =>
-          (plans.get(op) as FloorPlan).run(pool, userId, requestId),
+          (plans.get(op) as ReplayPlan).run(pool, userId, requestId),
       };
     });
     await runMatrix(

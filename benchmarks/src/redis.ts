@@ -11,6 +11,13 @@
  * for a captured command, with the ids swapped. The keys and values are
  * captured by recording the store's own EVALSHA calls for one allocation and
  * one redemption. The floor writes under its own key prefix.
+ *
+ * That the script still touches what the store touches is checked on every
+ * run, not assumed: the captured command and one floor call on an account in
+ * the same state are watched with MONITOR, and the keys their scripts read
+ * and write (found with COMMAND GETKEYS, classed by COMMAND INFO's `write`
+ * flag) must be the same sets, ids aside; otherwise the run stops and says
+ * which keys differ.
  */
 import { createCoinage } from "@coinage/core";
 import { redisStore } from "@coinage/redis";
@@ -27,6 +34,7 @@ import {
   FUNDING_AMOUNT,
   fundAccounts,
   type Lane,
+  OPS,
   type Op,
   runMatrix,
 } from "./throughput.js";
@@ -41,20 +49,36 @@ interface ScriptCall {
   readonly args: string[];
 }
 
-/** An ioredis client look-alike (scripts only) that records EVALSHA calls while `on` is set. */
+/**
+ * An ioredis client look-alike (scripts only) that records EVALSHA calls
+ * while `on` is set, and counts round trips: calls sent while none of the
+ * recorded ones is waiting for its answer start a new one.
+ */
 class RecordingClient {
   on = false;
   readonly calls: ScriptCall[] = [];
+  roundTrips = 0;
+  #waiting = 0;
   constructor(readonly client: Redis) {}
 
+  start(): void {
+    this.calls.length = 0;
+    this.roundTrips = 0;
+    this.on = true;
+  }
+
   evalsha(sha1: string, numkeys: number, ...rest: Arg[]): Promise<unknown> {
-    if (this.on) {
-      this.calls.push({
-        keys: rest.slice(0, numkeys).map(String),
-        args: rest.slice(numkeys).map(String),
-      });
-    }
-    return this.client.evalsha(sha1, numkeys, ...rest);
+    const reply = this.client.evalsha(sha1, numkeys, ...rest);
+    if (!this.on) return reply;
+    this.calls.push({
+      keys: rest.slice(0, numkeys).map(String),
+      args: rest.slice(numkeys).map(String),
+    });
+    if (this.#waiting === 0) this.roundTrips++;
+    this.#waiting++;
+    return reply.finally(() => {
+      this.#waiting--;
+    });
   }
 
   eval(script: string, numkeys: number, ...rest: Arg[]): Promise<unknown> {
@@ -64,6 +88,96 @@ class RecordingClient {
   script(subcommand: "LOAD", source: string): Promise<unknown> {
     return this.client.script(subcommand, source);
   }
+}
+
+/** The keys scripts read and wrote, as MONITOR saw them. */
+interface Touched {
+  readonly reads: Set<string>;
+  readonly writes: Set<string>;
+}
+
+/**
+ * MONITOR on its own connection, keeping the commands scripts ran on keys
+ * under `prefix` (other clients of the server are ignored).
+ */
+class KeyMonitor {
+  #lines: string[][] = [];
+  #waitingFor: { token: string; done: () => void } | undefined;
+  readonly #writes = new Map<string, boolean>();
+
+  private constructor(
+    readonly client: Redis,
+    readonly monitor: Redis,
+    readonly prefix: string,
+  ) {
+    monitor.on("monitor", (_time: string, args: string[], source: string) => {
+      if (source === "lua" && args.slice(1).some((a) => a.startsWith(`${prefix}:`))) {
+        this.#lines.push(args);
+      } else if (
+        args[0]?.toLowerCase() === "echo" &&
+        this.#waitingFor !== undefined &&
+        args[1] === this.#waitingFor.token
+      ) {
+        this.#waitingFor.done();
+      }
+    });
+  }
+
+  static async open(client: Redis, prefix: string): Promise<KeyMonitor> {
+    return new KeyMonitor(client, await client.monitor(), prefix);
+  }
+
+  close(): void {
+    this.monitor.disconnect();
+  }
+
+  /** What the scripts run by `fn` read and wrote. */
+  async during(fn: () => Promise<unknown>): Promise<Touched> {
+    this.#lines = [];
+    await fn();
+    const token = `${this.prefix}:done:${Math.random().toString(36).slice(2)}`;
+    const seen = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("redis floor: MONITOR fell silent")), 5000);
+      this.#waitingFor = {
+        token,
+        done: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+    });
+    await this.client.echo(token);
+    await seen;
+    this.#waitingFor = undefined;
+    const touched: Touched = { reads: new Set(), writes: new Set() };
+    for (const args of this.#lines) {
+      const name = (args[0] as string).toLowerCase();
+      let write = this.#writes.get(name);
+      if (write === undefined) {
+        const info = (await this.client.call("COMMAND", "INFO", name)) as [
+          [string, number, string[]],
+        ];
+        write = info[0]?.[2]?.includes("write") ?? false;
+        this.#writes.set(name, write);
+      }
+      const keys = (await this.client.call("COMMAND", "GETKEYS", ...args)) as string[];
+      for (const key of keys) (write ? touched.writes : touched.reads).add(key);
+    }
+    return touched;
+  }
+}
+
+/** The keys in `touched`, with the user's and the request's ids as markers. */
+function keysOf(touched: Touched, user: string, request: string): Touched {
+  const swap = (key: string) => key.split(request).join("<request>").split(user).join("<user>");
+  return {
+    reads: new Set([...touched.reads].map(swap)),
+    writes: new Set([...touched.writes].map(swap)),
+  };
+}
+
+function difference(a: Set<string>, b: Set<string>): string[] {
+  return [...a].filter((x) => !b.has(x)).sort();
 }
 
 /**
@@ -121,6 +235,7 @@ class FloorPlan {
     readonly user: string,
     readonly request: string,
     readonly calledScripts: number,
+    readonly roundTrips: number,
     op: Op,
   ) {
     const commit = calls.find((c) => c.keys.length === 7);
@@ -133,8 +248,8 @@ class FloorPlan {
         "redis floor: the captured command has no claim, read or commit call; update benchmarks/src/redis.ts",
       );
     }
-    const claimAt = calls.indexOf(claim);
-    const event = calls.slice(0, claimAt).find((c) => c.keys.length === 1);
+    // The event read: the other one-key call with one argument (the event's member).
+    const event = calls.find((c) => c !== claim && c.keys.length === 1 && c.args.length === 1);
     const expiry = calls.find((c) => c.keys.length === 2);
     const [head, lots, open, entries, usage, requests, lease] = commit.keys as string[];
     const a = commit.args;
@@ -267,34 +382,86 @@ export async function benchRedis(config: Config, report: Report, runId: string):
     );
     await fundAccounts((items) => floorCoins.allocateMany(items), everyone, `${subject.ids}-floor`);
 
-    const capUser = "floorcap-user";
-    await floorCoins.allocate({
-      userId: capUser,
-      event: "SHOP",
-      requestId: "floorcap-fund",
-      amount: FUNDING_AMOUNT,
-    });
-    const plans = new Map<Op, FloorPlan>();
-    for (const op of ["allocate", "redeem"] as const) {
-      const request = `floorcap-${op}`;
-      recorder.calls.length = 0;
-      recorder.on = true;
-      if (op === "allocate") {
-        await floorCoins.allocate({
-          userId: capUser,
-          event: "SHOP",
-          requestId: request,
-          amount: "12345.67",
-        });
-      } else await floorCoins.redeem({ userId: capUser, coins: "1", requestId: request });
-      recorder.on = false;
-      plans.set(op, new FloorPlan(recorder.calls, capUser, request, recorder.calls.length, op));
-      console.log(`  ${op}: the store makes ${recorder.calls.length} EVALSHA round trips`);
-    }
-    report.notes.push(
-      `redis EVALSHA round trips per command: ${[...plans].map(([op, p]) => `${op} ${p.calledScripts}`).join(", ")}; the floor makes 1`,
-    );
+    // Capture one command of each kind on an account shaped like the others,
+    // and check one floor call on a second such account: both under MONITOR.
     const floorSha = (await main.script("LOAD", FLOOR_SCRIPT)) as string;
+    const floorCall = (client: Redis, floor: FloorPlan, userId: string, requestId: string) => {
+      const keys = floor.keysFor(userId, requestId);
+      return client.evalsha(floorSha, keys.length, ...keys, ...floor.argsFor(userId, requestId));
+    };
+    const capUser = "floorcap-user";
+    const checkUser = "floorcheck-user";
+    for (const userId of [capUser, checkUser]) {
+      await floorCoins.allocate({
+        userId,
+        event: "SHOP",
+        requestId: `${userId}-fund`,
+        amount: FUNDING_AMOUNT,
+      });
+    }
+    const plans = new Map<Op, FloorPlan>();
+    const monitor = await KeyMonitor.open(main, floorPrefix);
+    try {
+      for (const op of OPS) {
+        const request = `floorcap-${op}`;
+        recorder.start();
+        const byStore = await monitor.during(() =>
+          op === "allocate"
+            ? floorCoins.allocate({
+                userId: capUser,
+                event: "SHOP",
+                requestId: request,
+                amount: "12345.67",
+              })
+            : floorCoins.redeem({ userId: capUser, coins: "1", requestId: request }),
+        );
+        recorder.on = false;
+        const floor = new FloorPlan(
+          recorder.calls,
+          capUser,
+          request,
+          recorder.calls.length,
+          recorder.roundTrips,
+          op,
+        );
+        plans.set(op, floor);
+        const checkRequest = `floorcheck-${op}`;
+        const byFloor = await monitor.during(() => floorCall(main, floor, checkUser, checkRequest));
+        const store = keysOf(byStore, capUser, request);
+        const mine = keysOf(byFloor, checkUser, checkRequest);
+        const problems = (
+          [
+            ["read by the store only", difference(store.reads, mine.reads)],
+            ["read by the floor only", difference(mine.reads, store.reads)],
+            ["written by the store only", difference(store.writes, mine.writes)],
+            ["written by the floor only", difference(mine.writes, store.writes)],
+          ] as const
+        ).filter(([, keys]) => keys.length > 0);
+        if (problems.length > 0) {
+          throw new Error(
+            `redis floor (${op}): the floor script no longer touches the keys the store's scripts touch; update FLOOR_SCRIPT in benchmarks/src/redis.ts:\n${problems
+              .map(([what, keys]) => `  ${what}: ${keys.join(", ")}`)
+              .join("\n")}`,
+          );
+        }
+        console.log(
+          `  ${op}: the store makes ${floor.calledScripts} EVALSHA calls in ${floor.roundTrips} round trips, ` +
+            `reading ${store.reads.size} keys and writing ${store.writes.size}; the floor's one call touches the same keys`,
+        );
+      }
+    } finally {
+      monitor.close();
+    }
+    report.check(
+      "redis floor: its script reads and writes the keys the store's scripts do (MONITOR)",
+      true,
+      [...plans].map(([op, p]) => `${op}: ${p.calledScripts} calls`).join(", "),
+    );
+    report.notes.push(
+      `redis EVALSHA calls per command: ${[...plans]
+        .map(([op, p]) => `${op} ${p.calledScripts} in ${p.roundTrips} round trips`)
+        .join(", ")}; the floor makes 1 call`,
+    );
 
     const lanes: Lane[] = [];
     for (const conns of connectionCounts(config)) {
@@ -318,14 +485,11 @@ export async function benchRedis(config: Config, report: Report, runId: string):
             : subject.tracker.redeem(coins, { userId, coins: "1", requestId });
         },
         floor: async (op, w, userId, requestId) => {
-          const floor = plans.get(op) as FloorPlan;
-          const floorKeys = floor.keysFor(userId, requestId);
-          const client = pool[w % pool.length] as Redis;
-          await client.evalsha(
-            floorSha,
-            floorKeys.length,
-            ...floorKeys,
-            ...floor.argsFor(userId, requestId),
+          await floorCall(
+            pool[w % pool.length] as Redis,
+            plans.get(op) as FloorPlan,
+            userId,
+            requestId,
           );
         },
       });

@@ -157,9 +157,10 @@ function buildEngine(data: RuleData): Engine {
 }
 
 /**
- * The rules-engine path. `perCall` builds the engine from the rule data on
- * every call, as `previewReward` reads its event data on every call; by
- * default one engine is built once and reused (the faster, usual setup).
+ * The rules-engine path. By default one engine is built once and reused (the
+ * faster, usual setup, as `previewReward` prepares an event once per event
+ * object and reuses it); `perCall` builds the engine from the rule data on
+ * every call (a caller that keeps no engine per rule).
  */
 function rulesEnginePreview(data: RuleData, perCall = false) {
   const shared = perCall ? undefined : buildEngine(data);
@@ -294,7 +295,7 @@ export async function benchRules(config: Config, report: Report): Promise<void> 
       label: "÷ jre per call",
       value: spread(ratios(results.preview, results.jrePerCall)),
     },
-    note: "informational: the rules engine rebuilt from the rule data on every call, as previewReward reads its event on every call",
+    note: "informational: the rules engine rebuilt from the rule data on every call",
   });
   report.add({
     section: "rules",
