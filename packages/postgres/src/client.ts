@@ -254,6 +254,9 @@ export function isUnavailableError(error: unknown): boolean {
     state === "57014" || // query_canceled (statement_timeout)
     state === "55P03" || // lock_not_available (lock_timeout)
     state === "25P03" || // idle_in_transaction_session_timeout
+    // in_failed_sql_transaction: an earlier statement of the transaction was
+    // cancelled (a timeout racing the next statement); it is rolled back whole.
+    state === "25P02" ||
     state.startsWith("53") || // insufficient resources
     state === "40001" ||
     state === "40P01"
