@@ -3,16 +3,20 @@ import {
   type AccountCommand,
   type AccountReads,
   type AccountSnapshot,
+  addDecimalStrings,
   applyChange,
   type BatchOutcome,
   CoinageError,
   type CoinEvent,
+  compareDecimalStrings,
   type Entry,
   type ExecuteOutcome,
   emptySnapshot,
+  isZeroDecimalString,
   type Lot,
   type RequestRecord,
   type Store,
+  snapshotFor,
 } from "@coinage/core";
 import {
   type Connection,
@@ -23,7 +27,6 @@ import {
   type Row,
   toDriver,
 } from "./client.js";
-import { addDecimal, compareDecimal, isZeroDecimal } from "./decimal.js";
 import { type Statements, statements } from "./sql.js";
 
 export interface PostgresStoreOptions {
@@ -138,7 +141,7 @@ class PostgresStore implements Store {
     return this.#run("loadAccount", async () => {
       const read = readStateQuery(this.#sql, [{ programId, userId, reads }], []);
       const state = parseState(await this.#driver.query(read.text, read.values));
-      return viewOf(
+      return snapshotFor(
         baseSnapshot(state, programId, userId),
         reads,
         budgetOf(state, programId, reads),
@@ -259,7 +262,7 @@ class PostgresStore implements Store {
     // 2. Read the account (the lock is held: nothing changes under us).
     const read = readStateQuery(sql, [{ programId, userId, reads: command.reads }], []);
     const state = parseState(await connection.query(read.text, read.values));
-    let snapshot = viewOf(
+    let snapshot = snapshotFor(
       baseSnapshot(state, programId, userId),
       command.reads,
       budgetOf(state, programId, command.reads),
@@ -269,7 +272,7 @@ class PostgresStore implements Store {
     for (let round = 1; ; round++) {
       const { change, result } = command.decide(snapshot);
       const budget = change.budget;
-      if (budget !== undefined && !isZeroDecimal(budget.add)) {
+      if (budget !== undefined && !isZeroDecimalString(budget.add)) {
         const reserved = await connection.query(sql.reserveBudget, [
           programId,
           budget.eventId,
@@ -397,7 +400,7 @@ class PostgresStore implements Store {
         snapshots.get(accountKey) ?? baseSnapshot(state, command.programId, command.userId);
       const eventId = command.reads.budgetEventId;
       const budgetKey = eventId === undefined ? undefined : pairKey(command.programId, eventId);
-      const view = viewOf(
+      const view = snapshotFor(
         current,
         command.reads,
         budgetKey === undefined ? undefined : (budgetUsed.get(budgetKey) ?? "0"),
@@ -406,10 +409,10 @@ class PostgresStore implements Store {
       try {
         decision = command.decide(view);
         const budget = decision.change.budget;
-        if (budget !== undefined && !isZeroDecimal(budget.add)) {
+        if (budget !== undefined && !isZeroDecimalString(budget.add)) {
           const key = pairKey(command.programId, budget.eventId);
-          const total = addDecimal(budgetUsed.get(key) ?? "0", budget.add);
-          if (!budgetKeys.has(key) || compareDecimal(total, budget.limit) > 0) {
+          const total = addDecimalStrings(budgetUsed.get(key) ?? "0", budget.add);
+          if (!budgetKeys.has(key) || compareDecimalStrings(total, budget.limit) > 0) {
             throw new Error(`the decided change passes the budget of event ${budget.eventId}`);
           }
           budgetUsed.set(key, total);
@@ -562,13 +565,13 @@ class Writes {
       });
     }
     const budget = change.budget;
-    if (budget !== undefined && !isZeroDecimal(budget.add)) {
+    if (budget !== undefined && !isZeroDecimalString(budget.add)) {
       const key = pairKey(p, budget.eventId);
       const prior = this.#budgets.get(key);
       this.#budgets.set(key, {
         p,
         e: budget.eventId,
-        add: prior === undefined ? budget.add : addDecimal(prior.add, budget.add),
+        add: prior === undefined ? budget.add : addDecimalStrings(prior.add, budget.add),
         lim: budget.limit,
       });
     }
@@ -764,33 +767,6 @@ function baseSnapshot(state: State, programId: string, userId: string): AccountS
 function budgetOf(state: State, programId: string, reads: AccountReads): string | undefined {
   if (reads.budgetEventId === undefined) return undefined;
   return state.budgets.get(pairKey(programId, reads.budgetEventId)) ?? "0";
-}
-
-/** What one command may see: open lots plus the lots, counters and records it asked for. */
-function viewOf(
-  snapshot: AccountSnapshot,
-  reads: AccountReads,
-  budgetUsed: string | undefined,
-): AccountSnapshot {
-  const lotIds = new Set(reads.lotIds);
-  const usage: Record<string, string> = {};
-  for (const key of reads.usageKeys) {
-    const used = snapshot.usage[key];
-    if (used !== undefined) usage[key] = used;
-  }
-  const requests: Record<string, RequestRecord> = {};
-  for (const id of reads.requestIds) {
-    const record = snapshot.requests[id];
-    if (record !== undefined) requests[id] = record;
-  }
-  const { budgetUsed: _ignored, ...rest } = snapshot;
-  return {
-    ...rest,
-    lots: snapshot.lots.filter((lot) => !isZeroDecimal(lot.remaining) || lotIds.has(lot.id)),
-    usage,
-    requests,
-    ...(budgetUsed === undefined ? {} : { budgetUsed }),
-  };
 }
 
 // ── row conversion ────────────────────────────────────────────────────────

@@ -1,16 +1,15 @@
 /**
  * Pure helpers for `executeMany`: what one read of an account must cover for
- * several commands, what each command is shown of the account, and the
- * changes of several commands on one account merged into one commit.
+ * several commands, and the changes of several commands on one account
+ * merged into one commit.
  */
-import type {
-  AccountChange,
-  AccountReads,
-  AccountSnapshot,
-  Lot,
-  RequestRecord,
+import {
+  type AccountChange,
+  type AccountReads,
+  isZeroDecimalString,
+  type Lot,
+  type RequestRecord,
 } from "@coinage/core";
-import { isZeroDecimal } from "./decimal.js";
 
 /**
  * The reads of several commands on one account in one: every usage key,
@@ -31,38 +30,6 @@ export function unionReads(
     for (const id of read.lotIds) lotIds.add(id);
   }
   return { usageKeys: [...usageKeys], requestIds: [...requestIds], lotIds: [...lotIds] };
-}
-
-/**
- * What one command is shown of an account read (or advanced) for several:
- * the open lots and the closed ones it asked for, only its own usage
- * counters and request records, and the budget of its own event. The same
- * snapshot `execute` would read for it alone.
- */
-export function viewOf(
-  state: AccountSnapshot,
-  reads: AccountReads,
-  budgetUsed: string | undefined,
-): AccountSnapshot {
-  const lotIds = new Set(reads.lotIds);
-  const usage: Record<string, string> = {};
-  for (const key of reads.usageKeys) {
-    const value = state.usage[key];
-    if (value !== undefined) usage[key] = value;
-  }
-  const requests: Record<string, RequestRecord> = {};
-  for (const id of reads.requestIds) {
-    const record = state.requests[id];
-    if (record !== undefined) requests[id] = record;
-  }
-  const { budgetUsed: _unused, ...rest } = state;
-  return {
-    ...rest,
-    lots: state.lots.filter((lot) => !isZeroDecimal(lot.remaining) || lotIds.has(lot.id)),
-    usage,
-    requests,
-    ...(budgetUsed === undefined ? {} : { budgetUsed }),
-  };
 }
 
 /** The writes of several changes to one account, applied in order, as one change. */
@@ -109,7 +76,7 @@ export function mergeChanges(changes: readonly AccountChange[]): MergedChange {
 export function earliestExpiry(lots: readonly Lot[]): number | null {
   let earliest: number | null = null;
   for (const lot of lots) {
-    if (lot.expiresAt === null || isZeroDecimal(lot.remaining)) continue;
+    if (lot.expiresAt === null || isZeroDecimalString(lot.remaining)) continue;
     if (earliest === null || lot.expiresAt < earliest) earliest = lot.expiresAt;
   }
   return earliest;

@@ -12,10 +12,18 @@ import type {
   RequestRecord,
   Store,
 } from "@coinage/core";
-import { applyChange, CoinageError, emptySnapshot } from "@coinage/core";
-import { earliestExpiry, type MergedChange, mergeChanges, unionReads, viewOf } from "./batch.js";
+import {
+  addDecimalStrings,
+  applyChange,
+  CoinageError,
+  compareDecimalStrings,
+  emptySnapshot,
+  isZeroDecimalString,
+  snapshotFor,
+  subtractDecimalStrings,
+} from "@coinage/core";
+import { earliestExpiry, type MergedChange, mergeChanges, unionReads } from "./batch.js";
 import { type RedisScriptClient, ScriptRunner, unavailable } from "./client.js";
-import { addDecimal, compareDecimal, isZeroDecimal, subtractDecimal } from "./decimal.js";
 import {
   type AccountKeys,
   decodeId,
@@ -726,11 +734,13 @@ class RedisStore implements Store {
     const back = new Map<string, string>();
     for (const plan of plans) {
       for (const [key, add] of plan.spends) {
-        if (reserved.has(key)) back.set(key, addDecimal(back.get(key) ?? "0", add));
+        if (reserved.has(key)) back.set(key, addDecimalStrings(back.get(key) ?? "0", add));
       }
     }
     await Promise.all(
-      [...back].map(([key, add]) => (isZeroDecimal(add) ? undefined : this.#release({ key, add }))),
+      [...back].map(([key, add]) =>
+        isZeroDecimalString(add) ? undefined : this.#release({ key, add }),
+      ),
     );
   }
 
@@ -756,7 +766,11 @@ class RedisStore implements Store {
       change.lots.length,
     ];
     for (const lot of change.lots)
-      args.push(String(lot.id), JSON.stringify(lot), isZeroDecimal(lot.remaining) ? "0" : "1");
+      args.push(
+        String(lot.id),
+        JSON.stringify(lot),
+        isZeroDecimalString(lot.remaining) ? "0" : "1",
+      );
     args.push(change.entries.length);
     for (const entry of change.entries) args.push(String(entry.seq), JSON.stringify(entry));
     const usage = Object.entries(change.usage);
@@ -810,7 +824,7 @@ class RedisStore implements Store {
     deadline: number,
   ): Promise<Reservation | null | "exhausted"> {
     const budget = change.budget;
-    if (budget === undefined || isZeroDecimal(budget.add)) return null;
+    if (budget === undefined || isZeroDecimalString(budget.add)) return null;
     const used = snapshot.budgetUsed ?? (await this.#budgetUsed(keys, budget.eventId, "execute"));
     const reserved = await this.#reserve(
       keys.budget(budget.eventId),
@@ -845,7 +859,7 @@ class RedisStore implements Store {
         operation,
         lua.swapBudget,
         [key],
-        [current, addDecimal(current, add)],
+        [current, addDecimalStrings(current, add)],
       )) as [number, string?];
       if (reply[0] === 1) return { key, add };
       current = reply[1] ?? "0";
@@ -864,7 +878,7 @@ class RedisStore implements Store {
           "execute",
           lua.swapBudget,
           [reservation.key],
-          [current, subtractDecimal(current, reservation.add)],
+          [current, subtractDecimalStrings(current, reservation.add)],
         )) as [number, string?];
         if (reply[0] === 1) return;
         used = reply[1];
@@ -1113,7 +1127,7 @@ function planRound<T>(
   const totals = new Map<string, string>();
   const checks = new Map<string, { prefix: string; add: string; limit: string }[]>();
   const usedNow = (counter: BudgetCounter) =>
-    addDecimal(counter.used ?? "0", totals.get(counter.key) ?? "0");
+    addDecimalStrings(counter.used ?? "0", totals.get(counter.key) ?? "0");
 
   const items = round
     .flatMap((group) => group.items.map((item) => ({ group, item })))
@@ -1140,9 +1154,11 @@ function planRound<T>(
         budgetUsed = usedNow(counter);
       }
       // May throw: the command fails alone.
-      const { change, result } = command.decide(viewOf(draft.state, command.reads, budgetUsed));
+      const { change, result } = command.decide(
+        snapshotFor(draft.state, command.reads, budgetUsed),
+      );
       const budget = change.budget;
-      if (budget !== undefined && !isZeroDecimal(budget.add)) {
+      if (budget !== undefined && !isZeroDecimalString(budget.add)) {
         const counter = budgets.get(group.keys.budget(budget.eventId));
         if (counter === undefined || counter.used === null) {
           throw new Error(
@@ -1152,12 +1168,15 @@ function planRound<T>(
         if (!fitsBudget(usedNow(counter), budget.add, budget.limit)) {
           throw new Error(`the decided change passes the budget of event ${budget.eventId}`);
         }
-        const total = addDecimal(totals.get(counter.key) ?? "0", budget.add);
+        const total = addDecimalStrings(totals.get(counter.key) ?? "0", budget.add);
         totals.set(counter.key, total);
         const list = checks.get(counter.key) ?? [];
         list.push({ prefix: total, add: budget.add, limit: budget.limit });
         checks.set(counter.key, list);
-        draft.spends.set(counter.key, addDecimal(draft.spends.get(counter.key) ?? "0", budget.add));
+        draft.spends.set(
+          counter.key,
+          addDecimalStrings(draft.spends.get(counter.key) ?? "0", budget.add),
+        );
       }
       draft.state = applyChange(draft.state, change);
       draft.changes.push(change);
@@ -1200,8 +1219,8 @@ function planRound<T>(
       fits: (used) =>
         list.every(
           (check) =>
-            compareDecimal(check.add, "0") <= 0 ||
-            compareDecimal(addDecimal(used, check.prefix), check.limit) <= 0,
+            compareDecimalStrings(check.add, "0") <= 0 ||
+            compareDecimalStrings(addDecimalStrings(used, check.prefix), check.limit) <= 0,
         ),
     });
   }
@@ -1210,7 +1229,10 @@ function planRound<T>(
 
 /** Whether adding `add` to a counter at `used` stays within `limit` (giving back always fits). */
 function fitsBudget(used: string, add: string, limit: string): boolean {
-  return compareDecimal(add, "0") <= 0 || compareDecimal(addDecimal(used, add), limit) <= 0;
+  return (
+    compareDecimalStrings(add, "0") <= 0 ||
+    compareDecimalStrings(addDecimalStrings(used, add), limit) <= 0
+  );
 }
 
 /** The read script's reply as a snapshot (or the own request's record). */

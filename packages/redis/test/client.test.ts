@@ -1,8 +1,6 @@
 import { CoinageError } from "@coinage/core";
-import fc from "fast-check";
 import { type Cluster, Redis } from "ioredis";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { addDecimal, compareDecimal, isZeroDecimal, subtractDecimal } from "../src/decimal.js";
 import { type RedisScriptClient, redisStore } from "../src/index.js";
 
 describe("client surface", () => {
@@ -75,43 +73,5 @@ describe("failures", () => {
     };
     expect(await redisStore({ client }).getBudgetUsed("p", "e")).toBe("7");
     expect(calls).toEqual(["evalsha", "load", "evalsha"]);
-  });
-});
-
-const decimal = fc
-  .tuple(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.integer({ min: 0, max: 8 }))
-  .map(([units, scale]) => {
-    const negative = units < 0n;
-    const digits = (negative ? -units : units).toString().padStart(scale + 1, "0");
-    const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-    return negative ? `-${text}` : text;
-  });
-
-describe("decimal strings", () => {
-  it("addDecimal - keeps trailing zeros out", () => {
-    expect(addDecimal("1.50", "1")).toBe("2.5");
-    expect(addDecimal("0.1", "0.2")).toBe("0.3");
-    expect(subtractDecimal("1", "1.000")).toBe("0");
-    expect(isZeroDecimal("-0.00")).toBe(true);
-  });
-
-  it("is exact: (a + b) - b equals a", () => {
-    fc.assert(
-      fc.property(
-        decimal,
-        decimal,
-        (a, b) => compareDecimal(subtractDecimal(addDecimal(a, b), b), a) === 0,
-      ),
-    );
-  });
-
-  it("is commutative: a + b equals b + a", () => {
-    fc.assert(fc.property(decimal, decimal, (a, b) => addDecimal(a, b) === addDecimal(b, a)));
-  });
-
-  it("orders consistently: compare(a, b) is minus compare(b, a)", () => {
-    fc.assert(
-      fc.property(decimal, decimal, (a, b) => compareDecimal(a, b) === -compareDecimal(b, a)),
-    );
   });
 });

@@ -1,5 +1,5 @@
-import { addDecimalStrings } from "../money/decimal.js";
-import type { AccountChange, AccountSnapshot, Lot, RequestRecord } from "./types.js";
+import { addDecimalStrings, isZeroDecimalString } from "../money/decimal.js";
+import type { AccountChange, AccountReads, AccountSnapshot, Lot, RequestRecord } from "./types.js";
 
 /**
  * The snapshot an account has after `change` is committed on top of
@@ -41,5 +41,38 @@ export function emptySnapshot(userId: string): AccountSnapshot {
     nextEntrySeq: 1,
     usage: {},
     requests: {},
+  };
+}
+
+/**
+ * What one command is shown of an account a store holds more of (read for
+ * several commands, or advanced by earlier commands of a batch): the open
+ * lots and the closed ones it asked for, only the usage counters and request
+ * records it asked for, and the budget of its own event. The same snapshot
+ * the store would read for that command alone.
+ */
+export function snapshotFor(
+  state: AccountSnapshot,
+  reads: AccountReads,
+  budgetUsed: string | undefined,
+): AccountSnapshot {
+  const lotIds = new Set(reads.lotIds);
+  const usage: Record<string, string> = {};
+  for (const key of reads.usageKeys) {
+    const value = state.usage[key];
+    if (value !== undefined) usage[key] = value;
+  }
+  const requests: Record<string, RequestRecord> = {};
+  for (const id of reads.requestIds) {
+    const record = state.requests[id];
+    if (record !== undefined) requests[id] = record;
+  }
+  const { budgetUsed: _unused, ...rest } = state;
+  return {
+    ...rest,
+    lots: state.lots.filter((lot) => !isZeroDecimalString(lot.remaining) || lotIds.has(lot.id)),
+    usage,
+    requests,
+    ...(budgetUsed === undefined ? {} : { budgetUsed }),
   };
 }

@@ -1,7 +1,17 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { CoinageError } from "../errors.js";
-import { Dec, isDecimalString, isExactNumber, parseDecimal, toDecimalString } from "./decimal.js";
+import {
+  addDecimalStrings as addDecimal,
+  compareDecimalStrings as compareDecimal,
+  Dec,
+  isDecimalString,
+  isExactNumber,
+  isZeroDecimalString as isZeroDecimal,
+  parseDecimal,
+  subtractDecimalStrings as subtractDecimal,
+  toDecimalString,
+} from "./decimal.js";
 
 function issuePath(fn: () => unknown): string | undefined {
   try {
@@ -97,6 +107,44 @@ describe("properties", () => {
           expect(parseDecimal(n, "x").toFixed()).toBe(String(n === 0 ? 0 : n));
         },
       ),
+    );
+  });
+});
+
+const decimal = fc
+  .tuple(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.integer({ min: 0, max: 8 }))
+  .map(([units, scale]) => {
+    const negative = units < 0n;
+    const digits = (negative ? -units : units).toString().padStart(scale + 1, "0");
+    const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+    return negative ? `-${text}` : text;
+  });
+
+describe("decimal string helpers for stores", () => {
+  test("addDecimal - keeps trailing zeros out", () => {
+    expect(addDecimal("1.50", "1")).toBe("2.5");
+    expect(addDecimal("0.1", "0.2")).toBe("0.3");
+    expect(subtractDecimal("1", "1.000")).toBe("0");
+    expect(isZeroDecimal("-0.00")).toBe(true);
+  });
+
+  test("is exact: (a + b) - b equals a", () => {
+    fc.assert(
+      fc.property(
+        decimal,
+        decimal,
+        (a, b) => compareDecimal(subtractDecimal(addDecimal(a, b), b), a) === 0,
+      ),
+    );
+  });
+
+  test("is commutative: a + b equals b + a", () => {
+    fc.assert(fc.property(decimal, decimal, (a, b) => addDecimal(a, b) === addDecimal(b, a)));
+  });
+
+  test("orders consistently: compare(a, b) is minus compare(b, a)", () => {
+    fc.assert(
+      fc.property(decimal, decimal, (a, b) => compareDecimal(a, b) === -compareDecimal(b, a)),
     );
   });
 });

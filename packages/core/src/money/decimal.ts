@@ -106,3 +106,13 @@ export function addDecimalStrings(a: string, b: string): string {
 export function compareDecimalStrings(a: string, b: string): -1 | 0 | 1 {
   return new Dec(a).cmp(b) as -1 | 0 | 1;
 }
+
+/** `a - b` for decimal strings, exact. */
+export function subtractDecimalStrings(a: string, b: string): string {
+  return new Dec(a).minus(b).toFixed();
+}
+
+/** Whether a decimal string is zero (`"0"`, `"0.00"`, `"-0"`). */
+export function isZeroDecimalString(value: string): boolean {
+  return new Dec(value).isZero();
+}
