@@ -301,3 +301,12 @@ export function fmtRatio(value: number): string {
 export function heading(title: string): void {
   console.log(`\n== ${title}`);
 }
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/** Benchmarks send load only to this machine: why `url` (from `variable`) is refused, or null. */
+export function nonLoopback(url: URL, variable: string): string | null {
+  return LOOPBACK.has(url.hostname)
+    ? null
+    : `${variable} host ${url.hostname} is not a loopback address`;
+}

@@ -21,7 +21,7 @@ import { migrate, postgresStore } from "@coinage/postgres";
 import { benchBulk } from "./bulk.js";
 import { amounts, PROGRAM, STORE_EVENT } from "./fixtures.js";
 import { benchGrowth, seedCommand } from "./growth.js";
-import type { Config, Report } from "./harness.js";
+import { type Config, nonLoopback, type Report } from "./harness.js";
 import { checkInvariants } from "./invariants.js";
 import * as pg from "./pg.js";
 import { buildPlan, type Call, type Capture, type ReplayPlan } from "./replay.js";
@@ -38,7 +38,6 @@ import {
 } from "./throughput.js";
 
 const DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test";
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
 // ---------------------------------------------------------------- recording
 
@@ -153,8 +152,8 @@ function databaseUrl(): URL {
 }
 
 async function reachable(url: URL): Promise<string | null> {
-  if (!LOOPBACK.has(url.hostname))
-    return `DATABASE_URL host ${url.hostname} is not a loopback address`;
+  const refused = nonLoopback(url, "DATABASE_URL");
+  if (refused !== null) return refused;
   const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 2000 });
   try {
     await client.connect();

@@ -25,7 +25,7 @@ import Redis from "ioredis";
 import { benchBulk } from "./bulk.js";
 import { amounts, PROGRAM, STORE_EVENT } from "./fixtures.js";
 import { benchGrowth } from "./growth.js";
-import type { Config, Report } from "./harness.js";
+import { type Config, nonLoopback, type Report } from "./harness.js";
 import { checkInvariants } from "./invariants.js";
 import { makeSubject } from "./subject.js";
 import {
@@ -40,7 +40,6 @@ import {
 } from "./throughput.js";
 
 const DEFAULT_URL = "redis://127.0.0.1:6379";
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
 type Arg = string | number;
 
@@ -325,8 +324,8 @@ function connect(url: URL): Redis {
 }
 
 async function reachable(url: URL): Promise<string | null> {
-  if (!LOOPBACK.has(url.hostname))
-    return `REDIS_URL host ${url.hostname} is not a loopback address`;
+  const refused = nonLoopback(url, "REDIS_URL");
+  if (refused !== null) return refused;
   const client = connect(url);
   client.on("error", () => undefined);
   try {

@@ -38,20 +38,7 @@ export interface RouteSpec<B, Q, P, R> {
 }
 
 /** A route with its type parameters erased, for lists. */
-export interface Route {
-  readonly method: Method;
-  readonly path: string;
-  readonly operationId: string;
-  readonly summary: string;
-  readonly description?: string;
-  readonly tags: readonly string[];
-  readonly body?: Schema<unknown>;
-  readonly query?: Schema<unknown>;
-  readonly params?: Schema<unknown>;
-  readonly payload: Schema<unknown>;
-  readonly errors?: readonly number[];
-  handler(context: RouteContext<unknown, unknown, unknown>): Promise<unknown>;
-}
+export type Route = RouteSpec<unknown, unknown, unknown, unknown>;
 
 /** Declare a route; the handler's inputs are typed by the schemas. */
 export function defineRoute<B = undefined, Q = undefined, P = undefined, R = unknown>(
