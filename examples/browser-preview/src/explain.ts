@@ -17,6 +17,7 @@ const INELIGIBLE: Readonly<Record<string, string>> = {
   before_window: "the event's window has not opened yet",
   after_window: "the event's window has closed",
   below_min_amount: "the amount is below the event's minimum",
+  expires_before_activation: "the coins would expire before they become available",
 };
 
 const CAP_NAMES: Readonly<Record<string, string>> = {

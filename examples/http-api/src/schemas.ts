@@ -341,6 +341,7 @@ const ineligible = enumOf([
   "before_window",
   "after_window",
   "below_min_amount",
+  "expires_before_activation",
 ]);
 
 export const allocation = named(

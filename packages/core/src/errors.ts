@@ -17,6 +17,8 @@ export const errorCodes = {
   NOT_REVERSIBLE: "This request cannot be reversed.",
   REVERSAL_EXCEEDS_ORIGINAL: "The reversal asks for more coins than are left to reverse.",
   STORE_UNAVAILABLE: "The store could not be reached or did not answer in time.",
+  INTERNAL:
+    "Something failed inside coinage or its store that is not an outage; retrying will not help.",
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -43,6 +45,8 @@ export interface ErrorDetails {
   NOT_REVERSIBLE: { requestId: string; kind: string };
   REVERSAL_EXCEEDS_ORIGINAL: { requestId: string; remaining: string; requested: string };
   STORE_UNAVAILABLE: { operation: string };
+  /** A failure that is neither the caller's input nor the store's backend (a bug, a corrupt record); `cause` holds it. */
+  INTERNAL: { operation: string };
 }
 
 export class CoinageError<C extends ErrorCode = ErrorCode> extends Error {

@@ -5,7 +5,7 @@ export { createCoinage } from "./engine/create.js";
 export type * from "./engine/types.js";
 export type { ErrorCode, ErrorDetails, InputIssue } from "./errors.js";
 export { CoinageError, errorCodes, invalidInput } from "./errors.js";
-export { applyChange, emptySnapshot, snapshotFor } from "./ledger/apply.js";
+export { applyChange, budgetAfter, emptySnapshot, snapshotFor } from "./ledger/apply.js";
 export { compareSpendOrder, planRedemption, spendOrder } from "./ledger/fifo.js";
 export { canonicalJson, fingerprint, sha256Hex } from "./ledger/fingerprint.js";
 // Ledger records and the store contract

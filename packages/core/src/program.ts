@@ -3,6 +3,7 @@
  * zone and clawback policy. Every stored key is scoped by program id.
  */
 import { invalidInput } from "./errors.js";
+import { readInput } from "./input.js";
 import { type RoundingMode, roundings } from "./money/rounding.js";
 import {
   checkKeys,
@@ -56,11 +57,12 @@ const CLAWBACK_POLICIES: readonly ClawbackPolicy[] = ["debt", "cap"];
  * rounding `"down"`, time zone `"UTC"`, clawback `"debt"`). Unknown keys are
  * rejected, so a misspelt `timezone` cannot silently fall back to UTC.
  * Every problem is reported at once in one `INVALID_INPUT` error, with paths
- * such as `program.coinValue`.
+ * such as `program.coinValue`; an input that cannot be read (a getter or
+ * Proxy that throws) fails at the path it could not read.
  */
 export function parseProgram(input: unknown): Program {
   const issues = new Issues();
-  const obj = objectAt(input, "program", issues);
+  const obj = objectAt(readInput(input, "program"), "program", issues);
   if (obj === undefined) throw invalidInput(issues.list);
   checkKeys(obj, PROGRAM_KEYS, "program", issues);
 

@@ -10,8 +10,8 @@ import {
   type AccountCommand,
   type AccountReads,
   type AccountSnapshot,
-  addDecimalStrings,
   type BatchOutcome,
+  budgetAfter,
   type CoinEvent,
   compareDecimalStrings,
   type Entry,
@@ -93,12 +93,16 @@ export function memoryStore(): Store {
   };
 
   const commit = (program: ProgramState, userId: string, change: AccountChange): void => {
-    if (change.budget !== undefined) {
-      const used = addDecimalStrings(
-        program.budgets.get(change.budget.eventId) ?? "0",
-        change.budget.add,
-      );
-      if (compareDecimalStrings(used, change.budget.limit) > 0) {
+    // A positive add spends the budget up to `limit`; a negative one gives back, down to 0.
+    const budgetUsed =
+      change.budget === undefined
+        ? undefined
+        : budgetAfter(program.budgets.get(change.budget.eventId) ?? "0", change.budget.add);
+    if (change.budget !== undefined && budgetUsed !== undefined) {
+      if (
+        compareDecimalStrings(change.budget.add, "0") > 0 &&
+        compareDecimalStrings(budgetUsed, change.budget.limit) > 0
+      ) {
         throw new Error(
           `budget of event ${change.budget.eventId} would be exceeded: the decision used a stale budget`,
         );
@@ -118,11 +122,8 @@ export function memoryStore(): Store {
       };
       program.accounts.set(userId, account);
     }
-    if (change.budget !== undefined) {
-      program.budgets.set(
-        change.budget.eventId,
-        addDecimalStrings(program.budgets.get(change.budget.eventId) ?? "0", change.budget.add),
-      );
+    if (change.budget !== undefined && budgetUsed !== undefined) {
+      program.budgets.set(change.budget.eventId, budgetUsed);
     }
     for (const lot of change.lots) {
       const copy = structuredClone(lot);

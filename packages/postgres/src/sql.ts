@@ -43,9 +43,9 @@ const json = (n: number) => `$${n}::text::jsonb`;
 // per statement, one JSON.parse per kind, whatever the client. Numerics as
 // text (exact), bigints as JSON numbers (ids, seqs and epoch ms are safe integers).
 
-/** [id, coins, remaining, earnedAt, availableAt, expiresAt, eventId, requestId] */
+/** [id, coins, remaining, earnedAt, availableAt, expiresAt, eventId, requestId, expired, shortfall] */
 const LOT_ARRAY = `json_build_array(l.id, l.coins::text, l.remaining::text, l.earned_at, l.available_at,
-  l.expires_at, l.event_id, l.request_id)`;
+  l.expires_at, l.event_id, l.request_id, l.expired::text, l.shortfall::text)`;
 
 /** [requestId, kind, userId, fingerprint, at, result, coins, reversed, lotId, parts] */
 const REQUEST_ARRAY = `json_build_array(q.request_id, q.kind, q.user_id, q.fingerprint, q.at, q.result,
@@ -99,7 +99,11 @@ export interface Statements {
   /** $1 budgets [{p, e}] → creates missing rows, then locks and reads them in a fixed order. */
   readonly createBudgets: string;
   readonly lockBudgets: string;
-  /** $1 program, $2 event, $3 add, $4 limit → 1 row when the budget took the coins. */
+  /**
+   * $1 program, $2 event, $3 add, $4 limit → 1 row when the budget took the
+   * coins. A negative add (a give-back) always applies, and never takes the
+   * counter below 0.
+   */
   readonly reserveBudget: string;
   /** See `readState` below; only the parts asked for are in the statement. */
   readonly readState: (parts: ReadParts) => string;
@@ -174,9 +178,9 @@ export function statements(schema: string | undefined): Statements {
     // A conflicting row is locked even when the WHERE rejects the update, so
     // after a refusal the budget can be re-read exactly and decided again.
     reserveBudget: `INSERT INTO ${t.budgets} AS b (program_id, event_id, used)
-      SELECT $1, $2, $3::numeric WHERE $3::numeric <= $4::numeric
-      ON CONFLICT (program_id, event_id) DO UPDATE SET used = b.used + excluded.used
-      WHERE b.used + excluded.used <= $4::numeric
+      SELECT $1, $2, greatest($3::numeric, 0) WHERE $3::numeric <= 0 OR $3::numeric <= $4::numeric
+      ON CONFLICT (program_id, event_id) DO UPDATE SET used = greatest(b.used + $3::numeric, 0)
+      WHERE $3::numeric <= 0 OR b.used + $3::numeric <= $4::numeric
       RETURNING 1 AS ok`,
 
     readState: (parts) => readState(t, parts),
@@ -318,13 +322,14 @@ function writeChanges(t: Tables, parts: WriteParts): string {
         p.lots,
         "lots",
         () => `INSERT INTO ${t.lots} AS l (program_id, user_id, id, coins, remaining, earned_at, available_at,
-          expires_at, event_id, request_id)
+          expires_at, event_id, request_id, expired, shortfall)
         SELECT x.p, x.u, x.id, x.coins, x.remaining, x.earned_at, x.available_at, x.expires_at,
-          x.event_id, x.request_id
+          x.event_id, x.request_id, x.expired, x.shortfall
         FROM jsonb_to_recordset(${next()}) AS x(p text, u text, id bigint, coins numeric,
           remaining numeric, earned_at bigint, available_at bigint, expires_at bigint,
-          event_id text, request_id text)
-        ON CONFLICT (program_id, user_id, id) DO UPDATE SET remaining = excluded.remaining
+          event_id text, request_id text, expired numeric, shortfall numeric)
+        ON CONFLICT (program_id, user_id, id) DO UPDATE SET remaining = excluded.remaining,
+          expired = excluded.expired, shortfall = excluded.shortfall
         RETURNING 1`,
       );
       add(
@@ -373,9 +378,9 @@ function writeChanges(t: Tables, parts: WriteParts): string {
       add(
         p.budgets,
         "budgets",
-        () => `UPDATE ${t.budgets} b SET used = b.used + x.add
+        () => `UPDATE ${t.budgets} b SET used = greatest(b.used + x.add, 0)
         FROM jsonb_to_recordset(${next()}) AS x(p text, e text, add numeric, lim numeric)
-        WHERE b.program_id = x.p AND b.event_id = x.e AND b.used + x.add <= x.lim
+        WHERE b.program_id = x.p AND b.event_id = x.e AND (x.add <= 0 OR b.used + x.add <= x.lim)
         RETURNING 1`,
       );
       return `WITH ${ctes.join(",\n      ")}\n      SELECT ${counts.join(", ")}`;

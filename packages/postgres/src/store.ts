@@ -6,6 +6,7 @@ import {
   addDecimalStrings,
   applyChange,
   type BatchOutcome,
+  budgetAfter,
   CoinageError,
   type CoinEvent,
   compareDecimalStrings,
@@ -411,8 +412,9 @@ class PostgresStore implements Store {
         const budget = decision.change.budget;
         if (budget !== undefined && !isZeroDecimalString(budget.add)) {
           const key = pairKey(command.programId, budget.eventId);
-          const total = addDecimalStrings(budgetUsed.get(key) ?? "0", budget.add);
-          if (!budgetKeys.has(key) || compareDecimalStrings(total, budget.limit) > 0) {
+          const total = budgetAfter(budgetUsed.get(key) ?? "0", budget.add);
+          const spends = compareDecimalStrings(budget.add, "0") > 0;
+          if (!budgetKeys.has(key) || (spends && compareDecimalStrings(total, budget.limit) > 0)) {
             throw new Error(`the decided change passes the budget of event ${budget.eventId}`);
           }
           budgetUsed.set(key, total);
@@ -528,6 +530,8 @@ class Writes {
         expires_at: lot.expiresAt,
         event_id: lot.eventId,
         request_id: lot.requestId,
+        expired: lot.expired ?? "0",
+        shortfall: lot.shortfall ?? "0",
       });
     }
     for (const entry of change.entries) {
@@ -568,11 +572,13 @@ class Writes {
     if (budget !== undefined && !isZeroDecimalString(budget.add)) {
       const key = pairKey(p, budget.eventId);
       const prior = this.#budgets.get(key);
+      // The limit of the latest spend: a give-back's limit does not apply.
+      const spends = compareDecimalStrings(budget.add, "0") > 0;
       this.#budgets.set(key, {
         p,
         e: budget.eventId,
         add: prior === undefined ? budget.add : addDecimalStrings(prior.add, budget.add),
-        lim: budget.limit,
+        lim: spends || prior === undefined ? budget.limit : prior.lim,
       });
     }
   }
@@ -785,6 +791,8 @@ function toLot(t: Tuple): Lot {
     expiresAt: t[5] === null ? null : Number(t[5]),
     eventId: t[6] === null ? null : String(t[6]),
     requestId: t[7] === null ? null : String(t[7]),
+    expired: String(t[8] ?? "0"),
+    shortfall: String(t[9] ?? "0"),
   };
 }
 

@@ -10,13 +10,13 @@ import { AccountDraft } from "../ledger/draft.js";
 import { sweepExpired } from "../ledger/expire.js";
 import { fingerprint } from "../ledger/fingerprint.js";
 import { spend } from "../ledger/redeem.js";
-import { reverseAllocation, reverseRedemption } from "../ledger/reverse.js";
+import { reverseAllocation, reverseRedemption, reversibleCoins } from "../ledger/reverse.js";
 import type { AccountSnapshot, RequestRecord } from "../ledger/types.js";
 import { Dec } from "../money/decimal.js";
 import { coinsToCurrency } from "../money/ratio.js";
 import type { Program } from "../program.js";
 import { previewReward } from "../rules/reward.js";
-import type { CoinEvent, RewardUsage } from "../rules/types.js";
+import type { CapPeriod, CoinEvent, RewardUsage } from "../rules/types.js";
 import type { AccountCommand } from "../store.js";
 import { usageKey } from "../time/periods.js";
 import { formatBalance, iso } from "./format.js";
@@ -70,16 +70,32 @@ export function validateAllocation(input: AllocateInput, path = "allocation"): V
   };
 }
 
+/** Every period kind a per-user cap can have. */
+const CAP_PERIODS: readonly CapPeriod[] = ["day", "week", "month", "year", "lifetime"];
+
+/**
+ * The per-user usage counters of `eventId` for the periods holding `at`: one
+ * per period kind, whether or not the event caps that period today, so a cap
+ * added later sees what was already earned in its period.
+ */
+export function usageKeysAt(
+  eventId: string,
+  at: Date,
+  program: Program,
+): { period: CapPeriod; key: string }[] {
+  return CAP_PERIODS.map((period) => ({
+    period,
+    key: usageKey(eventId, period, at, program.timeZone),
+  }));
+}
+
 /** The cap usage counters an allocation of `event` at `at` reads and writes. */
 export function usageKeysFor(
   event: CoinEvent,
   at: Date,
   program: Program,
-): { period: string; key: string }[] {
-  return (event.caps?.perUser ?? []).map((cap) => ({
-    period: cap.period,
-    key: usageKey(event.id, cap.period, at, program.timeZone),
-  }));
+): { period: CapPeriod; key: string }[] {
+  return usageKeysAt(event.id, at, program);
 }
 
 export function usageFrom(
@@ -155,6 +171,7 @@ export function allocationCommand(
         availableAt: earned.lot === null ? null : iso(earned.lot.availableAt),
         expiresAt: earned.lot === null ? null : iso(earned.lot.expiresAt),
         ...(preview.ineligible === undefined ? {} : { ineligible: preview.ineligible }),
+        ...(coins.gt(0) && event.caps?.budget !== undefined ? { countsTowardBudget: true } : {}),
         breakdown: preview.breakdown,
         balance: formatBalance(program, balanceSource, at),
       };
@@ -268,15 +285,28 @@ export function reversalCommand(
         ? []
         : [original.lotId]
       : original.parts.map((p) => p.lotId);
+  const origin = original.kind === "allocate" ? allocationOrigin(original) : null;
+  const usageKeys =
+    origin?.eventId == null
+      ? []
+      : usageKeysAt(origin.eventId, new Date(original.at), program).map((k) => k.key);
+  const budgetEventId = origin?.budgetEventId ?? null;
   return {
     programId: program.id,
     userId: original.userId,
     request: { requestId: input.requestId, fingerprint: input.fingerprint },
-    reads: { usageKeys: [], requestIds: [original.requestId], lotIds },
+    reads: {
+      usageKeys,
+      requestIds: [original.requestId],
+      lotIds,
+      ...(budgetEventId === null ? {} : { budgetEventId }),
+    },
     decide(snapshot) {
       const fresh = snapshot.requests[original.requestId];
       if (fresh === undefined) throw new Error(`store did not load request ${original.requestId}`);
-      const left = new Dec(fresh.coins).minus(fresh.reversed);
+      const draft = new AccountDraft(snapshot, at);
+      sweepExpired(draft);
+      const left = reversibleLeft(draft, fresh);
       const coins = input.coins ?? left;
       if (coins.gt(left) || coins.lte(0)) {
         throw new CoinageError("REVERSAL_EXCEEDS_ORIGINAL", {
@@ -285,13 +315,17 @@ export function reversalCommand(
           requested: coins.toFixed(program.coinScale),
         });
       }
-      const draft = new AccountDraft(snapshot, at);
-      sweepExpired(draft);
       const scale = program.coinScale;
       const zero = new Dec(0).toFixed(scale);
       let outcome: Omit<ReversalResult, "balance">;
       if (fresh.kind === "allocate") {
         const r = reverseAllocation(draft, fresh, coins, program.clawback, input);
+        // The caps and the budget the coins counted toward are given back.
+        for (const key of usageKeys) {
+          const used = snapshot.usage[key];
+          if (used !== undefined) draft.setUsage(key, Dec.max(new Dec(used).minus(coins), 0));
+        }
+        if (budgetEventId !== null) draft.giveBackBudget(budgetEventId, coins);
         outcome = {
           requestId: input.requestId,
           of: fresh.requestId,
@@ -306,7 +340,7 @@ export function reversalCommand(
           lots: r.lots,
         };
       } else {
-        const r = reverseRedemption(draft, fresh, coins, input);
+        const r = reverseRedemption(draft, fresh, coins, program.clawback, input);
         outcome = {
           requestId: input.requestId,
           of: fresh.requestId,
@@ -341,6 +375,36 @@ export function reversalCommand(
       return { change: draft.toChange(), result };
     },
   };
+}
+
+/**
+ * What a reversal of an allocation gives back to, from its first result: its
+ * event's per-user usage counters, and its event budget when its coins
+ * counted toward one.
+ */
+function allocationOrigin(original: RequestRecord): {
+  readonly eventId: string | null;
+  readonly budgetEventId: string | null;
+} {
+  const result = (original.result ?? {}) as Partial<AllocationResult>;
+  const eventId = typeof result.event === "string" ? result.event : null;
+  return {
+    eventId,
+    budgetEventId: eventId !== null && result.countsTowardBudget === true ? eventId : null,
+  };
+}
+
+/**
+ * Coins of a request a reversal may still take, after the sweep: for an
+ * allocation, what it earned less what of its lot expired and what was
+ * reversed; for a redemption, what was spent less what was restored.
+ */
+function reversibleLeft(draft: AccountDraft, record: RequestRecord): Dec {
+  if (record.kind !== "allocate") return new Dec(record.coins).minus(record.reversed);
+  if (record.lotId === null) return new Dec(0);
+  const lot = draft.lot(record.lotId);
+  if (lot === undefined) throw new Error(`store did not load lot ${record.lotId}`);
+  return reversibleCoins(record, lot);
 }
 
 /** Sweep one account: expire its lots with `expiresAt <= cutoff`. */

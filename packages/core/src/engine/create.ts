@@ -4,6 +4,7 @@
  * atomically. It holds no state of its own besides its configuration.
  */
 import { CoinageError, invalidInput } from "../errors.js";
+import { readField, readList, unreadable } from "../input.js";
 import type { RequestRecord } from "../ledger/types.js";
 import { Dec } from "../money/decimal.js";
 import { parseProgram } from "../program.js";
@@ -35,9 +36,10 @@ import type {
   Page,
 } from "./types.js";
 import {
-  asStoreError,
+  asCoinageError,
   MAX_BULK_ITEMS,
   optionalInstant,
+  optionalSettings,
   pageLimit,
   requireId,
   requireRecord,
@@ -48,29 +50,48 @@ const EVENT_UPDATE_ATTEMPTS = 5;
 const SWEEP_BATCH = 100;
 const KNOWN_EVENTS_LIMIT = 1000;
 
+/**
+ * The engine over one store and one program. Every method fails only with a
+ * `CoinageError`: the caller's input as `INVALID_INPUT` (an input that
+ * cannot be read included), the store's outages as `STORE_UNAVAILABLE`, and
+ * anything else as `INTERNAL`.
+ */
 export function createCoinage(options: CoinageOptions): Coinage {
-  const settings = requireRecord(options, "options");
-  const store = settings.store as Store;
-  if (store === null || typeof store !== "object" || typeof store.execute !== "function") {
+  if (options === null || typeof options !== "object") {
+    throw invalidInput({ path: "options", message: "expected an object" });
+  }
+  // The store and the clock are objects with methods: read, never copied.
+  const store = readField(options, "store", "options.store") as Store;
+  if (
+    store === null ||
+    typeof store !== "object" ||
+    typeof readField(store, "execute", "options.store") !== "function"
+  ) {
     throw invalidInput({ path: "options.store", message: "expected a Store" });
   }
-  const program = parseProgram(settings.program);
-  const clock = (settings.clock as Clock | undefined) ?? systemClock;
+  const program = parseProgram(readField(options, "program", "options.program"));
+  const clock = (readField(options, "clock", "options.clock") as Clock | undefined) ?? systemClock;
   const programId = program.id;
 
   const now = (): Date => {
-    const value = clock.now();
-    if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    let value: unknown;
+    try {
+      value = clock.now();
+    } catch (error) {
+      throw unreadable("clock.now()", error);
+    }
+    const time = dateTimeOf(value);
+    if (time === undefined || Number.isNaN(time)) {
       throw invalidInput({ path: "clock.now()", message: "the clock returned an invalid Date" });
     }
-    return value;
+    return new Date(time);
   };
 
   async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
-      throw asStoreError(operation, error);
+      throw asCoinageError(operation, error);
     }
   }
 
@@ -139,7 +160,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
 
   const events: Coinage["events"] = {
     async create(input) {
-      const record = requireRecord(input, "event");
+      const record = requireRecord(input, "event", "");
       const event = parseEvent({ ...record, version: 1 });
       const inserted = await call("insertEvent", () => store.insertEvent(programId, event));
       if (!inserted) throw new CoinageError("EVENT_EXISTS", { eventId: event.id });
@@ -151,13 +172,18 @@ export function createCoinage(options: CoinageOptions): Coinage {
       if (event === null) throw new CoinageError("EVENT_NOT_FOUND", { eventId: id });
       return event;
     },
-    async update(eventId, patch, updateOptions) {
+    async update(eventId, patchInput, updateOptions) {
       const id = requireId(eventId, "eventId");
-      requireRecord(patch, "patch");
-      const expected = updateOptions?.expectedVersion;
-      if (expected !== undefined && (!Number.isInteger(expected) || expected < 1)) {
+      const patch = requireRecord(patchInput, "patch", "");
+      const expected = optionalSettings(updateOptions, "options").expectedVersion;
+      if (
+        expected !== undefined &&
+        (typeof expected !== "number" || !Number.isInteger(expected) || expected < 1)
+      ) {
         throw invalidInput({ path: "expectedVersion", message: "expected a positive integer" });
       }
+      // Nothing to change (no field, or only fields left undefined): no write, no new version.
+      const empty = Object.values(patch).every((value) => value === undefined);
       for (let attempt = 0; attempt < EVENT_UPDATE_ATTEMPTS; attempt++) {
         const current = await loadEvent(id);
         if (expected !== undefined && current.version !== expected) {
@@ -167,6 +193,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
             actualVersion: current.version,
           });
         }
+        if (empty) return current;
         const next = parseEventPatch(current, patch);
         if (await call("replaceEvent", () => store.replaceEvent(programId, next, current.version)))
           return next;
@@ -187,10 +214,10 @@ export function createCoinage(options: CoinageOptions): Coinage {
       });
     },
     async list(listOptions) {
-      const limit = pageLimit(listOptions?.limit, "limit", 50);
-      const cursor = listOptions?.cursor;
-      if (cursor !== undefined && typeof cursor !== "string")
-        throw invalidInput({ path: "cursor", message: "expected a string" });
+      const settings = optionalSettings(listOptions, "options");
+      const limit = pageLimit(settings.limit, "limit", 50);
+      // A cursor is the id of the last event of a page: it is checked as every id is.
+      const cursor = settings.cursor === undefined ? undefined : requireId(settings.cursor, "cursor");
       const rows = await call("listEvents", () =>
         store.listEvents(
           programId,
@@ -258,8 +285,9 @@ export function createCoinage(options: CoinageOptions): Coinage {
       return run(command, "allocate");
     },
 
-    async allocateMany(inputs) {
-      if (!Array.isArray(inputs))
+    async allocateMany(itemsInput) {
+      const inputs = readList(itemsInput, "items");
+      if (inputs === undefined)
         throw invalidInput({ path: "items", message: "expected an array" });
       if (inputs.length > MAX_BULK_ITEMS) {
         throw invalidInput({ path: "items", message: `at most ${MAX_BULK_ITEMS} items per call` });
@@ -321,7 +349,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
             } catch (error) {
               results[position] = failure(error);
             }
-          } else results[position] = failure(asStoreError("allocateMany", outcome.error));
+          } else results[position] = failure(asCoinageError("allocateMany", outcome.error));
         });
       }
       return results as BulkItemResult[];
@@ -351,7 +379,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
 
     async balance(userId, balanceOptions) {
       const id = requireId(userId, "userId");
-      const at = optionalInstant(balanceOptions?.at, "at") ?? now();
+      const at = optionalInstant(optionalSettings(balanceOptions, "options").at, "at") ?? now();
       const snapshot = await call("loadAccount", () =>
         store.loadAccount(programId, id, EMPTY_READS),
       );
@@ -360,8 +388,9 @@ export function createCoinage(options: CoinageOptions): Coinage {
 
     async history(userId, historyOptions) {
       const id = requireId(userId, "userId");
-      const limit = pageLimit(historyOptions?.limit, "limit", 50);
-      const cursor = historyOptions?.cursor;
+      const settings = optionalSettings(historyOptions, "options");
+      const limit = pageLimit(settings.limit, "limit", 50);
+      const cursor = settings.cursor;
       let beforeSeq: number | undefined;
       if (cursor !== undefined) {
         if (typeof cursor !== "string" || !/^[1-9]\d{0,14}$/.test(cursor)) {
@@ -390,8 +419,9 @@ export function createCoinage(options: CoinageOptions): Coinage {
 
     async expire(expireOptions) {
       const at = now();
-      const before = optionalInstant(expireOptions?.before, "before");
-      const batchSize = pageLimit(expireOptions?.batchSize, "batchSize", SWEEP_BATCH);
+      const settings = optionalSettings(expireOptions, "options");
+      const before = optionalInstant(settings.before, "before");
+      const batchSize = pageLimit(settings.batchSize, "batchSize", SWEEP_BATCH);
       const cutoff = Math.min(before?.getTime() ?? at.getTime(), at.getTime());
       let accounts = 0;
       let lots = 0;
@@ -436,7 +466,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
 }
 
 function failure(error: unknown): BulkItemResult {
-  const coinageError = error instanceof CoinageError ? error : asStoreError("allocateMany", error);
+  const coinageError = asCoinageError("allocateMany", error);
   return {
     ok: false,
     error: {

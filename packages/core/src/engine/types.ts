@@ -48,6 +48,11 @@ export interface AllocationResult {
   readonly availableAt: string | null;
   readonly expiresAt: string | null;
   readonly ineligible?: IneligibleReason;
+  /**
+   * Present when the coins count toward the event's budget (the event had one
+   * when they were earned): reversing them gives that budget back.
+   */
+  readonly countsTowardBudget?: true;
   readonly breakdown: RewardBreakdown;
   readonly balance: Balance;
 }

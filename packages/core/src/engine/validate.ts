@@ -1,5 +1,11 @@
-/** Validation of the engine's public inputs. Every rejection names its field. */
+/**
+ * Validation of the engine's public inputs. Every rejection names its field.
+ * Records and options are first read once as plain data (`readInput`), so a
+ * getter or Proxy that throws is `INVALID_INPUT` at its path, and nothing
+ * read can change between its check and its use.
+ */
 import { CoinageError, invalidInput } from "../errors.js";
+import { dateTime, readInput } from "../input.js";
 import { type Dec, parseDecimal } from "../money/decimal.js";
 
 /** Longest id (user, event, request, program) accepted, in UTF-16 code units. */
@@ -10,11 +16,25 @@ export const MAX_BULK_ITEMS = 10_000;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-export function requireRecord(value: unknown, path: string): Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+/**
+ * An input record, read once as plain data (see `readInput`); its fields'
+ * paths start at `children` (`path` by default).
+ */
+export function requireRecord(
+  value: unknown,
+  path: string,
+  children: string = path,
+): Record<string, unknown> {
+  const record = readInput(value, path, { children });
+  if (record === null || typeof record !== "object" || Array.isArray(record)) {
     throw invalidInput({ path, message: "expected an object" });
   }
-  return value as Record<string, unknown>;
+  return record as Record<string, unknown>;
+}
+
+/** Optional settings of a call (`{ limit, cursor }`, …): an empty record when left out. */
+export function optionalSettings(value: unknown, path: string): Record<string, unknown> {
+  return value === undefined || value === null ? {} : requireRecord(value, path, "");
 }
 
 export function requireId(value: unknown, path: string): string {
@@ -88,21 +108,32 @@ export function pageLimit(value: unknown, path: string, fallback: number): numbe
 
 export function optionalInstant(value: unknown, path: string): Date | undefined {
   if (value === undefined) return undefined;
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+  const time = dateTime(value);
+  if (time === undefined || Number.isNaN(time)) {
     throw invalidInput({ path, message: "expected a valid Date" });
   }
-  return value;
+  return new Date(time);
 }
 
-/** Anything a store throws that is not a CoinageError becomes STORE_UNAVAILABLE. */
-export function asStoreError(operation: string, error: unknown): CoinageError {
+/**
+ * Any failure as a `CoinageError`. Stores report their backend failures as
+ * `STORE_UNAVAILABLE` themselves (the one code a caller may retry); anything
+ * else that is not a `CoinageError` (a bug, a corrupt record) is `INTERNAL`,
+ * with the original error as `cause`.
+ */
+export function asCoinageError(operation: string, error: unknown): CoinageError {
   if (error instanceof CoinageError) return error;
   return new CoinageError(
-    "STORE_UNAVAILABLE",
+    "INTERNAL",
     { operation },
-    {
-      message: `The store failed during ${operation}: ${error instanceof Error ? error.message : String(error)}`,
-      cause: error,
-    },
+    { message: `Coinage failed during ${operation}: ${messageOf(error)}`, cause: error },
   );
+}
+
+function messageOf(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return "an unprintable error";
+  }
 }

@@ -33,6 +33,8 @@ export function earn(draft: AccountDraft, input: EarnInput): Earned {
     expiresAt: input.expiresAt,
     eventId: input.eventId,
     requestId: input.requestId,
+    expired: "0",
+    shortfall: "0",
   };
   draft.putLot(lot);
   draft.debt = draft.debt.minus(debtPaid);

@@ -1,4 +1,4 @@
-import { addDecimalStrings, isZeroDecimalString } from "../money/decimal.js";
+import { addDecimalStrings, compareDecimalStrings, isZeroDecimalString } from "../money/decimal.js";
 import type { AccountChange, AccountReads, AccountSnapshot, Lot, RequestRecord } from "./types.js";
 
 /**
@@ -16,7 +16,7 @@ export function applyChange(snapshot: AccountSnapshot, change: AccountChange): A
   const budgetUsed =
     change.budget === undefined || snapshot.budgetUsed === undefined
       ? snapshot.budgetUsed
-      : addDecimalStrings(snapshot.budgetUsed, change.budget.add);
+      : budgetAfter(snapshot.budgetUsed, change.budget.add);
   return {
     ...snapshot,
     version: snapshot.version + 1,
@@ -28,6 +28,15 @@ export function applyChange(snapshot: AccountSnapshot, change: AccountChange): A
     requests,
     ...(budgetUsed === undefined ? {} : { budgetUsed }),
   };
+}
+
+/**
+ * An event budget counter at `used` after a change's `budget.add`: a give-back
+ * (negative add) never takes it below 0. Stores commit this value.
+ */
+export function budgetAfter(used: string, add: string): string {
+  const total = addDecimalStrings(used, add);
+  return compareDecimalStrings(total, "0") < 0 ? "0" : total;
 }
 
 /** An account that has never been written. */

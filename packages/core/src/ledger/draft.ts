@@ -4,6 +4,7 @@
  * result to the store. Lives only inside one pure `decide` call.
  */
 import { Dec } from "../money/decimal.js";
+import { expiredOf, shortfallOf } from "./lot.js";
 import type {
   AccountChange,
   AccountSnapshot,
@@ -13,6 +14,13 @@ import type {
   LotMovement,
   RequestRecord,
 } from "./types.js";
+
+/** Signed changes to a lot's counters; absent = no change. */
+export interface LotDelta {
+  readonly remaining?: Dec;
+  readonly expired?: Dec;
+  readonly shortfall?: Dec;
+}
 
 export class AccountDraft {
   readonly at: number;
@@ -65,9 +73,23 @@ export class AccountDraft {
 
   /** Add `delta` (signed) to a lot's remaining coins. */
   moveLot(id: number, delta: Dec): Lot {
+    return this.changeLot(id, { remaining: delta });
+  }
+
+  /** Add signed deltas to a lot's remaining, expired and shortfall coins. */
+  changeLot(id: number, delta: LotDelta): Lot {
     const lot = this.#lots.get(id);
     if (lot === undefined) throw new Error(`lot ${id} is not in the snapshot`);
-    const next = { ...lot, remaining: new Dec(lot.remaining).plus(delta).toFixed() };
+    const next: Lot = {
+      ...lot,
+      remaining: new Dec(lot.remaining).plus(delta.remaining ?? 0).toFixed(),
+      expired: expiredOf(lot)
+        .plus(delta.expired ?? 0)
+        .toFixed(),
+      shortfall: shortfallOf(lot)
+        .plus(delta.shortfall ?? 0)
+        .toFixed(),
+    };
     this.putLot(next);
     return next;
   }
@@ -116,6 +138,11 @@ export class AccountDraft {
 
   addToBudget(eventId: string, add: Dec, limit: Dec): void {
     this.#budget = { eventId, add: add.toFixed(), limit: limit.toFixed() };
+  }
+
+  /** Give `coins` back to an event's budget counter (the store keeps it at 0 or above). */
+  giveBackBudget(eventId: string, coins: Dec): void {
+    this.#budget = { eventId, add: coins.neg().toFixed(), limit: "0" };
   }
 
   entries(): readonly Entry[] {

@@ -1,7 +1,8 @@
 /**
  * Writing expiry down. Balances never count an expired lot; this records the
- * `expire` entry and closes the lot, once. Every write command sweeps its own
- * account first, so history and booked balance stay in step.
+ * `expire` entry, closes the lot and adds the coins to the lot's `expired`,
+ * once. Every write command sweeps its own account first, so history and
+ * booked balance stay in step.
  */
 import { Dec } from "../money/decimal.js";
 import type { AccountDraft } from "./draft.js";
@@ -20,7 +21,7 @@ export function sweepExpired(
     .sort((a, b) => (a.expiresAt as number) - (b.expiresAt as number) || a.id - b.id);
   for (const lot of due) {
     const amount = new Dec(lot.remaining);
-    draft.moveLot(lot.id, amount.neg());
+    draft.changeLot(lot.id, { remaining: amount.neg(), expired: amount });
     draft.entry("expire", amount.neg(), {
       requestId: null,
       lots: [{ lotId: lot.id, coins: amount.toFixed() }],

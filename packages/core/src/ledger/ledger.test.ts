@@ -7,7 +7,7 @@ import { balanceAt, bookedBalance } from "./balance.js";
 import { AccountDraft } from "./draft.js";
 import { sweepExpired } from "./expire.js";
 import { spend } from "./redeem.js";
-import { reverseAllocation, reverseRedemption } from "./reverse.js";
+import { reverseAllocation, reverseRedemption, reversibleCoins } from "./reverse.js";
 import type { AccountSnapshot, Entry, RequestRecord } from "./types.js";
 
 const DAY = 86_400_000;
@@ -148,7 +148,7 @@ describe("ledger decisions", () => {
       ],
     });
     const out = step(s, T0 + 2 * DAY, (d) => {
-      const r = reverseRedemption(d, original, new Dec(50), { requestId: "x" });
+      const r = reverseRedemption(d, original, new Dec(50), "debt", { requestId: "x" });
       expect(r.restored.toFixed()).toBe("50");
       expect(r.expired.toFixed()).toBe("30");
     });
@@ -235,12 +235,18 @@ describe("ledger decisions", () => {
                     if (list.length === 0) return;
                     const index = op.pick % list.length;
                     const original = list[index] as RequestRecord;
-                    const left = new Dec(original.coins).minus(original.reversed);
+                    const left =
+                      op.kind === "reverseEarn"
+                        ? reversibleCoins(
+                            original,
+                            original.lotId === null ? undefined : d.lot(original.lotId),
+                          )
+                        : new Dec(original.coins).minus(original.reversed);
                     const coins = Dec.min(left, new Dec(op.coins));
                     if (coins.lte(0)) return;
                     if (op.kind === "reverseEarn")
                       reverseAllocation(d, original, coins, policy, { requestId: id });
-                    else reverseRedemption(d, original, coins, { requestId: id });
+                    else reverseRedemption(d, original, coins, policy, { requestId: id });
                     list[index] = {
                       ...original,
                       reversed: new Dec(original.reversed).plus(coins).toFixed(),
@@ -259,6 +265,9 @@ describe("ledger decisions", () => {
               for (const lot of s.lots) {
                 expect(new Dec(lot.remaining).gte(0)).toBe(true);
                 expect(new Dec(lot.remaining).lte(lot.coins)).toBe(true);
+                expect(new Dec(lot.expired ?? 0).gte(0)).toBe(true);
+                expect(new Dec(lot.expired ?? 0).lte(lot.coins)).toBe(true);
+                expect(new Dec(lot.shortfall ?? 0).gte(0)).toBe(true);
               }
               expect(new Dec(s.debt).gte(0)).toBe(true);
               if (policy === "cap") expect(s.debt).toBe("0");

@@ -1,16 +1,35 @@
 /**
- * Reversals. An allocation's coins are taken back from its own lot first,
- * then earliest-expiry first from the others; what is still missing becomes
- * debt (`clawback: "debt"`) or is forgiven (`"cap"`). A redemption's coins go
- * back into the lots they came from with their original expiry; coins whose
- * lot has expired meanwhile expire at once.
+ * Reversals.
+ *
+ * An allocation gives back at most what it still holds plus what was spent
+ * from it: coins of it that expired are gone already and are not taken
+ * again. Its own lot gives first, then the other lots earliest-expiry first;
+ * what is still missing becomes debt (`clawback: "debt"`) or is forgiven
+ * (`"cap"`), and either way is recorded on the lot as its shortfall.
+ *
+ * A redemption's coins go back into the lots they came from, with their
+ * original expiry. Coins going into a lot with a shortfall first repay it
+ * (the debt it left, or cancel what was forgiven); of the rest, coins whose
+ * lot has expired meanwhile expire at once, and the others pay any debt
+ * first and are spendable again.
  */
 
-import { Dec } from "../money/decimal.js";
+import { Dec, ZERO } from "../money/decimal.js";
 import type { ClawbackPolicy } from "../program.js";
 import type { AccountDraft } from "./draft.js";
 import { isExpired, planConsumption } from "./fifo.js";
-import type { LotMovement, RequestRecord } from "./types.js";
+import { expiredOf, shortfallOf } from "./lot.js";
+import type { Lot, LotMovement, RequestRecord } from "./types.js";
+
+/**
+ * Coins of an allocation a reversal may still take: what it earned, less
+ * what of its lot expired and what was reversed already (never below 0; 0
+ * when it created no lot).
+ */
+export function reversibleCoins(original: RequestRecord, lot: Lot | undefined): Dec {
+  if (original.lotId === null || lot === undefined) return ZERO;
+  return Dec.max(new Dec(original.coins).minus(expiredOf(lot)).minus(original.reversed), ZERO);
+}
 
 export interface AllocationReversal {
   readonly taken: Dec;
@@ -19,6 +38,7 @@ export interface AllocationReversal {
   readonly lots: readonly LotMovement[];
 }
 
+/** Take `coins` of an allocation back; the caller checked them against `reversibleCoins`. */
 export function reverseAllocation(
   draft: AccountDraft,
   original: RequestRecord,
@@ -46,15 +66,16 @@ export function reverseAllocation(
     left = plan.shortfall;
   }
   const taken = coins.minus(left);
-  const debt = policy === "debt" ? left : new Dec(0);
-  const forgiven = policy === "debt" ? new Dec(0) : left;
+  const debt = policy === "debt" ? left : ZERO;
+  const forgiven = policy === "debt" ? ZERO : left;
+  if (left.gt(0) && own !== undefined) draft.changeLot(own.id, { shortfall: left });
   draft.debt = draft.debt.plus(debt);
   const booked = taken.plus(debt);
   if (booked.gt(0)) {
     draft.entry("reverse", booked.neg(), {
       requestId: fields.requestId,
       lots: movements,
-      eventId: draftEventId(draft, original),
+      eventId: own?.eventId ?? null,
       reason:
         fields.reason ??
         (left.gt(0)
@@ -66,7 +87,13 @@ export function reverseAllocation(
 }
 
 export interface RedemptionReversal {
+  /** Coins put back (all of `coins`). */
   readonly restored: Dec;
+  /** Of those, coins that repaid a reversed allocation's debt or cancelled its forgiven shortfall. */
+  readonly repaid: Dec;
+  /** Of those, coins that paid other debt. */
+  readonly debtPaid: Dec;
+  /** Of those, coins that expired at once (their lot had expired). */
   readonly expired: Dec;
   readonly lots: readonly LotMovement[];
 }
@@ -74,16 +101,23 @@ export interface RedemptionReversal {
 /**
  * Put `coins` of a redemption back. Partial reversals undo the consumption
  * from its last part backwards, so the coins spent last come back first.
+ * History: one `restore` entry for all of them; then, under `"cap"`, one
+ * `reverse` entry for the forgiven shortfall they cancel; then one `expire`
+ * entry for what expired at once.
  */
 export function reverseRedemption(
   draft: AccountDraft,
   original: RequestRecord,
   coins: Dec,
+  policy: ClawbackPolicy,
   fields: { readonly requestId: string; readonly reason?: string | null },
 ): RedemptionReversal {
   const undone = alreadyUndone(original);
   const restoredMoves: LotMovement[] = [];
+  const cancelledMoves: LotMovement[] = [];
   const expiredMoves: LotMovement[] = [];
+  let repaid = ZERO;
+  let debtPaid = ZERO;
   let left = coins;
   for (let i = original.parts.length - 1; i >= 0 && left.gt(0); i--) {
     const part = original.parts[i] as LotMovement;
@@ -92,19 +126,53 @@ export function reverseRedemption(
     if (give.lte(0)) continue;
     left = left.minus(give);
     restoredMoves.push({ lotId: part.lotId, coins: give.toFixed() });
-    const lot = draft.moveLot(part.lotId, give);
-    if (isExpired(lot, draft.at)) expiredMoves.push({ lotId: part.lotId, coins: give.toFixed() });
+    const lot = draft.lot(part.lotId);
+    if (lot === undefined) throw new Error(`lot ${part.lotId} is not in the snapshot`);
+
+    // 1. Repay what a reversal of the lot's allocation could not take back.
+    const repay =
+      policy === "debt"
+        ? Dec.min(give, shortfallOf(lot), draft.debt)
+        : Dec.min(give, shortfallOf(lot));
+    if (repay.gt(0)) {
+      repaid = repaid.plus(repay);
+      if (policy === "debt") {
+        draft.changeLot(lot.id, { shortfall: repay.neg() });
+        draft.debt = draft.debt.minus(repay);
+      } else {
+        // In the lot until the `reverse` entry below takes them out again.
+        draft.changeLot(lot.id, { shortfall: repay.neg(), remaining: repay });
+        cancelledMoves.push({ lotId: lot.id, coins: repay.toFixed() });
+      }
+    }
+
+    // 2. The rest expires at once, or pays debt first and is spendable again.
+    const rest = give.minus(repay);
+    if (rest.lte(0)) continue;
+    if (isExpired(lot, draft.at)) {
+      // In the lot until the `expire` entry below takes them out again.
+      draft.moveLot(lot.id, rest);
+      expiredMoves.push({ lotId: lot.id, coins: rest.toFixed() });
+    } else {
+      const paid = Dec.min(rest, draft.debt);
+      draft.debt = draft.debt.minus(paid);
+      debtPaid = debtPaid.plus(paid);
+      draft.moveLot(lot.id, rest.minus(paid));
+    }
   }
   const restored = coins.minus(left);
+  const paidTotal = policy === "debt" ? repaid.plus(debtPaid) : debtPaid;
   draft.entry("restore", restored, {
     requestId: fields.requestId,
     lots: restoredMoves,
-    reason: fields.reason ?? null,
+    reason: fields.reason ?? (paidTotal.gt(0) ? `paid ${paidTotal.toFixed()} of debt` : null),
   });
-  let expired = new Dec(0);
+  if (cancelledMoves.length > 0) cancelForgiven(draft, cancelledMoves, fields.requestId);
+  let expired = ZERO;
   for (const move of expiredMoves) {
-    draft.moveLot(move.lotId, new Dec(move.coins).neg());
-    expired = expired.plus(move.coins);
+    const amount = new Dec(move.coins);
+    draft.changeLot(move.lotId, { remaining: amount.neg(), expired: amount });
+    expired = expired.plus(amount);
   }
   if (expired.gt(0)) {
     draft.entry("expire", expired.neg(), {
@@ -113,7 +181,30 @@ export function reverseRedemption(
       reason: "restored into a lot that had already expired",
     });
   }
-  return { restored, expired, lots: restoredMoves };
+  return { restored, repaid, debtPaid, expired, lots: restoredMoves };
+}
+
+/** The `reverse` entry for restored coins that cancel a forgiven shortfall (`clawback: "cap"`). */
+function cancelForgiven(draft: AccountDraft, moves: readonly LotMovement[], requestId: string) {
+  let total = ZERO;
+  const named: string[] = [];
+  const events = new Set<string | null>();
+  for (const move of moves) {
+    const lot = draft.moveLot(move.lotId, new Dec(move.coins).neg());
+    total = total.plus(move.coins);
+    events.add(lot.eventId);
+    named.push(
+      lot.requestId === null
+        ? `${move.coins} forgiven of lot ${lot.id}`
+        : `${move.coins} forgiven of allocation ${lot.requestId}`,
+    );
+  }
+  draft.entry("reverse", total.neg(), {
+    requestId,
+    lots: moves,
+    eventId: events.size === 1 ? ([...events][0] ?? null) : null,
+    reason: `cancels ${named.join(", ")}`,
+  });
 }
 
 /** How much of each part earlier partial reversals already put back (last part first). */
@@ -126,9 +217,4 @@ function alreadyUndone(original: RequestRecord): Dec[] {
     left = left.minus(take);
   }
   return undone;
-}
-
-function draftEventId(draft: AccountDraft, original: RequestRecord): string | null {
-  if (original.lotId === null) return null;
-  return draft.lot(original.lotId)?.eventId ?? null;
 }

@@ -18,6 +18,18 @@ export interface Lot {
   readonly expiresAt: number | null;
   readonly eventId: string | null;
   readonly requestId: string | null;
+  /**
+   * Coins of this lot that expired: swept at expiry, or restored into it after
+   * its expiry (they expire at once). A reversal of the allocation never takes
+   * these back. Absent on lots stored before the field existed: read as 0.
+   */
+  readonly expired?: string;
+  /**
+   * Coins that reversals of this lot's allocation could not take back (booked
+   * as debt, or forgiven) and that restores into the lot have not repaid yet.
+   * Absent on lots stored before the field existed: read as 0.
+   */
+  readonly shortfall?: string;
 }
 
 export type EntryType = "earn" | "redeem" | "expire" | "reverse" | "restore" | "adjust";
@@ -113,6 +125,11 @@ export interface AccountChange {
   readonly usage: Readonly<Record<string, string>>;
   /** Request records to insert (the command's own) or to replace (reversal progress of an earlier one). */
   readonly requests: readonly RequestRecord[];
-  /** Coins to add to an event's budget counter; the store guarantees the total never passes `limit`. */
+  /**
+   * Coins to add to an event's budget counter. A positive `add` spends the
+   * budget: the store guarantees the total never passes `limit`. A negative
+   * `add` gives coins back (a reversal): it is never refused, `limit` does not
+   * apply, and the counter never goes below 0.
+   */
   readonly budget?: { readonly eventId: string; readonly add: string; readonly limit: string };
 }

@@ -4,13 +4,17 @@ import { parseInstant } from "../time/instant.js";
 import type { CoinEvent, IneligibleReason } from "./types.js";
 
 /** Why an event takes no allocations at all at an instant (as opposed to a transaction being too small). */
-export type InactiveReason = Exclude<IneligibleReason, "below_min_amount">;
+export type InactiveReason = Exclude<
+  IneligibleReason,
+  "below_min_amount" | "expires_before_activation"
+>;
 
 /**
  * `null` when the event is active at `now`; otherwise why not: `"paused"`,
  * `"archived"`, `"before_window"` (now < window.from) or `"after_window"`
  * (now ≥ window.until; the window is half-open, `[from, until)`). It never
- * returns `"below_min_amount"`, which depends on a transaction.
+ * returns `"below_min_amount"`, which depends on a transaction, nor
+ * `"expires_before_activation"`, which depends on the earning instant's dates.
  */
 export function eventActivity(event: CoinEvent, now: Date): InactiveReason | null {
   if (event.status === "paused") return "paused";

@@ -11,6 +11,7 @@
  * filled in. Optional fields left out stay out.
  */
 import { invalidInput } from "../errors.js";
+import { readInput } from "../input.js";
 import { formatInstant, parseInstant } from "../time/instant.js";
 import {
   checkKeys,
@@ -29,6 +30,7 @@ import {
   textAt,
   textProblem,
 } from "./check.js";
+import { type Duration, neverOutlasts } from "./durations.js";
 import type {
   ActivationRule,
   CalendarUnit,
@@ -100,23 +102,29 @@ const DURATION_KEYS = ["years", "months", "days", "hours"] as const;
 
 /**
  * Validate a coin event (numbers are accepted where they are exact) and
- * return it in canonical form, `version` 1 unless given.
+ * return it in canonical form, `version` 1 unless given. The input is read
+ * once (a getter or Proxy that throws is `INVALID_INPUT` at its path); the
+ * event returned is deeply frozen, so no later change can make it differ
+ * from what was validated.
  */
 export function parseEvent(input: unknown): CoinEvent {
   const issues = new Issues();
-  const event = readEvent(input, issues);
+  const event = readEvent(readInput(input, ""), issues);
   if (event === undefined || issues.count > 0) throw invalidInput(issues.list);
-  return event;
+  return freezeDeep(event);
 }
 
 /**
  * Apply a patch to an event: each top-level field in `patch` replaces the
  * event's field whole (`reward`, `caps`, … are not merged deeply); `null`
  * removes an optional field. `id` and `version` cannot be patched. The
- * result is validated again and its `version` is one more than the event's.
+ * result is validated again, deeply frozen, and its `version` is one more
+ * than the event's.
  */
-export function parseEventPatch(event: CoinEvent, patch: unknown): CoinEvent {
+export function parseEventPatch(event: CoinEvent, input: unknown): CoinEvent {
   const issues = new Issues();
+  const current = readInput(event, "event") as CoinEvent;
+  const patch = readInput(input, "");
   if (!isPlainObject(patch)) {
     throw invalidInput({
       path: "",
@@ -124,8 +132,10 @@ export function parseEventPatch(event: CoinEvent, patch: unknown): CoinEvent {
     });
   }
   const merged: Record<string, unknown> = {};
-  for (const key of EVENT_KEYS) {
-    if (Object.hasOwn(event, key)) merged[key] = (event as unknown as Obj)[key];
+  if (isPlainObject(current)) {
+    for (const key of EVENT_KEYS) {
+      if (Object.hasOwn(current, key)) merged[key] = (current as unknown as Obj)[key];
+    }
   }
   for (const key of Object.keys(patch)) {
     const value = patch[key];
@@ -149,7 +159,16 @@ export function parseEventPatch(event: CoinEvent, patch: unknown): CoinEvent {
   }
   const next = readEvent(merged, issues);
   if (next === undefined || issues.count > 0) throw invalidInput(issues.list);
-  return { ...next, version: event.version + 1 };
+  return freezeDeep({ ...next, version: next.version + 1 });
+}
+
+/** `value` with every object and array in it frozen; it is returned. */
+function freezeDeep<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) freezeDeep(item);
+  }
+  return value;
 }
 
 function readEvent(input: unknown, issues: Issues): CoinEvent | undefined {
@@ -178,6 +197,9 @@ function readEvent(input: unknown, issues: Issues): CoinEvent | undefined {
   const activation = has(obj, "activation")
     ? readActivation(own(obj, "activation"), issues)
     : undefined;
+  if (expiry !== undefined && activation !== undefined) {
+    checkExpiryAfterActivation(expiry, activation, issues);
+  }
   const metadata = has(obj, "metadata") ? readMetadata(own(obj, "metadata"), issues) : undefined;
   const version = has(obj, "version")
     ? integerAt(own(obj, "version"), "version", issues, 1, eventLimits.version)
@@ -418,6 +440,33 @@ function readCaps(value: unknown, issues: Issues): Caps | undefined {
     ...(perUser === undefined ? {} : { perUser }),
     ...(budget === undefined ? {} : { budget }),
   };
+}
+
+/**
+ * Coins must be able to outlast their activation delay. When both rules are
+ * durations, an expiry that can never be longer than the activation (say 7
+ * days against 30, or a month against 31 days) is refused at both fields;
+ * other rules are checked per allocation, which then earns nothing.
+ */
+function checkExpiryAfterActivation(
+  expiry: ExpiryRule,
+  activation: ActivationRule,
+  issues: Issues,
+): void {
+  if (!isDuration(expiry) || !isDuration(activation)) return;
+  if (!neverOutlasts(expiry, activation)) return;
+  issues.add(
+    "expiry",
+    "is never longer than the activation delay: coins would expire before they become spendable",
+  );
+  issues.add(
+    "activation",
+    "is never shorter than the expiry: coins would expire before they become spendable",
+  );
+}
+
+function isDuration(rule: ExpiryRule | ActivationRule): rule is Duration {
+  return typeof rule === "object" && !("at" in rule) && !("endOf" in rule);
 }
 
 function readExpiry(value: unknown, issues: Issues): ExpiryRule | undefined {

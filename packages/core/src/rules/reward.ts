@@ -9,7 +9,8 @@
  * loses a coin to an intermediate rounding. The result is rounded once, to
  * the program's coin scale with its rounding mode, and never passes a cap.
  */
-import { invalidInput } from "../errors.js";
+import { CoinageError, invalidInput } from "../errors.js";
+import { dateTime, readInput, unreadable } from "../input.js";
 import { Dec, MAX_DECIMAL_LENGTH, parseDecimal, ZERO } from "../money/decimal.js";
 import {
   canonicalDecimal,
@@ -39,16 +40,22 @@ import type {
  * What `transaction` earns under `event` at `now`, with the breakdown that
  * explains it and the lot's availability and expiry instants.
  *
- * A paused, archived or out-of-window event, or an amount below
- * `minAmount`, earns `0` coins with `ineligible` set; that is not an error.
+ * A paused, archived or out-of-window event, an amount below `minAmount`,
+ * or coins that would expire at or before they become available, earn `0`
+ * coins with `ineligible` set; that is not an error.
  * Percentage and tiered rules (and any event with `minAmount`) need
  * `transaction.amount` ≥ 0; without it the call fails with `INVALID_INPUT`
  * at `amount`. `usage` is what the user and the event have already used of
  * the per-user and budget caps.
  *
  * The event's data is read once per event object and reused (see
- * `prepare.ts`): treat an event as immutable once previewed, and build a
- * new one (as `parseEventPatch` does) to change it.
+ * `prepare.ts`): treat an event as immutable once previewed (those from
+ * `parseEvent` are frozen), and build a new one (as `parseEventPatch` does)
+ * to change it.
+ *
+ * Inputs are read once; one that cannot be read (a getter or Proxy that
+ * throws), or an event that is not a coin event at all, fails with
+ * `INVALID_INPUT` naming the argument.
  */
 export function previewReward(
   event: CoinEvent,
@@ -57,7 +64,7 @@ export function previewReward(
   now: Date,
   usage?: RewardUsage,
 ): RewardPreview {
-  return preview(eventParts(event), event, transaction, program, now, usage);
+  return preview(eventParts, event, transaction, program, now, usage);
 }
 
 /** `previewReward` reading the event's data afresh on this call, with nothing prepared or reused. */
@@ -68,10 +75,35 @@ export function previewRewardDirect(
   now: Date,
   usage?: RewardUsage,
 ): RewardPreview {
-  return preview(directParts(event), event, transaction, program, now, usage);
+  return preview(directParts, event, transaction, program, now, usage);
 }
 
 function preview(
+  eventParts: (event: CoinEvent) => EventParts,
+  event: CoinEvent,
+  transactionInput: Transaction,
+  programInput: Program,
+  nowInput: Date,
+  usageInput: RewardUsage | undefined,
+): RewardPreview {
+  const time = dateTime(nowInput);
+  if (time === undefined || !Number.isFinite(time)) {
+    throw invalidInput({ path: "now", message: "expected a valid Date" });
+  }
+  const now = new Date(time);
+  const transaction = readInput(transactionInput, "transaction", { children: "" }) as Transaction;
+  const program = readInput(programInput, "program") as Program;
+  const usage = readInput(usageInput, "usage") as RewardUsage | undefined;
+  try {
+    return evaluate(eventParts(event), event, transaction, program, now, usage);
+  } catch (error) {
+    if (error instanceof CoinageError) throw error;
+    // Every other input is plain data by now: what failed is reading the event.
+    throw unreadable("event", error);
+  }
+}
+
+function evaluate(
   parts: EventParts,
   event: CoinEvent,
   transaction: Transaction,
@@ -79,9 +111,6 @@ function preview(
   now: Date,
   usage: RewardUsage | undefined,
 ): RewardPreview {
-  if (!(now instanceof Date) || !Number.isFinite(now.getTime())) {
-    throw invalidInput({ path: "now", message: "expected a valid Date" });
-  }
   const coinValue = coinValueOf(program);
   const scale = coinScaleOf(program);
   const round = roundingOf(program.rounding);
@@ -90,17 +119,15 @@ function preview(
   const expiresAt = parts.expiresAt(now, program.timeZone);
   const limits = parts.limits(usage);
 
-  const inactive = parts.activity(event, now);
-  const below = parts.below(event, amount);
-  if (inactive !== null || below) {
-    return nothing(
-      inactive ?? "below_min_amount",
-      event.reward,
-      program,
-      scale,
-      availableAt,
-      expiresAt,
-    );
+  const reason: IneligibleReason | null =
+    parts.activity(event, now) ??
+    (expiresAt !== null && Date.parse(expiresAt) <= Date.parse(availableAt)
+      ? "expires_before_activation"
+      : parts.below(event, amount)
+        ? "below_min_amount"
+        : null);
+  if (reason !== null) {
+    return nothing(reason, event.reward, program, scale, availableAt, expiresAt);
   }
 
   const base = parts.base(amount ?? ZERO);

@@ -123,12 +123,18 @@ export interface RewardUsage {
   readonly budget?: string;
 }
 
+/**
+ * Why a transaction earns nothing: the event is paused, archived or outside
+ * its window; the amount is below `minAmount`; or the coins would expire at
+ * or before they become available (`expires_before_activation`).
+ */
 export type IneligibleReason =
   | "paused"
   | "archived"
   | "before_window"
   | "after_window"
-  | "below_min_amount";
+  | "below_min_amount"
+  | "expires_before_activation";
 
 /** One cap that clipped the reward, with the amounts before and after. */
 export interface CapClip {

@@ -6,36 +6,34 @@
  *   the wall clock of the zone, largest unit first: one day after 12:00 on
  *   the eve of a DST change is 12:00 the next day (23 or 25 hours later), and
  *   a month after 31 January is the last day of February. `hours` are
- *   elapsed hours.
+ *   elapsed hours, added after the calendar part.
  * - `{ endOf, plus }` is the first instant after the end of the current
  *   calendar unit, plus `plus` more units: the start of the next period
  *   (weeks start on Monday, ISO). `{ endOf: "month" }` for coins earned on
  *   15 March is 1 April 00:00 local.
  * - `{ at }` is a fixed instant.
  *
+ * A wall-clock result that the zone's clocks skip (turned forward over it)
+ * moves forward by the length of the gap; one they show twice (turned back)
+ * is its earlier occurrence (see `wallToInstant`).
+ *
+ * Every result is a function of the earning instant, the rule and the zone
+ * name alone: nothing reads the host's time zone, so a browser preview and
+ * a server in another zone agree to the millisecond.
+ *
  * Expiry instants are exclusive: a lot with `expiresAt` T counts until just
  * before T and is dead at T. That is why `endOf` resolves to the start of the
  * next period rather than to 23:59:59.999.
  */
-import { TZDate } from "@date-fns/tz";
-import {
-  addDays,
-  addHours,
-  addMonths,
-  addQuarters,
-  addWeeks,
-  addYears,
-  startOfDay,
-  startOfMonth,
-  startOfQuarter,
-  startOfWeek,
-  startOfYear,
-} from "date-fns";
 import { invalidInput } from "../errors.js";
-import type { ActivationRule, CalendarUnit, DateRule, ExpiryRule } from "../rules/types.js";
+import type { ActivationRule, DateRule, ExpiryRule } from "../rules/types.js";
+import { addCalendar, readCalendarRule, startOfNext } from "./calendar.js";
 import { parseInstant } from "./instant.js";
-import { utcDateRule } from "./utc.js";
+import { wallTime, wallToInstant } from "./wall.js";
 import { assertTimeZone } from "./zone.js";
+
+/** `(earning instant in epoch ms, zone) ↦ epoch ms` for one date rule. */
+type Resolver = (start: number, timeZone: string) => number;
 
 /**
  * The instant coins earned at `earnedAt` expire (exclusive), or `null` for
@@ -52,8 +50,7 @@ export function resolveExpiry(
   const start = checkedTime(earnedAt, "earnedAt");
   assertTimeZone(timeZone);
   if (rule === undefined || rule === "never") return null;
-  const at = resolveRule(rule, start, timeZone);
-  return new Date(Math.max(at, start + 1));
+  return new Date(Math.max(readRule(rule)(start, timeZone), start + 1));
 }
 
 /**
@@ -69,15 +66,14 @@ export function resolveActivation(
   const start = checkedTime(earnedAt, "earnedAt");
   assertTimeZone(timeZone);
   if (rule === undefined || rule === "immediately") return new Date(start);
-  return new Date(Math.max(resolveRule(rule, start, timeZone), start));
+  return new Date(Math.max(readRule(rule)(start, timeZone), start));
 }
 
 /**
  * An expiry rule read once: for a valid earning instant `start` (epoch ms)
- * and a zone, what `resolveExpiry` gives, as epoch ms (or `null`). Fixed
- * instants are parsed here, and in UTC durations and `endOf` need no
- * `TZDate`; a rule that cannot be read ahead is read on each call, so it
- * fails as `resolveExpiry` does.
+ * and a zone, what `resolveExpiry` gives, as epoch ms (or `null`). A rule
+ * that cannot be read is read again on each call, so it fails as
+ * `resolveExpiry` does.
  */
 export function expiryResolver(
   rule: ExpiryRule | undefined,
@@ -88,7 +84,7 @@ export function expiryResolver(
       return null;
     };
   }
-  const resolve = ruleResolver(rule);
+  const resolve = readRuleAhead(rule);
   return (start, timeZone) => {
     assertTimeZone(timeZone);
     return Math.max(resolve(start, timeZone), start + 1);
@@ -105,75 +101,49 @@ export function activationResolver(
       return start;
     };
   }
-  const resolve = ruleResolver(rule);
+  const resolve = readRuleAhead(rule);
   return (start, timeZone) => {
     assertTimeZone(timeZone);
     return Math.max(resolve(start, timeZone), start);
   };
 }
 
-function ruleResolver(rule: DateRule): (start: number, timeZone: string) => number {
-  const direct = (start: number, timeZone: string) => resolveRule(rule, start, timeZone);
-  if (typeof rule !== "object" || rule === null) return direct;
-  if ("at" in rule) {
-    const parsed = parseInstant(rule.at);
-    return parsed.ok ? () => parsed.ms : direct;
+/** `readRule(rule)`, or, when the rule cannot be read, a resolver that reads it (and fails) on each call. */
+function readRuleAhead(rule: DateRule): Resolver {
+  try {
+    return readRule(rule);
+  } catch {
+    return (start, timeZone) => readRule(rule)(start, timeZone);
   }
-  const utc = utcDateRule(rule);
-  if (utc === undefined) return direct;
-  return (start, timeZone) => (timeZone === "UTC" ? utc(start) : zonedRule(rule, start, timeZone));
 }
 
-function resolveRule(rule: DateRule, start: number, timeZone: string): number {
+/** The resolver of a date rule; `INVALID_INPUT` when the rule cannot be read. */
+function readRule(rule: DateRule): Resolver {
+  if (typeof rule !== "object" || rule === null) {
+    throw invalidInput({ path: "", message: "expected a date rule object" });
+  }
   if ("at" in rule) {
     const parsed = parseInstant(rule.at);
     if (!parsed.ok) throw invalidInput({ path: "at", message: parsed.message });
-    return parsed.ms;
+    const { ms } = parsed;
+    return () => ms;
   }
-  if (timeZone === "UTC") {
-    const utc = utcDateRule(rule);
-    if (utc !== undefined) return utc(start);
+  const calendar = readCalendarRule(rule);
+  if (calendar.kind === "endOf") {
+    const { unit, steps } = calendar;
+    return (start, timeZone) =>
+      timeZone === "UTC"
+        ? startOfNext(unit, steps, start)
+        : wallToInstant(startOfNext(unit, steps, wallTime(start, timeZone)), timeZone);
   }
-  return zonedRule(rule, start, timeZone);
-}
-
-/** A duration or `endOf` rule on the wall clock of `timeZone`, through `TZDate` (DST-correct in every zone). */
-export function zonedRule(
-  rule: Exclude<DateRule, { at: string }>,
-  start: number,
-  timeZone: string,
-): number {
-  if ("endOf" in rule) {
-    return startOfNext(rule.endOf, rule.plus ?? 0, new TZDate(start, timeZone)).getTime();
-  }
-  let date = new TZDate(start, timeZone);
-  if (rule.years) date = addYears(date, rule.years);
-  if (rule.months) date = addMonths(date, rule.months);
-  if (rule.days) date = addDays(date, rule.days);
-  if (rule.hours) date = addHours(date, rule.hours);
-  return date.getTime();
-}
-
-/** The start of the unit after the one holding `date`, plus `plus` more units, in `date`'s zone. */
-function startOfNext(unit: CalendarUnit, plus: number, date: TZDate): TZDate {
-  const steps = 1 + plus;
-  switch (unit) {
-    case "day":
-      return addDays(startOfDay(date), steps);
-    case "week":
-      return addWeeks(startOfWeek(date, { weekStartsOn: 1 }), steps);
-    case "month":
-      return addMonths(startOfMonth(date), steps);
-    case "quarter":
-      return addQuarters(startOfQuarter(date), steps);
-    case "year":
-      return addYears(startOfYear(date), steps);
-    default:
-      throw invalidInput({
-        path: "endOf",
-        message: `unknown calendar unit ${JSON.stringify(unit)}`,
-      });
-  }
+  const { years, months, days, hours } = calendar;
+  const elapsed = hours * 3_600_000;
+  if (years === 0 && months === 0 && days === 0) return (start) => start + elapsed;
+  return (start, timeZone) =>
+    (timeZone === "UTC"
+      ? addCalendar(start, years, months, days)
+      : wallToInstant(addCalendar(wallTime(start, timeZone), years, months, days), timeZone)) +
+    elapsed;
 }
 
 function checkedTime(date: Date, path: string): number {

@@ -2,10 +2,10 @@
  * Calendar periods for per-user caps, in the program's time zone: the key of
  * the period holding an instant, and the usage-counter key built from it.
  */
-import { TZDate } from "@date-fns/tz";
-import { getISOWeek, getISOWeekYear } from "date-fns";
 import { invalidInput } from "../errors.js";
 import type { CapPeriod } from "../rules/types.js";
+import { isoWeek } from "./calendar.js";
+import { wallTime } from "./wall.js";
 import { assertTimeZone } from "./zone.js";
 
 /**
@@ -18,16 +18,19 @@ export function periodKey(period: CapPeriod, at: Date, timeZone: string): string
   if (!Number.isFinite(ms)) throw invalidInput({ path: "at", message: "expected a valid Date" });
   if (period === "lifetime") return "lifetime";
   assertTimeZone(timeZone);
-  const local = new TZDate(ms, timeZone);
+  const wall = timeZone === "UTC" ? ms : wallTime(ms, timeZone);
+  const local = new Date(wall);
   switch (period) {
     case "day":
-      return `${pad(local.getFullYear(), 4)}-${pad(local.getMonth() + 1, 2)}-${pad(local.getDate(), 2)}`;
-    case "week":
-      return `${pad(getISOWeekYear(local), 4)}-W${pad(getISOWeek(local), 2)}`;
+      return `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1, 2)}-${pad(local.getUTCDate(), 2)}`;
+    case "week": {
+      const { year, week } = isoWeek(wall);
+      return `${pad(year, 4)}-W${pad(week, 2)}`;
+    }
     case "month":
-      return `${pad(local.getFullYear(), 4)}-${pad(local.getMonth() + 1, 2)}`;
+      return `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1, 2)}`;
     case "year":
-      return pad(local.getFullYear(), 4);
+      return pad(local.getUTCFullYear(), 4);
     default:
       throw invalidInput({
         path: "period",

@@ -511,4 +511,55 @@ export function allocateSuite(ref: StoreRef): void {
     const lots = await world.lots("u1");
     expect(lots.map((lot) => canon(lot.remaining))).toEqual(Array.from({ length: 10 }, () => big));
   });
+
+  it("a per-user cap added mid-period counts what was already earned in its period", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    for (const period of ["day", "week", "month", "year", "lifetime"] as const) {
+      const id = `E_${period.toUpperCase()}`;
+      await coins.events.create(fixed(id, "100"));
+      await coins.allocate({ userId: "u1", event: id, requestId: `${id}-1` });
+      await coins.events.update(
+        id,
+        { caps: { perUser: [{ coins: "150", period }] } },
+        { expectedVersion: 1 },
+      );
+      const capped = await coins.allocate({ userId: "u1", event: id, requestId: `${id}-2` });
+      expectDec(capped.coins, "50", `a ${period} cap added after 100 were earned`);
+      expect(capped.breakdown.caps).toEqual([
+        { cap: "perUser", period, limit: "150", used: "100", before: "100", after: "50" },
+      ]);
+      const other = await coins.allocate({ userId: "u2", event: id, requestId: `${id}-3` });
+      expectDec(other.coins, "100", "usage is per user");
+    }
+  });
+
+  it("a per-user cap added later counts only what was earned in the current period", async () => {
+    const { coins, clock } = newWorld(storeOf(ref));
+    await coins.events.create(fixed("DAILY", "100"));
+    await coins.allocate({ userId: "u1", event: "DAILY", requestId: "a1" });
+    clock.advance({ days: 1 });
+    await coins.allocate({ userId: "u1", event: "DAILY", requestId: "a2" });
+    await coins.events.update(
+      "DAILY",
+      { caps: { perUser: [{ coins: "150", period: "day" }] } },
+      { expectedVersion: 1 },
+    );
+    const capped = await coins.allocate({ userId: "u1", event: "DAILY", requestId: "a3" });
+    expectDec(capped.coins, "50", "yesterday's 100 do not count toward today's cap");
+  });
+
+  it("an event budget set later counts only what is handed out from then on", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins } = world;
+    await coins.events.create(fixed("LAUNCH", "100"));
+    await coins.allocate({ userId: "u1", event: "LAUNCH", requestId: "a1" });
+    await coins.allocate({ userId: "u2", event: "LAUNCH", requestId: "a2" });
+    await coins.events.update("LAUNCH", { caps: { budget: "150" } }, { expectedVersion: 1 });
+    expectDec(await world.store.getBudgetUsed(world.programId, "LAUNCH"), "0");
+    const third = await coins.allocate({ userId: "u3", event: "LAUNCH", requestId: "a3" });
+    expectDec(third.coins, "100");
+    const fourth = await coins.allocate({ userId: "u4", event: "LAUNCH", requestId: "a4" });
+    expectDec(fourth.coins, "50");
+    expectDec(await world.store.getBudgetUsed(world.programId, "LAUNCH"), "150");
+  });
 }

@@ -1,0 +1,170 @@
+/**
+ * Untrusted input, read once as plain data. Callers may hand coinage
+ * anything: objects with getters, Proxies whose traps throw, revoked
+ * Proxies, cycles. `readInput` reads such a value exactly once, field by
+ * field, and answers a copy made only of data; a read that throws becomes
+ * `INVALID_INPUT` at the path being read, so nothing else ever escapes. The
+ * validators then work on the copy, which cannot change under them or throw.
+ *
+ * The copy keeps what the validators look at:
+ * - primitives as they are (functions too: validators reject them);
+ * - a real `Date` as a new `Date` with the same time;
+ * - an array as an array of copies (an array longer than
+ *   {@link MAX_COPIED_ITEMS} keeps only its length: every validator rejects it
+ *   for its length before reading an item);
+ * - a plain object (prototype `Object.prototype` or `null`) as a plain object
+ *   of copies of its own enumerable string-keyed properties, `__proto__`
+ *   included as an ordinary key;
+ * - any other object (a class instance, a `Map`, a boxed string) as an object
+ *   with its own enumerable properties copied, whose prototype is not a plain
+ *   object's, so a validator that wants a plain object still refuses it.
+ *
+ * Beyond {@link MAX_DEPTH} levels, containers are copied empty: no schema
+ * nests that deep, and every validator refuses a container in such a place
+ * by its kind alone. A value that needs more than {@link MAX_COPIED_VALUES}
+ * copies (shared or cyclic references multiply) is refused as too large.
+ */
+import { type CoinageError, invalidInput } from "./errors.js";
+
+/** Containers deeper than this are copied empty (see the module note). */
+export const MAX_DEPTH = 32;
+/** Longest array copied item by item. */
+export const MAX_COPIED_ITEMS = 100_000;
+/** Most values copied from one input. */
+export const MAX_COPIED_VALUES = 1_000_000;
+
+/** Prototype of the copies of objects that were not plain: itself no plain object's. */
+const NOT_PLAIN: object = Object.freeze(Object.create(null));
+
+export interface ReadOptions {
+  /** Where the paths of the value's fields start; `path` by default. `""` makes them bare (`limit`). */
+  readonly children?: string;
+}
+
+/**
+ * `value` read once as plain data (see the module note). `path` names the
+ * value itself in an error; its fields are reported under `children`.
+ */
+export function readInput(value: unknown, path: string, options: ReadOptions = {}): unknown {
+  const budget = { left: MAX_COPIED_VALUES };
+  return copy(value, path, options.children ?? path, 0, budget, path);
+}
+
+/**
+ * The items of an array, read once (the items themselves are not copied),
+ * or `undefined` when `value` is not an array.
+ */
+export function readList(value: unknown, path: string): unknown[] | undefined {
+  if (!guard(path, () => Array.isArray(value))) return undefined;
+  const list = value as unknown[];
+  const length = arrayLength(list, path);
+  if (length > MAX_COPIED_ITEMS) return sparse(length);
+  const items: unknown[] = [];
+  for (let i = 0; i < length; i++) items.push(guard(`${path}[${i}]`, () => list[i]));
+  return items;
+}
+
+/** One property of an object, read with its getter or Proxy trap guarded. */
+export function readField(value: object, key: string, path: string): unknown {
+  return guard(path, () => (value as Record<string, unknown>)[key]);
+}
+
+/** The time of a real `Date`, or `undefined` for anything else (a Proxy of a Date included). */
+export function dateTime(value: unknown): number | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  try {
+    return Date.prototype.getTime.call(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `read()`, with anything it throws reported as `INVALID_INPUT` at `path`. */
+export function guard<T>(path: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+}
+
+/** The `INVALID_INPUT` for a value at `path` whose reading threw `error`. */
+export function unreadable(path: string, error: unknown): CoinageError<"INVALID_INPUT"> {
+  return invalidInput({ path, message: `could not be read (${describeError(error)})` });
+}
+
+function copy(
+  value: unknown,
+  path: string,
+  children: string,
+  depth: number,
+  budget: { left: number },
+  root: string,
+): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  budget.left -= 1;
+  if (budget.left < 0) {
+    throw invalidInput({ path: root, message: "is too large to read" });
+  }
+  const time = dateTime(value);
+  if (time !== undefined) return new Date(time);
+  if (guard(path, () => Array.isArray(value))) {
+    const list = value as unknown[];
+    const length = arrayLength(list, path);
+    if (length > MAX_COPIED_ITEMS) return sparse(length);
+    if (depth >= MAX_DEPTH) return [];
+    const out: unknown[] = [];
+    for (let i = 0; i < length; i++) {
+      const at = `${children}[${i}]`;
+      const item = guard(at, () => list[i]);
+      out.push(copy(item, at, at, depth + 1, budget, root));
+    }
+    return out;
+  }
+  const prototype = guard(path, () => Object.getPrototypeOf(value));
+  const out: Record<string, unknown> =
+    prototype === Object.prototype || prototype === null ? {} : Object.create(NOT_PLAIN);
+  if (depth >= MAX_DEPTH) return out;
+  const keys = guard(path, () => Object.keys(value));
+  for (const key of keys) {
+    const at = childPath(children, key);
+    const item = guard(at, () => (value as Record<string, unknown>)[key]);
+    Object.defineProperty(out, key, {
+      value: copy(item, at, at, depth + 1, budget, root),
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+function arrayLength(list: readonly unknown[], path: string): number {
+  const length = guard(path, () => list.length);
+  if (!Number.isInteger(length) || length < 0 || length > 2 ** 32 - 1) {
+    throw invalidInput({ path, message: "is an array with an invalid length" });
+  }
+  return length;
+}
+
+/** An array of `length` holes: its length is all a validator reads before refusing it. */
+function sparse(length: number): unknown[] {
+  const out: unknown[] = [];
+  out.length = length;
+  return out;
+}
+
+/** `a.b`, and `a["odd key"]` for keys that are not plain names (as the rule parser prints them). */
+function childPath(path: string, key: string): string {
+  if (/^[A-Za-z_$][\w$]*$/.test(key)) return path === "" ? key : `${path}.${key}`;
+  return `${path}[${JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key)}]`;
+}
+
+function describeError(error: unknown): string {
+  try {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  } catch {
+    return "it threw";
+  }
+}

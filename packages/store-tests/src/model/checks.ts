@@ -1,0 +1,331 @@
+/**
+ * Checks of the engine against the model: the answer of each write, and
+ * after every step the state of the accounts it touched (balance, every
+ * lot field, the history since the last check, conservation) and the
+ * budget counters.
+ */
+import type { Balance, Coinage, HistoryEntry, Lot } from "@coinage/core";
+import { expect } from "vitest";
+import { fromUnits, iso, units, type World } from "../harness.js";
+import {
+  type Expected,
+  type Figures,
+  figures,
+  type ModelAccount,
+  type ModelState,
+  type Move,
+  SCALE,
+  type Totals,
+  usageOf,
+} from "./ledger.js";
+import * as R from "./ratio.js";
+import type { ModelClip, Reward } from "./rules.js";
+
+/** What the runner keeps about the real side between steps. */
+export interface Real {
+  readonly world: World;
+  /** The last history entry checked per user, and the engine's sums by type so far. */
+  readonly seen: Map<string, { seq: number; running: bigint; totals: Totals }>;
+  /** Commands executed, for the count printed per store. */
+  readonly tally: { commands: number };
+  /**
+   * "strict": every lot field, including `expired` and `shortfall`, must be
+   * present and equal. "tolerant" skips those two when a store does not
+   * return them (only for running the model against older code).
+   */
+  readonly lotFields: "strict" | "tolerant";
+}
+
+const show = (value: bigint) => fromUnits(value);
+const unitsOrNull = (value: string | undefined | null) =>
+  value === undefined || value === null ? value : units(value);
+
+/** A decimal string from the engine as a fraction (any number of places). */
+const exact = (text: string) => R.dec(text);
+
+export function expectMoves(actual: readonly { lotId: number; coins: string }[], expected: readonly Move[], label: string) {
+  expect(
+    actual.map((m) => `${m.lotId}:${show(units(m.coins))}`),
+    label,
+  ).toEqual(expected.map((m) => `${m.lotId}:${show(m.coins)}`));
+}
+
+export function expectFigure(actual: string | undefined, expected: bigint, label: string): void {
+  expect(actual, label).toBeTypeOf("string");
+  expect(show(units(actual as string)), label).toBe(show(expected));
+}
+
+/** An engine fraction equals the model's: exactly when finite, else within 10^-50. */
+function expectRatio(actual: string | undefined, expected: R.Ratio, label: string): void {
+  expect(actual, label).toBeTypeOf("string");
+  const value = exact(actual as string);
+  if (R.isFinite(expected)) expect(R.show(value), label).toBe(R.show(expected));
+  else {
+    const diff = R.sub(value, expected);
+    const tolerance = R.ratio(1n, 10n ** 50n);
+    expect(R.cmp(diff.n < 0n ? R.ratio(-diff.n, diff.d) : diff, tolerance) <= 0, `${label}: ${actual} vs ${R.show(expected)}`).toBe(true);
+  }
+}
+
+function expectClips(actual: readonly Record<string, unknown>[], expected: readonly ModelClip[], label: string) {
+  expect(
+    actual.map((c) => `${c.cap}${c.period === undefined ? "" : `/${c.period}`}`),
+    `${label}: caps that clipped`,
+  ).toEqual(expected.map((c) => `${c.cap}${c.period === undefined ? "" : `/${c.period}`}`));
+  expected.forEach((clip, i) => {
+    const got = actual[i] as Record<string, string | undefined>;
+    const where = `${label}: clip ${clip.cap}${clip.period === undefined ? "" : `/${clip.period}`}`;
+    expectRatio(got.limit, clip.limit, `${where} limit`);
+    if (clip.used !== undefined) expectRatio(got.used, clip.used, `${where} used`);
+    expectRatio(got.before, clip.before, `${where} before`);
+    expectRatio(got.after, clip.after, `${where} after`);
+  });
+}
+
+interface RewardView {
+  readonly coins: string;
+  readonly ineligible?: string;
+  readonly availableAt: string | null;
+  readonly expiresAt: string | null;
+  readonly breakdown: {
+    readonly multiplier: string;
+    readonly caps: readonly Record<string, unknown>[];
+    readonly rounding: { readonly limitedBy?: string };
+  };
+}
+
+/** An allocation's or preview's reward equals the model's (coins, reason, multiplier, clips, rounding cap, dates). */
+export function expectReward(actual: RewardView, expected: Reward, label: string): void {
+  expectRatio(actual.coins, expected.coins, `${label}: coins`);
+  if (expected.ineligible.length > 0) {
+    expect(expected.ineligible, `${label}: ineligible reason`).toContain(actual.ineligible);
+    return;
+  }
+  expect(actual.ineligible, `${label}: ineligible`).toBeUndefined();
+  expectRatio(actual.breakdown.multiplier, expected.multiplier, `${label}: multiplier`);
+  expectClips(actual.breakdown.caps, expected.clips, label);
+  expect(actual.breakdown.rounding.limitedBy, `${label}: rounding limited by`).toBe(expected.limitedBy);
+  if (R.cmp(expected.coins, R.ZERO) > 0) {
+    expect(Date.parse(actual.availableAt ?? ""), `${label}: availableAt`).toBe(expected.availableAt);
+    expect(actual.expiresAt === null ? null : Date.parse(actual.expiresAt), `${label}: expiresAt`).toBe(
+      expected.expiresAt,
+    );
+  }
+}
+
+/** The engine's answer to a write equals what the model expects. */
+export function expectAnswer(
+  outcome: { ok: true; value: unknown } | { ok: false; error: unknown },
+  expected: Expected,
+  label: string,
+): void {
+  if (expected.kind === "error") {
+    if (outcome.ok) throw new Error(`${label}: expected ${expected.code}, got ${JSON.stringify(outcome.value)}`);
+    expect(outcome.error, `${label}: error`).toMatchObject({ code: expected.code });
+    if (expected.remaining !== undefined) {
+      const details = (outcome.error as { details?: { remaining?: string } }).details;
+      expectFigure(details?.remaining, expected.remaining, `${label}: REVERSAL_EXCEEDS_ORIGINAL remaining`);
+    }
+    return;
+  }
+  if (!outcome.ok) {
+    const e = outcome.error as { code?: string; message?: string };
+    throw new Error(`${label}: expected ${expected.kind}, got ${e.code ?? "an error"}: ${e.message ?? String(e)}`, {
+      cause: outcome.error,
+    });
+  }
+  const value = outcome.value as Record<string, unknown>;
+  switch (expected.kind) {
+    case "replay":
+      expect(value, `${label}: a replay returns the first result`).toEqual(expected.record.result);
+      return;
+    case "allocate": {
+      expectReward(value as unknown as RewardView, expected.reward, label);
+      expectFigure(value.debtPaid as string, expected.debtPaid, `${label}: debtPaid`);
+      expect(value.lotId, `${label}: lotId`).toBe(expected.lotId);
+      return;
+    }
+    case "redeem":
+      expectFigure(value.coins as string, expected.coins, `${label}: coins`);
+      expectMoves(value.lots as Move[] as never, expected.lots, `${label}: lots consumed`);
+      return;
+    case "adjust":
+      expectFigure(value.coins as string, expected.coins, `${label}: coins`);
+      expectMoves(value.lots as never, expected.lots, `${label}: lots`);
+      return;
+    case "reverseAllocation":
+      expect(value.kind, `${label}: kind`).toBe("allocation");
+      expectFigure(value.coins as string, expected.coins, `${label}: coins`);
+      expectFigure(value.taken as string, expected.taken, `${label}: taken`);
+      expectFigure(value.debt as string, expected.debt, `${label}: debt`);
+      expectFigure(value.forgiven as string, expected.forgiven, `${label}: forgiven`);
+      expectMoves(value.lots as never, expected.lots, `${label}: lots (own first, then FIFO)`);
+      return;
+    case "reverseRedemption":
+      expect(value.kind, `${label}: kind`).toBe("redemption");
+      expectFigure(value.coins as string, expected.coins, `${label}: coins`);
+      expectFigure(value.restored as string, expected.restored, `${label}: restored`);
+      expectFigure(value.expired as string, expected.expired, `${label}: expired at once`);
+      expectMoves(value.lots as never, expected.lots, `${label}: lots (last consumed first)`);
+      return;
+  }
+}
+
+/** A balance equals the model's figures at `at`. */
+export function expectBalance(balance: Balance, model: Figures, coinValue: string, label: string): void {
+  expectFigure(balance.available, model.available, `${label}: available`);
+  expectFigure(balance.pending, model.pending, `${label}: pending`);
+  expectFigure(balance.debt, model.debt, `${label}: debt`);
+  expect(R.show(exact(balance.value)), `${label}: value`).toBe(
+    R.show(R.mul(R.fromUnits(model.available, SCALE), R.dec(coinValue))),
+  );
+  if (model.nextExpiry === null) expect(balance.nextExpiry, `${label}: nextExpiry`).toBeNull();
+  else {
+    expect(balance.nextExpiry?.at, `${label}: nextExpiry.at`).toBe(iso(model.nextExpiry.at));
+    expectFigure(balance.nextExpiry?.coins, model.nextExpiry.coins, `${label}: nextExpiry.coins`);
+  }
+}
+
+/** Every lot of the account, every field. */
+export function expectLots(stored: readonly Lot[], acc: ModelAccount, lotFields: Real["lotFields"], label: string): void {
+  expect(
+    [...stored].map((lot) => lot.id).sort((a, b) => a - b),
+    `${label}: lot ids`,
+  ).toEqual(acc.lots.map((lot) => lot.id));
+  const byId = new Map(stored.map((lot) => [lot.id, lot as Lot & { expired?: string; shortfall?: string }]));
+  for (const lot of acc.lots) {
+    const got = byId.get(lot.id);
+    if (got === undefined) continue;
+    const where = `${label}: lot ${lot.id}`;
+    const skipNew = lotFields === "tolerant" && got.expired === undefined;
+    expect(
+      {
+        id: got.id,
+        coins: show(units(got.coins)),
+        remaining: show(units(got.remaining)),
+        expired: skipNew ? "-" : show(unitsOrNull(got.expired) ?? -1n),
+        shortfall: skipNew ? "-" : show(unitsOrNull(got.shortfall) ?? -1n),
+        earnedAt: iso(got.earnedAt),
+        availableAt: iso(got.availableAt),
+        expiresAt: got.expiresAt === null ? null : iso(got.expiresAt),
+        eventId: got.eventId,
+        requestId: got.requestId,
+      },
+      where,
+    ).toEqual({
+      id: lot.id,
+      coins: show(lot.coins),
+      remaining: show(lot.remaining),
+      expired: skipNew ? "-" : show(lot.expired),
+      shortfall: skipNew ? "-" : show(lot.shortfall),
+      earnedAt: iso(lot.earnedAt),
+      availableAt: iso(lot.availableAt),
+      expiresAt: lot.expiresAt === null ? null : iso(lot.expiresAt),
+      eventId: lot.eventId,
+      requestId: lot.requestId,
+    });
+  }
+}
+
+/** History entries newer than `afterSeq`, oldest first. */
+async function newEntries(coins: Coinage, userId: string, afterSeq: number): Promise<HistoryEntry[]> {
+  const out: HistoryEntry[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await coins.history(userId, cursor === undefined ? { limit: 25 } : { limit: 25, cursor });
+    for (const entry of page.items) {
+      if (entry.seq <= afterSeq) return out.reverse();
+      out.push(entry);
+    }
+    if (page.nextCursor === null) return out.reverse();
+    cursor = page.nextCursor;
+  }
+}
+
+const SIGN: Record<keyof Totals, 1 | -1 | 0> = {
+  earn: 1,
+  restore: 1,
+  redeem: -1,
+  expire: -1,
+  reverse: -1,
+  adjust: 0,
+};
+
+/** The account of `userId` equals the model: balance, lots, history since the last check, conservation. */
+export async function verifyUser(state: ModelState, real: Real, userId: string): Promise<void> {
+  const { world } = real;
+  const acc = state.accounts.get(userId);
+  if (acc === undefined) return;
+  const label = `${JSON.stringify(userId)} at ${iso(state.now)}`;
+  const seen = real.seen.get(userId) ?? {
+    seq: 0,
+    running: 0n,
+    totals: { earn: 0n, adjust: 0n, redeem: 0n, expire: 0n, reverse: 0n, restore: 0n },
+  };
+  const [balance, stored, entries] = await Promise.all([
+    world.coins.balance(userId),
+    world.lots(
+      userId,
+      acc.lots.map((lot) => lot.id),
+    ),
+    newEntries(world.coins, userId, seen.seq),
+  ]);
+  const model = figures(acc, state.now);
+  expectBalance(balance, model, state.program.coinValue, label);
+  expectLots(stored, acc, real.lotFields, label);
+
+  const totals = { ...seen.totals };
+  let running = seen.running;
+  let seq = seen.seq;
+  for (const entry of entries) {
+    const where = `${label}: entry ${entry.seq} (${entry.type} ${entry.coins})`;
+    expect(entry.seq > seq, `${where}: seq increases`).toBe(true);
+    seq = entry.seq;
+    const coins = units(entry.coins);
+    const sign = SIGN[entry.type];
+    if (sign !== 0) expect(coins * BigInt(sign) > 0n, `${where}: sign`).toBe(true);
+    totals[entry.type] += coins;
+    running += coins;
+    expectFigure(entry.balanceAfter, running, `${where}: balanceAfter is the running sum`);
+  }
+  const last = entries[entries.length - 1];
+  if (last !== undefined) expectFigure(last.debtAfter, acc.debt, `${label}: debtAfter`);
+  expect(
+    Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, show(v)])),
+    `${label}: history sums by type`,
+  ).toEqual(Object.fromEntries(Object.entries(acc.totals).map(([k, v]) => [k, show(v)])));
+  // Conservation: earned + adjusted − redeemed − expired − reversed + restored
+  //   = available + pending − debt (+ coins past expiry that no sweep has written down yet).
+  expect(show(running), `${label}: conservation`).toBe(
+    show(model.available + model.pending - model.debt + model.unswept),
+  );
+  real.seen.set(userId, { seq, running, totals });
+}
+
+/** The event's budget counter equals the model's. */
+export async function verifyBudget(state: ModelState, real: Real, eventId: string): Promise<void> {
+  const event = state.events.get(eventId);
+  const expected = state.budgets.get(eventId) ?? 0n;
+  if (event?.spec.caps?.budget === undefined && expected === 0n) return;
+  const used = await real.world.store.getBudgetUsed(real.world.programId, eventId);
+  expectFigure(used, expected, `budget used of ${JSON.stringify(eventId)}`);
+}
+
+/**
+ * Caps are never exceeded: coins earned under a cap keep the user's usage
+ * in the period (what was earned minus what was reversed, counted by the
+ * model) and the event's budget counter within the limit.
+ */
+export function expectWithinCaps(state: ModelState, userId: string, eventId: string, coins: bigint, label: string): void {
+  const caps = state.events.get(eventId)?.spec.caps;
+  if (caps === undefined || coins === 0n) return;
+  const usage = usageOf(state, userId, eventId, state.now);
+  const within = (used: R.Ratio, limit: string, what: string) =>
+    expect(
+      R.cmp(R.add(used, R.fromUnits(coins, SCALE)), R.dec(limit)) <= 0,
+      `${label}: ${show(coins)} coins pass the ${what} cap ${limit} (used ${R.show(used)})`,
+    ).toBe(true);
+  if (caps.perAllocation !== undefined) within(R.ZERO, caps.perAllocation, "per-allocation");
+  for (const cap of caps.perUser ?? []) within(usage.perUser[cap.period], cap.coins, `per-user ${cap.period}`);
+  if (caps.budget !== undefined) within(usage.budget, caps.budget, "budget");
+}
