@@ -11,18 +11,36 @@ import { performance } from "node:perf_hooks";
 
 export interface Config {
   readonly smoke: boolean;
-  /** Rounds per measurement (≥ 5 in full mode). */
+  /** Measured rounds per benchmark (≥ 5 in full mode), after one warm-up round. */
   readonly rounds: number;
-  /** Time box of one CPU-bound measurement, ms. */
+  /** Time box of one measured window of a CPU-bound benchmark, ms. */
   readonly cpuMs: number;
-  /** Time box of one I/O-bound measurement, ms. */
+  /** Time box of one measured window of an I/O-bound benchmark, ms. */
   readonly ioMs: number;
+  /** Time box of a warm-up window (never reported), ms. */
+  readonly warmupMs: number;
+  /** The shortest a measured window may last; checked in full mode. */
+  readonly minWindowMs: number;
 }
 
+/**
+ * Full mode: 5 rounds of windows of at least 2 s each, after a 0.5 s warm-up.
+ * Smoke mode: 2 rounds of windows of tens of milliseconds, which exercise
+ * every code path and check but measure nothing worth reading.
+ */
 export function configFor(smoke: boolean): Config {
   return smoke
-    ? { smoke, rounds: 2, cpuMs: 15, ioMs: 40 }
-    : { smoke, rounds: 5, cpuMs: 250, ioMs: 500 };
+    ? { smoke, rounds: 2, cpuMs: 15, ioMs: 40, warmupMs: 10, minWindowMs: 15 }
+    : { smoke, rounds: 5, cpuMs: 2000, ioMs: 2000, warmupMs: 500, minWindowMs: 2000 };
+}
+
+/** One-line statement of the mode, printed at the start and above the results. */
+export function modeLine(config: Config): string {
+  return config.smoke
+    ? `smoke mode: ${config.rounds} rounds of ${config.cpuMs} ms (CPU) / ${config.ioMs} ms (I/O) windows, ` +
+        "shorter than full mode's 2 s: the figures exercise the code and are not measurements"
+    : `full mode: ${config.rounds} measured rounds of windows of at least ${config.minWindowMs / 1000} s each, ` +
+        `after a ${config.warmupMs} ms warm-up round that no figure or percentile includes`;
 }
 
 // ---------------------------------------------------------------- statistics
@@ -159,26 +177,74 @@ export async function runConcurrent(
   return { ops: count, seconds, opsPerSec: count / seconds, latencies: latencies.slice(0, count) };
 }
 
+/** What one call of a variant is for: the warm-up (discarded) or a measured round. */
+export interface Window {
+  readonly warmup: boolean;
+  /** Time box of this call, for a CPU-bound measurement, ms. */
+  readonly cpuMs: number;
+  /** Time box of this call, for an I/O-bound measurement, ms. */
+  readonly ioMs: number;
+}
+
 /**
- * Run every variant once per round, rotating the order each round so no
- * variant always runs first (warm) or last (after garbage piles up).
- * Returns each variant's per-round values.
+ * Run every variant once as a warm-up (short, discarded), then once per
+ * round, rotating the order each round so no variant always runs first
+ * (warm) or last (after garbage piles up). Returns each variant's values from
+ * the measured rounds only; a variant that keeps latencies keeps only those
+ * of calls whose window is not `warmup`. The wall time of every measured
+ * call is logged in the report, whose run checks them against
+ * `config.minWindowMs`.
  */
 export async function rounds<K extends string>(
-  count: number,
-  variants: Record<K, () => number | Promise<number>>,
-  warmup = true,
+  config: Config,
+  report: Report,
+  variants: Record<K, (window: Window) => number | Promise<number>>,
 ): Promise<Record<K, number[]>> {
   const keys = Object.keys(variants) as K[];
   const out = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
-  if (warmup) for (const key of keys) await variants[key]();
-  for (let r = 0; r < count; r++) {
+  const warmup: Window = { warmup: true, cpuMs: config.warmupMs, ioMs: config.warmupMs };
+  const measured: Window = { warmup: false, cpuMs: config.cpuMs, ioMs: config.ioMs };
+  for (const key of keys) await variants[key](warmup);
+  for (let r = 0; r < config.rounds; r++) {
     for (let j = 0; j < keys.length; j++) {
       const key = keys[(r + j) % keys.length] as K;
-      out[key].push(await variants[key]());
+      const t0 = now();
+      out[key].push(await variants[key](measured));
+      report.window(now() - t0);
     }
   }
   return out;
+}
+
+/**
+ * Await `op` `count` times, spread evenly over `ms` (each call starts on its
+ * slot, or when the previous one ends if that is later), then wait out the
+ * window. For latency samples of an operation that may only run so often:
+ * the window lasts `ms` whatever the count.
+ */
+export async function runPaced(
+  ms: number,
+  count: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<ConcurrentRun> {
+  const latencies = new Float64Array(count);
+  const start = now();
+  const step = ms / count;
+  for (let i = 0; i < count; i++) {
+    const wait = start + i * step - now();
+    if (wait > 1) await sleep(wait);
+    const t0 = now();
+    await op(i);
+    latencies[i] = now() - t0;
+  }
+  const rest = start + ms - now();
+  if (rest > 0) await sleep(rest);
+  const seconds = (now() - start) / 1000;
+  return { ops: count, seconds, opsPerSec: count / seconds, latencies };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 let blackhole: unknown;
@@ -194,6 +260,7 @@ export function kept(): unknown {
 
 export type Unit = "ops/s" | "µs/op" | "ms/op" | "ms" | "x";
 
+/** A performance goal of a row: reported PASS or FAIL, never failing the run. */
 export interface Target {
   readonly text: string;
   readonly met: boolean;
@@ -222,6 +289,8 @@ export class Report {
   readonly checks: Check[] = [];
   readonly skipped: { section: string; reason: string }[] = [];
   readonly notes: string[] = [];
+  /** Wall times of the measured windows, ms: the shortest and how many. */
+  readonly windows = { count: 0, shortestMs: Number.POSITIVE_INFINITY };
 
   add(row: Row): void {
     this.rows.push(row);
@@ -235,6 +304,16 @@ export class Report {
   skip(section: string, reason: string): void {
     this.skipped.push({ section, reason });
     console.log(`skip  ${section}: ${reason}`);
+  }
+
+  window(ms: number): void {
+    this.windows.count++;
+    this.windows.shortestMs = Math.min(this.windows.shortestMs, ms);
+  }
+
+  /** The rows that carry a target. */
+  get targets(): Row[] {
+    return this.rows.filter((row) => row.target !== undefined);
   }
 
   get failed(): boolean {
@@ -262,7 +341,7 @@ export class Report {
       row.latency === undefined
         ? ""
         : `${row.latency.p50.toFixed(2)}/${row.latency.p95.toFixed(2)}/${row.latency.p99.toFixed(2)}`,
-      row.target === undefined ? "" : `${row.target.met ? "met" : "MISSED"}: ${row.target.text}`,
+      row.target === undefined ? "" : `${row.target.met ? "PASS" : "FAIL"}: ${row.target.text}`,
     ]);
     const widths = header.map((h, i) =>
       Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)),

@@ -1,9 +1,14 @@
 /**
- * `pnpm bench` (full) and `pnpm bench:smoke` (tiny counts, same code paths,
- * invariants still checked). Prints a table, writes the JSON results and
- * exits non-zero when any check fails.
+ * `pnpm bench` (full) and `pnpm bench:smoke` (tiny counts and windows, same
+ * code paths, invariants still checked). Prints a table and every target's
+ * PASS or FAIL, writes the JSON results and exits non-zero when any check
+ * fails (a missed target is reported, not a failure).
  *
  *   tsx src/main.ts [--smoke] [--only=rules,planning,memory,postgres,redis]
+ *
+ * Only a full run of every section writes `results/latest.json`, the file
+ * published figures must come from; smoke and partial runs write files git
+ * ignores.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -13,9 +18,10 @@ import { fileURLToPath } from "node:url";
 import { memoryStore } from "@coinage/memory";
 import { benchBulk } from "./bulk.js";
 import { benchGrowth } from "./growth.js";
-import { configFor, heading, Report } from "./harness.js";
+import { type Config, configFor, fmtRatio, heading, modeLine, Report } from "./harness.js";
 import { checkInvariants } from "./invariants.js";
 import { benchMemory } from "./memory.js";
+import { benchOpenLots } from "./openlots.js";
 import { benchPlanning } from "./planning.js";
 import { benchPostgres } from "./postgres.js";
 import { benchRedis } from "./redis.js";
@@ -55,18 +61,55 @@ function machine() {
   };
 }
 
-/** The commit the packages were built from, and whether `packages/` had uncommitted changes. */
-function source(): { commit: string; packagesClean: boolean } | null {
+/** Where a run's results go: only a full run of every section is `latest.json`. */
+export function resultsFile(smoke: boolean, complete: boolean): string {
+  if (smoke) return "smoke.tmp.json";
+  return complete ? "latest.json" : "partial.tmp.json";
+}
+
+export interface Source {
+  /** `git rev-parse HEAD`: the commit the run started at. */
+  readonly commit: string;
+  /** Whether the checkout differed from that commit (results files aside). */
+  readonly dirty: boolean;
+  /** The first differing paths, as `git status --porcelain` lists them. */
+  readonly changes: readonly string[];
+}
+
+/** The commit the run is at, and whether the checkout (the built packages among it) differs from it. */
+function source(): Source | null {
   try {
     const git = (...args: string[]) =>
       execFileSync("git", args, { cwd: join(here, ".."), encoding: "utf8" }).trim();
+    const top = git("rev-parse", "--show-toplevel");
+    const changes = execFileSync("git", ["status", "--porcelain"], { cwd: top, encoding: "utf8" })
+      .split("\n")
+      .filter((line) => line.trim() !== "" && !line.slice(3).startsWith("benchmarks/results/"));
     return {
-      commit: git("rev-parse", "--short", "HEAD"),
-      packagesClean: git("status", "--porcelain", "--", "../packages") === "",
+      commit: git("rev-parse", "HEAD"),
+      dirty: changes.length > 0,
+      changes: changes.slice(0, 20),
     };
   } catch {
     return null; // not a git checkout
   }
+}
+
+/** The shortest measured window must reach the mode's minimum: a check in full mode, a note in smoke mode. */
+function checkWindows(config: Config, report: Report): void {
+  const { count, shortestMs } = report.windows;
+  if (count === 0) return;
+  const shortest = `${count} measured windows, the shortest ${(shortestMs / 1000).toFixed(2)} s`;
+  if (config.smoke)
+    report.notes.push(
+      `smoke mode: ${shortest} (full mode: at least ${configFor(false).minWindowMs / 1000} s)`,
+    );
+  else
+    report.check(
+      `harness: every measured window lasted at least ${config.minWindowMs / 1000} s`,
+      shortestMs >= config.minWindowMs,
+      shortest,
+    );
 }
 
 async function main(): Promise<number> {
@@ -79,14 +122,16 @@ async function main(): Promise<number> {
   const built = source();
   console.log(
     `coinage benchmarks (${smoke ? "smoke" : "full"}): ${info.nproc} cores, ${info.cpu}, node ${info.node}; ` +
-      `${built === null ? "not a git checkout" : `commit ${built.commit}${built.packagesClean ? "" : " with uncommitted changes in packages/"}`}; run ${runId}`,
+      `${built === null ? "not a git checkout" : `commit ${built.commit}${built.dirty ? " with uncommitted changes" : ""}`}; run ${runId}`,
   );
+  console.log(modeLine(config));
 
   if (only.has("rules")) await benchRules(config, report);
-  if (only.has("planning")) await benchPlanning(config, report, runId);
+  if (only.has("planning")) await benchPlanning(config, report);
   if (only.has("memory")) {
     await benchMemory(config, report, runId);
-    const subject = await makeSubject("memory-growth", memoryStore(), runId);
+    const subject = await makeSubject("memory", memoryStore(), runId);
+    await benchOpenLots(subject, config, report);
     await benchGrowth(subject, config, report, {
       realSeed: Number.POSITIVE_INFINITY,
       parallel: 1,
@@ -94,7 +139,7 @@ async function main(): Promise<number> {
     });
     await benchBulk(subject, config, report);
     await checkInvariants(
-      "memory growth+bulk",
+      "memory open lots+growth+bulk",
       subject.store,
       subject.coins,
       subject.tracker,
@@ -104,18 +149,33 @@ async function main(): Promise<number> {
   if (only.has("postgres")) await benchPostgres(config, report, runId);
   if (only.has("redis")) await benchRedis(config, report, runId);
 
+  checkWindows(config, report);
   const seconds = (Date.now() - started) / 1000;
   heading(`results (${smoke ? "smoke" : "full"} mode, ${seconds.toFixed(0)} s)`);
+  console.log(modeLine(config));
   console.log(report.table());
   for (const note of report.notes) console.log(`note: ${note}`);
   for (const skipped of report.skipped)
     console.log(`skipped ${skipped.section}: ${skipped.reason}`);
 
+  const targets = report.targets;
+  const missed = targets.filter((row) => row.target?.met === false);
+  console.log(
+    `\ntargets${smoke ? " (smoke mode: not measurements)" : ""}: ${targets.length - missed.length} PASS, ${missed.length} FAIL`,
+  );
+  for (const row of targets) {
+    const ratio =
+      row.ratio === undefined ? "" : ` ${row.ratio.label} ${fmtRatio(row.ratio.value.median)}`;
+    console.log(
+      `${row.target?.met ? "PASS" : "FAIL"}  ${row.section}: ${row.name}:${ratio} (target ${row.target?.text})`,
+    );
+  }
   const failed = report.checks.filter((c) => !c.pass);
   console.log(
     `\ninvariants and checks: ${report.checks.length - failed.length} PASS, ${failed.length} FAIL`,
   );
-  const out = join(here, "..", "results", smoke ? "smoke.tmp.json" : "latest.json");
+  const complete = SECTIONS.every((section) => only.has(section)) && report.skipped.length === 0;
+  const out = join(here, "..", "results", resultsFile(smoke, complete));
   writeFileSync(
     out,
     `${JSON.stringify(
@@ -124,6 +184,7 @@ async function main(): Promise<number> {
         date: new Date().toISOString(),
         seconds: Math.round(seconds),
         machine: info,
+        sections: [...only],
         source: built,
         config,
         rows: report.rows,

@@ -23,6 +23,7 @@ import { amounts, PROGRAM, STORE_EVENT } from "./fixtures.js";
 import { benchGrowth, seedCommand } from "./growth.js";
 import { type Config, nonLoopback, type Report } from "./harness.js";
 import { checkInvariants } from "./invariants.js";
+import { benchOpenLots } from "./openlots.js";
 import * as pg from "./pg.js";
 import { buildPlan, type Call, type Capture, type ReplayPlan } from "./replay.js";
 import { makeSubject, type Subject } from "./subject.js";
@@ -176,7 +177,8 @@ export async function benchPostgres(config: Config, report: Report, runId: strin
   }
   const schema = `bench_${runId}`;
   const floorSchema = `bench_${runId}_floor`;
-  const admin = new pg.Pool({ connectionString: url.toString(), max: 8 });
+  // 16 connections: bulk's concurrent single calls run 16 callers on this pool.
+  const admin = new pg.Pool({ connectionString: url.toString(), max: 16 });
   try {
     await migrate(admin, { schema });
     await migrate(admin, { schema: floorSchema });
@@ -286,10 +288,11 @@ async function benchPostgresIn(
 }
 
 async function pgGrowthAndBulk(config: Config, report: Report, subject: Subject): Promise<void> {
+  await benchOpenLots(subject, config, report);
   await benchGrowth(subject, config, report, {
     realSeed: config.smoke ? 50 : 1000,
     parallel: 8,
     redeemsPerRound: config.smoke ? 10 : 30,
   });
-  await benchBulk(subject, config, report, { min: 10 });
+  await benchBulk(subject, config, report);
 }

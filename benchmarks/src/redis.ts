@@ -27,6 +27,7 @@ import { amounts, PROGRAM, STORE_EVENT } from "./fixtures.js";
 import { benchGrowth } from "./growth.js";
 import { type Config, nonLoopback, type Report } from "./harness.js";
 import { checkInvariants } from "./invariants.js";
+import { benchOpenLots } from "./openlots.js";
 import { makeSubject } from "./subject.js";
 import {
   accountPlan,
@@ -501,12 +502,13 @@ export async function benchRedis(config: Config, report: Report, runId: string):
       amounts(1024, 5),
     );
 
+    await benchOpenLots(subject, config, report);
     await benchGrowth(subject, config, report, {
       realSeed: config.smoke ? 50 : 1000,
       parallel: 8,
       redeemsPerRound: config.smoke ? 10 : 60,
     });
-    await benchBulk(subject, config, report, undefined);
+    await benchBulk(subject, config, report);
     await checkInvariants("redis", subject.store, subject.coins, subject.tracker, report, {
       concurrency: 8,
     });

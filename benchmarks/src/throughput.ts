@@ -16,6 +16,7 @@ import {
   rounds,
   runConcurrent,
   spread,
+  type Window,
 } from "./harness.js";
 import type { Subject } from "./subject.js";
 
@@ -95,20 +96,21 @@ export async function runMatrix(
       for (const lane of lanes) {
         heading(`${options.section}: ${op}, ${workload}, ${lane.conns} connection(s)`);
         const latencies: Record<"store" | "floor", number[]> = { store: [], floor: [] };
-        const measure = (variant: "store" | "floor") => async () => {
+        const measure = (variant: "store" | "floor") => async (w: Window) => {
           const users =
             workload === "uniform" ? plan.uniform : (plan.hot[hotNext[variant]++] as string[]);
-          const run = await runConcurrent(config.ioMs, lane.conns, (worker) => {
+          const run = await runConcurrent(w.ioMs, lane.conns, (worker) => {
             const i = seq++;
             const userId = users[(i * 7919) % users.length] as string;
             const requestId = `${options.subject.ids}-${variant}-${op}-${i}`;
             const amount = amountsList[i % amountsList.length] as string;
             return lane[variant](op, worker, userId, requestId, amount);
           });
-          for (const l of run.latencies) latencies[variant].push(l);
+          // Percentiles are of the measured rounds only.
+          if (!w.warmup) for (const l of run.latencies) latencies[variant].push(l);
           return run.opsPerSec;
         };
-        const results = await rounds(config.rounds, {
+        const results = await rounds(config, report, {
           store: measure("store"),
           floor: measure("floor"),
         });

@@ -50,6 +50,7 @@ export const statusOfCoreCode: Readonly<Record<ErrorCode, number>> = {
   NOT_REVERSIBLE: 422,
   REVERSAL_EXCEEDS_ORIGINAL: 422,
   STORE_UNAVAILABLE: 503,
+  INTERNAL: 500,
 };
 
 export const statusOfHttpCode: Readonly<Record<HttpErrorCode, number>> = {
@@ -92,13 +93,26 @@ export function toErrorResponse(error: unknown): {
   }
   if (CoinageError.is(error)) {
     const status = statusOfCoreCode[error.code] ?? 500;
-    // A store failure's message may name hosts or drivers: log it, answer the registry sentence.
-    const outage = error.code === "STORE_UNAVAILABLE";
-    const message = outage ? errorCodes.STORE_UNAVAILABLE : error.message;
+    // A store failure's or an internal failure's message may name hosts, drivers or
+    // internals: log it, answer the sentence of the code.
+    if (error.code === "STORE_UNAVAILABLE") {
+      return {
+        status,
+        body: envelope(status, errorCodes.STORE_UNAVAILABLE, error.code, error.details),
+        unexpected: true,
+      };
+    }
+    if (error.code === "INTERNAL") {
+      return {
+        status,
+        body: envelope(status, httpErrorCodes.INTERNAL, error.code, undefined),
+        unexpected: true,
+      };
+    }
     return {
       status,
-      body: envelope(status, message, error.code, error.details),
-      unexpected: outage,
+      body: envelope(status, error.message, error.code, error.details),
+      unexpected: false,
     };
   }
   return {

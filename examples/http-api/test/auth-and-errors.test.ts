@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Store } from "@coinage/core";
+import { CoinageError, type Store } from "@coinage/core";
 import { memoryStore } from "@coinage/memory";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routes } from "../src/app.js";
@@ -108,19 +108,31 @@ describe("errors", () => {
     expect(reply.json.code).toBe("INVALID_INPUT");
   });
 
-  it("answers 503 STORE_UNAVAILABLE without leaking the cause, and logs it", async () => {
-    const inner = memoryStore();
-    const broken: Store = new Proxy(inner, {
+  /** A memory store whose reads fail with `error`. */
+  const failingStore = (error: () => Error): Store =>
+    new Proxy(memoryStore(), {
       get(target, property, receiver) {
         if (property === "getEvent" || property === "loadAccount") {
           return async () => {
-            throw new Error("connect ECONNREFUSED 10.1.2.3:5432");
+            throw error();
           };
         }
         return Reflect.get(target, property, receiver);
       },
     });
-    const failing = await startServer({ store: broken });
+
+  it("answers 503 STORE_UNAVAILABLE without leaking the cause, and logs it", async () => {
+    const cause = new Error("connect ECONNREFUSED 10.1.2.3:5432");
+    const failing = await startServer({
+      store: failingStore(
+        () =>
+          new CoinageError(
+            "STORE_UNAVAILABLE",
+            { operation: "loadAccount" },
+            { message: `The store failed: ${cause.message}`, cause },
+          ),
+      ),
+    });
     try {
       const reply = await failing.call("GET", "/api/v0/coins/balance?userId=a");
       expect(reply.status).toBe(503);
@@ -131,6 +143,26 @@ describe("errors", () => {
       });
       expect(reply.text).not.toContain("ECONNREFUSED");
       expect(reply.text).not.toMatch(/\bat \S+ \(/);
+      expect(failing.logged).toHaveLength(1);
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it("answers 500 INTERNAL for a store failure that is not an outage, without leaking it, and logs it", async () => {
+    const failing = await startServer({
+      store: failingStore(() => new TypeError("cannot read properties of undefined (secret)")),
+    });
+    try {
+      const reply = await failing.call("GET", "/api/v0/coins/balance?userId=a");
+      expect(reply.status).toBe(500);
+      expect(reply.json).toEqual({
+        response_code: 500,
+        response_message: "Something went wrong on our side; it has been logged.",
+        code: "INTERNAL",
+        payload: null,
+      });
+      expect(reply.text).not.toContain("secret");
       expect(failing.logged).toHaveLength(1);
     } finally {
       await failing.close();

@@ -31,7 +31,7 @@ export const MAX_DEPTH = 32;
 /** Longest array copied item by item. */
 export const MAX_COPIED_ITEMS = 100_000;
 /** Most values copied from one input. */
-export const MAX_COPIED_VALUES = 1_000_000;
+export const MAX_COPIED_VALUES = 100_000;
 
 /** Prototype of the copies of objects that were not plain: itself no plain object's. */
 const NOT_PLAIN: object = Object.freeze(Object.create(null));
@@ -106,8 +106,6 @@ function copy(
   if (budget.left < 0) {
     throw invalidInput({ path: root, message: "is too large to read" });
   }
-  const time = dateTime(value);
-  if (time !== undefined) return new Date(time);
   if (guard(path, () => Array.isArray(value))) {
     const list = value as unknown[];
     const length = arrayLength(list, path);
@@ -122,8 +120,12 @@ function copy(
     return out;
   }
   const prototype = guard(path, () => Object.getPrototypeOf(value));
-  const out: Record<string, unknown> =
-    prototype === Object.prototype || prototype === null ? {} : Object.create(NOT_PLAIN);
+  const plain = prototype === Object.prototype || prototype === null;
+  if (!plain) {
+    const time = dateTime(value);
+    if (time !== undefined) return new Date(time);
+  }
+  const out: Record<string, unknown> = plain ? {} : Object.create(NOT_PLAIN);
   if (depth >= MAX_DEPTH) return out;
   const keys = guard(path, () => Object.keys(value));
   for (const key of keys) {

@@ -15,6 +15,19 @@ function issues(input: unknown): InputIssue[] {
 const paths = (input: unknown) => issues(input).map((i) => i.path);
 
 describe("parseProgram", () => {
+  test("an input that cannot be read is INVALID_INPUT at its path", () => {
+    const throwing = Object.defineProperty({ id: "acme" }, "coinValue", {
+      enumerable: true,
+      get() {
+        throw new Error("boom");
+      },
+    });
+    expect(paths(throwing)).toEqual(["program.coinValue"]);
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    expect(paths(proxy)).toEqual(["program"]);
+  });
+
   test("fills in the defaults", () => {
     expect(parseProgram({ id: "acme", coinValue: "0.25" })).toEqual({
       id: "acme",

@@ -55,10 +55,15 @@ export type BatchOutcome<T> =
  * - **Idempotency.** Under concurrent calls with the same `requestId`, exactly
  *   one commits; every other answers `replayed` with the committed record.
  *   A command whose `decide` threw leaves no record, so it may be retried.
- * - **Budgets.** When a change carries `budget`, the event's budget counter
- *   after the commit never exceeds `limit`, however many accounts allocate
- *   at once; if it would, the store calls `decide` again with a fresh
- *   `budgetUsed`.
+ * - **Budgets.** When a change carries `budget` with a positive `add`, the
+ *   event's budget counter after the commit never exceeds `limit`, however
+ *   many accounts allocate at once; if it would, the store calls `decide`
+ *   again with a fresh `budgetUsed`. A negative `add` (a reversal giving
+ *   coins back) is never refused and never takes the counter below 0
+ *   (`budgetAfter`); a store that cannot apply it atomically with the
+ *   account applies it after the commit, never before.
+ * - **Lots.** A store persists every field of a `Lot`, `expired` and
+ *   `shortfall` included; a lot stored without them reads them as `"0"`.
  * - **Cost.** `loadAccount` and `execute` cost grows with the account's open
  *   lots, never with its history.
  * - **History.** Entries are append-only; `history` pages them by `seq`,

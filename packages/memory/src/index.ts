@@ -66,12 +66,13 @@ export function memoryStore(): Store {
       const lot = account?.closed.get(id);
       if (lot !== undefined) lots.set(id, lot);
     }
-    const usage: Record<string, string> = {};
+    // Keyed by ids: no prototype, so `__proto__` or `constructor` is an ordinary key.
+    const usage: Record<string, string> = Object.create(null);
     for (const key of reads.usageKeys) {
       const value = account?.usage.get(key);
       if (value !== undefined) usage[key] = value;
     }
-    const requests: Record<string, RequestRecord> = {};
+    const requests: Record<string, RequestRecord> = Object.create(null);
     for (const id of reads.requestIds) {
       const record = program.requests.get(id);
       if (record !== undefined && record.userId === userId) requests[id] = record;

@@ -738,13 +738,16 @@ function parseState(rows: readonly Row[]): State {
   }
   for (const g of jsonColumn(row.usage) as Tuple[]) {
     const key = pairKey(String(g[0]), String(g[1]));
-    entryOf(state.usage, key, (): Record<string, string> => ({}))[String(g[2])] = String(g[3]);
+    entryOf(state.usage, key, (): Record<string, string> => Object.create(null))[String(g[2])] =
+      String(g[3]);
   }
   for (const q of jsonColumn(row.requests) as Tuple[]) {
     const record = toRequest(q[1] as Tuple);
     const key = pairKey(String(q[0]), record.userId);
-    entryOf(state.requests, key, (): Record<string, RequestRecord> => ({}))[record.requestId] =
-      record;
+    // Keyed by request ids: no prototype, so `__proto__` or `constructor` is an ordinary key.
+    entryOf(state.requests, key, (): Record<string, RequestRecord> => Object.create(null))[
+      record.requestId
+    ] = record;
   }
   for (const b of jsonColumn(row.budgets) as Tuple[]) {
     state.budgets.set(pairKey(String(b[0]), String(b[1])), String(b[2]));
@@ -765,8 +768,8 @@ function baseSnapshot(state: State, programId: string, userId: string): AccountS
     ...empty,
     ...(account === undefined ? {} : account),
     lots: [...(state.lots.get(key)?.values() ?? [])].sort((a, b) => a.id - b.id),
-    usage: state.usage.get(key) ?? {},
-    requests: state.requests.get(key) ?? {},
+    usage: state.usage.get(key) ?? Object.create(null),
+    requests: state.requests.get(key) ?? Object.create(null),
   };
 }
 

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate, migrations } from "../src/index.js";
+import { migrate, migrations, postgresStore } from "../src/index.js";
 import { ident, newPool, serverFixture, skipServerTests, uniqueSchema } from "./support/server.js";
 
 const skipServer = await skipServerTests("migrations.test.ts");
@@ -60,6 +60,36 @@ describe("migrate on PGlite", () => {
       }
       // Tables made by another tool: migrate records the (idempotent) files without harm.
       expect((await migrate(db)).applied).toHaveLength(migrations.length);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("0002 - lots stored before it read 0 coins expired and 0 shortfall", async () => {
+    const db = new PGlite();
+    try {
+      await db.exec((migrations[0] as (typeof migrations)[number]).sql);
+      await db.exec(
+        `INSERT INTO coinage_accounts (program_id, user_id, version, next_lot_id, next_entry_seq)
+         VALUES ('p', 'u', 1, 2, 1);
+         INSERT INTO coinage_lots (program_id, user_id, id, coins, remaining, earned_at, available_at)
+         VALUES ('p', 'u', 1, 100, 40, 1, 1)`,
+      );
+      await migrate(db);
+      const snapshot = await postgresStore({ pool: db }).loadAccount("p", "u", {
+        usageKeys: [],
+        requestIds: [],
+        lotIds: [],
+      });
+      expect(snapshot.lots).toMatchObject([
+        { id: 1, coins: "100", remaining: "40", expired: "0", shortfall: "0" },
+      ]);
+      await expect(
+        db.exec("UPDATE coinage_lots SET shortfall = -1 WHERE program_id = 'p'"),
+      ).rejects.toThrow(/coinage_lots_shortfall_range/);
+      await expect(
+        db.exec("UPDATE coinage_lots SET expired = 101 WHERE program_id = 'p'"),
+      ).rejects.toThrow(/coinage_lots_expired_range/);
     } finally {
       await db.close();
     }

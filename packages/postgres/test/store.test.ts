@@ -145,6 +145,9 @@ for (const backend of backends) {
             expiresAt: null,
             eventId: null,
             requestId: "r1",
+            // Not set by the decision: stored and read as 0.
+            expired: "0",
+            shortfall: "0",
           },
         ]);
       });

@@ -89,6 +89,8 @@ export interface ProgramKeys {
   readonly expiryVersions: string;
   /** String: the (encoded) user id that owns a request id in this program. */
   claim(requestId: string): string;
+  /** String: how many calls under a request id's claim may still commit (expires). */
+  claimHolders(requestId: string): string;
   /** String: what an event has handed out in total (decimal string). */
   budget(eventId: string): string;
   /** Sorted set (all scores 0): the users due at `before`, walked by the sweep. */
@@ -112,6 +114,7 @@ export function programKeys(prefix: string, programId: string): ProgramKeys {
     expiry: `${base}:expiry`,
     expiryVersions: `${base}:expiry-versions`,
     claim: (requestId) => `${base}:req:${encodeId(requestId)}`,
+    claimHolders: (requestId) => `${base}:req-holders:${encodeId(requestId)}`,
     budget: (eventId) => `${base}:budget:${encodeId(eventId)}`,
     sweep: (before) => `${base}:sweep:${before}`,
     sweepBuild: (before, token) => `${base}:sweep-build:${before}:${token}`,

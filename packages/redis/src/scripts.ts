@@ -129,14 +129,41 @@ return {'ok'}
 `,
 );
 
-/** KEYS: claim. ARGV: user id. Sets the claim when absent; answers its owner. */
+/**
+ * KEYS: claim, holders. ARGV: user id, holders ttl ms. Sets the claim when
+ * absent; answers its owner. When the owner is this user, counts the caller
+ * among the claim's holders (calls that may still commit under it).
+ */
 export const claimRequest = script(
   "claim-request",
   `
 local owner = redis.call('GET', KEYS[1])
-if owner then return owner end
-redis.call('SET', KEYS[1], ARGV[1])
+if owner and owner ~= ARGV[1] then return owner end
+if not owner then redis.call('SET', KEYS[1], ARGV[1]) end
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return ARGV[1]
+`,
+);
+
+/**
+ * KEYS: claim, holders. ARGV: user id. A holder that committed nothing
+ * leaves: the last one to leave drops the claim, so the request id is free
+ * again. A holder that committed never leaves, so its claim stays. Without a
+ * holder count (expired), the claim stays too. Answers 1 when dropped.
+ */
+export const releaseClaim = script(
+  "release-claim",
+  `
+local holders = tonumber(redis.call('GET', KEYS[2]) or '0')
+if holders <= 0 then return 0 end
+if holders > 1 then
+  redis.call('DECR', KEYS[2])
+  return 0
+end
+redis.call('DEL', KEYS[2])
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
 `,
 );
 

@@ -15,6 +15,7 @@ import type {
 import {
   addDecimalStrings,
   applyChange,
+  budgetAfter,
   CoinageError,
   compareDecimalStrings,
   emptySnapshot,
@@ -59,6 +60,12 @@ const MAX_BUDGET_SWAPS = 256;
 const SWEEP_BATCH = 500;
 /** How long a sweep's walk set lives. */
 const SWEEP_TTL_MS = 3_600_000;
+/**
+ * How long a claim's holder count outlives its last claim: far longer than
+ * any call holds a claim. Once it is gone, the claim can no longer be given
+ * back (it stays, as it would after a crash).
+ */
+const CLAIM_HOLDERS_TTL_MS = 3_600_000;
 
 type ReadResult =
   | { readonly kind: "replay"; readonly record: RequestRecord }
@@ -271,7 +278,11 @@ class RedisStore implements Store {
 
   // Commands ----------------------------------------------------------------
 
-  /** Claims a request id for a user (program slot); answers the (encoded) owner. */
+  /**
+   * Claims a request id for a user (program slot); answers the (encoded)
+   * owner. A call that gets the claim for its user holds it until it commits
+   * (then for good), or gives it back with {@link #unclaim}.
+   */
   #claim(
     keys: ProgramKeys,
     requestId: string,
@@ -281,9 +292,32 @@ class RedisStore implements Store {
     return this.#scripts.run(
       operation,
       lua.claimRequest,
-      [keys.claim(requestId)],
-      [encodeId(userId)],
+      [keys.claim(requestId), keys.claimHolders(requestId)],
+      [encodeId(userId), CLAIM_HOLDERS_TTL_MS],
     );
+  }
+
+  /**
+   * Gives back the claim of a call that committed nothing (its decision
+   * threw, or it failed before its commit was sent): when no other call of
+   * the same user holds it, the request id is free again, for any user and
+   * payload, as on a store with transactions. Best effort: a claim left
+   * behind only keeps the id bound to its user, as a crash would.
+   */
+  async #unclaim(
+    keys: ProgramKeys,
+    requestId: string,
+    userId: string,
+    operation: string,
+  ): Promise<void> {
+    await this.#scripts
+      .run(
+        operation,
+        lua.releaseClaim,
+        [keys.claim(requestId), keys.claimHolders(requestId)],
+        [encodeId(userId)],
+      )
+      .catch(() => undefined);
   }
 
   /**
@@ -312,6 +346,10 @@ class RedisStore implements Store {
 
     const deadline = Date.now() + this.#contentionTimeoutMs;
     let lease: string | null = null;
+    // Whether this call holds its request id's claim, and whether a commit
+    // it sent may have been applied (its reply was lost).
+    let claimed = false;
+    let unsure = false;
     try {
       for (let attempt = 1; ; attempt += 1) {
         if (lease === null && attempt > OPTIMISTIC_ATTEMPTS)
@@ -325,16 +363,19 @@ class RedisStore implements Store {
           // read (one round trip), and settled before any commit. The read is
           // used only when the claim is ours; like every read, the commit's
           // version check validates it. See README.
-          const [owner, first] = await Promise.all([
+          const [owner, first] = await Promise.allSettled([
             this.#claim(keys, ownRequestId, command.userId, "execute"),
             read(),
           ]);
-          if (owner !== encodeId(command.userId)) {
-            const replayed = await this.#foreign(keys, ownRequestId, owner, "execute");
+          if (owner.status === "rejected") throw owner.reason;
+          if (owner.value !== encodeId(command.userId)) {
+            const replayed = await this.#foreign(keys, ownRequestId, owner.value, "execute");
             if (replayed !== null) return replayed;
             throw idempotencyConflict(ownRequestId);
           }
-          state = first;
+          claimed = true;
+          if (first.status === "rejected") throw first.reason;
+          state = first.value;
         } else state = await read();
 
         if (state.kind === "replay") return { status: "replayed", record: state.record };
@@ -367,7 +408,9 @@ class RedisStore implements Store {
         }
 
         // A failure here leaves the outcome unknown: keep the reservation
-        // (at worst the budget under-spends) and let the caller retry.
+        // (at worst the budget under-spends) and the claim, and let the
+        // caller retry.
+        unsure = true;
         const outcome = await this.#commit(
           account,
           snapshot.version,
@@ -389,13 +432,27 @@ class RedisStore implements Store {
               "execute",
             ).catch(() => undefined);
           }
+          const budget = change.budget;
+          if (budget !== undefined && givesBackBudget(budget.add))
+            await this.#giveBack(
+              keys.budget(budget.eventId),
+              budget.add,
+              "execute",
+              snapshot.budgetUsed,
+            );
           return { status: "committed", result };
         }
+        unsure = false;
         await this.#release(reservation);
         if (outcome.kind === "exists") return { status: "replayed", record: outcome.record };
         if (outcome.kind === "leased") lease = null; // someone else holds (or took over) the lease
         await this.#pause(attempt, deadline, "execute");
       }
+    } catch (error) {
+      // Nothing of this call was committed: the request id must not stay bound to it.
+      if (claimed && !unsure && ownRequestId !== null)
+        await this.#unclaim(keys, ownRequestId, command.userId, "execute");
+      throw error;
     } finally {
       if (lease !== null) await this.#dropLease(account, lease, "execute");
     }
@@ -468,7 +525,10 @@ class RedisStore implements Store {
         outcomes[index] = outcome.status === "committed" ? { status: "failed", error } : outcome;
     };
     const foreign: Item<T>[] = [];
+    // Commands whose commit may have been applied (its reply was lost).
+    const unsure = new Set<number>();
     const indexing: Promise<unknown>[] = [];
+    const givingBack: Promise<void>[] = [];
 
     try {
       // Round trip 1: the claims (sent first), the accounts, the budget counters.
@@ -597,10 +657,14 @@ class RedisStore implements Store {
           const plan = plans[i] as Plan<T>;
           if (settled.status === "rejected") {
             // Outcome unknown: keep the reservation (at worst the budget
-            // under-spends); the caller retries with the same request ids.
+            // under-spends) and the claims; the caller retries with the same
+            // request ids.
+            for (const index of plan.outcomes.keys()) unsure.add(index);
             failPlan(plan, settled.reason);
           } else if (settled.value.kind === "ok") {
             for (const [index, outcome] of plan.outcomes) outcomes[index] = outcome;
+            for (const [key, add] of plan.givebacks)
+              givingBack.push(this.#giveBack(key, add, op, budgets.get(key)?.used ?? undefined));
             if (plan.merged !== null && plan.expiryAfter !== plan.expiryBefore) {
               indexing.push(
                 this.#indexExpiry(
@@ -661,6 +725,23 @@ class RedisStore implements Store {
                 error: idempotencyConflict((item.claim as Claim).requestId),
               });
       });
+
+      // Claims under which every command failed with nothing committed are given back.
+      const unused = new Map<Claim, boolean>();
+      commands.forEach((command, index) => {
+        const requestId = command.request?.requestId;
+        if (requestId === undefined) return;
+        const claim = claims.get(`${encodeId(command.programId)}:${encodeId(requestId)}`);
+        if (claim === undefined || command.userId !== claim.claimant) return;
+        if (claim.owner !== encodeId(claim.claimant)) return;
+        const nothing = outcomes[index]?.status === "failed" && !unsure.has(index);
+        unused.set(claim, (unused.get(claim) ?? true) && nothing);
+      });
+      await Promise.all(
+        [...unused]
+          .filter(([, free]) => free)
+          .map(([claim]) => this.#unclaim(claim.keys, claim.requestId, claim.claimant, op)),
+      );
     } finally {
       await Promise.all(
         [...groups.values()].map((group) =>
@@ -668,6 +749,7 @@ class RedisStore implements Store {
         ),
       );
       await Promise.all(indexing);
+      await Promise.all(givingBack);
     }
 
     return outcomes.map(
@@ -814,8 +896,8 @@ class RedisStore implements Store {
 
   /**
    * Reserves one change's budget on the event's counter. `null`: nothing to
-   * reserve. `"exhausted"`: the counter moved and the decided amount no
-   * longer fits; decide again.
+   * reserve (a give-back is applied after the commit). `"exhausted"`: the
+   * counter moved and the decided amount no longer fits; decide again.
    */
   async #reserveChange(
     keys: ProgramKeys,
@@ -824,7 +906,7 @@ class RedisStore implements Store {
     deadline: number,
   ): Promise<Reservation | null | "exhausted"> {
     const budget = change.budget;
-    if (budget === undefined || isZeroDecimalString(budget.add)) return null;
+    if (budget === undefined || !spendsBudget(budget.add)) return null;
     const used = snapshot.budgetUsed ?? (await this.#budgetUsed(keys, budget.eventId, "execute"));
     const reserved = await this.#reserve(
       keys.budget(budget.eventId),
@@ -870,18 +952,30 @@ class RedisStore implements Store {
   /** Gives a reservation back. Best effort: a failure only under-spends the budget. */
   async #release(reservation: Reservation | null): Promise<void> {
     if (reservation === null) return;
+    await this.#giveBack(reservation.key, subtractDecimalStrings("0", reservation.add), "execute");
+  }
+
+  /**
+   * Adds a negative `add` to a budget counter by compare-and-set, never
+   * below 0: a reservation released, or coins a committed reversal gives
+   * back. A reversal gives back only after its commit, so no one can spend
+   * coins it then fails to take back. `used` is the counter as last read
+   * (saves reading it first). Best effort: a failure only under-spends the
+   * budget.
+   */
+  async #giveBack(key: string, add: string, operation: string, used?: string): Promise<void> {
     try {
-      let used = await this.#scripts.run("execute", lua.getValue, [reservation.key]);
+      let seen: unknown = used ?? (await this.#scripts.run(operation, lua.getValue, [key]));
       for (let round = 1; round <= MAX_BUDGET_SWAPS; round += 1) {
-        const current = typeof used === "string" ? used : "0";
+        const current = typeof seen === "string" ? seen : "0";
         const reply = (await this.#scripts.run(
-          "execute",
+          operation,
           lua.swapBudget,
-          [reservation.key],
-          [current, subtractDecimalStrings(current, reservation.add)],
+          [key],
+          [current, budgetAfter(current, add)],
         )) as [number, string?];
         if (reply[0] === 1) return;
-        used = reply[1];
+        seen = reply[1];
       }
     } catch {
       // Under-spend is the documented consequence; never over-spend.
@@ -1089,6 +1183,8 @@ interface Plan<T> {
   readonly ownRequestIds: readonly string[];
   /** Budget counter key → what this account's changes add to it. */
   readonly spends: ReadonlyMap<string, string>;
+  /** Budget counter key → what this account's changes give back (negative), once committed. */
+  readonly givebacks: ReadonlyMap<string, string>;
   readonly expiryBefore: number | null;
   readonly expiryAfter: number | null;
   readonly lowers: boolean;
@@ -1110,6 +1206,7 @@ function planRound<T>(
     readonly changes: AccountChange[];
     readonly own: Set<string>;
     readonly spends: Map<string, string>;
+    readonly givebacks: Map<string, string>;
   }
   const drafts = new Map<Group<T>, Draft>();
   for (const group of round) {
@@ -1121,6 +1218,7 @@ function planRound<T>(
       changes: [],
       own: new Set(),
       spends: new Map(),
+      givebacks: new Map(),
     });
   }
   // Per counter: the total added so far this round, and each addition's check.
@@ -1158,7 +1256,11 @@ function planRound<T>(
         snapshotFor(draft.state, command.reads, budgetUsed),
       );
       const budget = change.budget;
-      if (budget !== undefined && !isZeroDecimalString(budget.add)) {
+      if (budget !== undefined && givesBackBudget(budget.add)) {
+        // Given back after the commit; later decisions of the round do not count on it.
+        const key = group.keys.budget(budget.eventId);
+        draft.givebacks.set(key, addDecimalStrings(draft.givebacks.get(key) ?? "0", budget.add));
+      } else if (budget !== undefined && spendsBudget(budget.add)) {
         const counter = budgets.get(group.keys.budget(budget.eventId));
         if (counter === undefined || counter.used === null) {
           throw new Error(
@@ -1200,6 +1302,7 @@ function planRound<T>(
       merged,
       ownRequestIds: [...draft.own],
       spends: draft.spends,
+      givebacks: draft.givebacks,
       expiryBefore,
       expiryAfter,
       lowers:
@@ -1227,12 +1330,27 @@ function planRound<T>(
   return { plans, spends };
 }
 
+/** A budget change that spends (a positive add). */
+function spendsBudget(add: string): boolean {
+  return compareDecimalStrings(add, "0") > 0;
+}
+
+/** A budget change that gives coins back (a negative add: a reversal). */
+function givesBackBudget(add: string): boolean {
+  return compareDecimalStrings(add, "0") < 0;
+}
+
 /** Whether adding `add` to a counter at `used` stays within `limit` (giving back always fits). */
 function fitsBudget(used: string, add: string, limit: string): boolean {
   return (
     compareDecimalStrings(add, "0") <= 0 ||
     compareDecimalStrings(addDecimalStrings(used, add), limit) <= 0
   );
+}
+
+/** A stored lot (JSON); one stored before `expired` and `shortfall` existed reads them as 0. */
+function parseLot(json: string): Lot {
+  return { expired: "0", shortfall: "0", ...(JSON.parse(json) as Lot) };
 }
 
 /** The read script's reply as a snapshot (or the own request's record). */
@@ -1257,15 +1375,15 @@ function parseAccount(
   const lots = new Map<number, Lot>();
   lotIds.forEach((id, i) => {
     const json = lotRows[i];
-    if (typeof json === "string" && !lots.has(Number(id)))
-      lots.set(Number(id), JSON.parse(json) as Lot);
+    if (typeof json === "string" && !lots.has(Number(id))) lots.set(Number(id), parseLot(json));
   });
-  const usage: Record<string, string> = {};
+  // Keyed by ids: no prototype, so `__proto__` or `constructor` is an ordinary key.
+  const usage: Record<string, string> = Object.create(null);
   reads.usageKeys.forEach((key, i) => {
     const value = usageRows[i];
     if (typeof value === "string") usage[key] = value;
   });
-  const requests: Record<string, RequestRecord> = {};
+  const requests: Record<string, RequestRecord> = Object.create(null);
   reads.requestIds.forEach((requestId, i) => {
     const json = requestRows[i];
     if (typeof json === "string") requests[requestId] = JSON.parse(json) as RequestRecord;

@@ -192,6 +192,13 @@ export function describeLowLevel(
       expect(asked.nextEntrySeq).toBe(3);
     });
 
+    it("loadAccount - should read a lot stored without expired and shortfall with both 0", async () => {
+      // `credit` writes its lot as stores did before the two fields existed.
+      await store.execute(credit({ programId: P, userId: "old", requestId: "r-old", coins: 6 }));
+      const [lot] = (await store.loadAccount(P, "old", emptyReads)).lots;
+      expect(lot).toMatchObject({ id: 1, remaining: "6", expired: "0", shortfall: "0" });
+    });
+
     it("history - should page newest first by seq", async () => {
       for (let i = 0; i < 5; i += 1) {
         await store.execute(

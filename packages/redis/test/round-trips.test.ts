@@ -155,6 +155,35 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     expect(await plain.findExpiring(P, 450, { limit: 10 })).toContain("e");
   });
 
+  it("execute - a budget give-back should cost one round trip, after the commit", async () => {
+    await plain.execute(
+      credit({ programId: P, userId: "g", requestId: "g-0", coins: 7, eventId: "G", budget: "50" }),
+    );
+    const giveBack: AccountCommand<string> = {
+      programId: P,
+      userId: "g",
+      request: { requestId: "g-1", fingerprint: "give-back" },
+      reads: { ...emptyReads, budgetEventId: "G" },
+      decide: (snapshot) => ({
+        change: {
+          lots: [],
+          debt: snapshot.debt,
+          nextLotId: snapshot.nextLotId,
+          nextEntrySeq: snapshot.nextEntrySeq,
+          entries: [],
+          usage: {},
+          requests: [],
+          budget: { eventId: "G", add: "-3", limit: "0" },
+        },
+        result: "given back",
+      }),
+    };
+    expect(await measure(() => store.execute(giveBack))).toBe(3);
+    // Claim with read and budget; commit; then the compare-and-set on the counter.
+    expect(tap.calls.map((c) => c.wave)).toEqual([1, 1, 1, 2, 3]);
+    expect(await plain.getBudgetUsed(P, "G")).toBe("4");
+  });
+
   it("executeMany - should cost 2 round trips for any number of accounts", async () => {
     const commands = Array.from({ length: 40 }, (_, i) =>
       credit({ programId: P, userId: `m${i % 10}`, requestId: `m-${i}`, coins: 1 }),

@@ -70,6 +70,10 @@ export interface ProgramOptions {
   readonly coinScale?: number;
   readonly start?: string | number;
   readonly id?: string;
+  /** Currency per coin; "0.25" by default. */
+  readonly coinValue?: string;
+  /** Rounding of earned coins; "down" by default. */
+  readonly rounding?: "down" | "up" | "halfUp" | "halfEven";
 }
 
 /** One test's world: a fresh program on the shared store, and its clock. */
@@ -91,9 +95,9 @@ export function newWorld(store: Store, options: ProgramOptions = {}): World {
     store,
     program: {
       id: programId,
-      coinValue: "0.25",
+      coinValue: options.coinValue ?? "0.25",
       coinScale: options.coinScale ?? 0,
-      rounding: "down",
+      rounding: options.rounding ?? "down",
       timeZone: options.timeZone ?? "UTC",
       clawback: options.clawback ?? "debt",
     },

@@ -26,6 +26,7 @@ import { isolationSuite } from "./suites/isolation.js";
 import { modelSuite } from "./suites/model.js";
 import { redeemSuite } from "./suites/redeem.js";
 import { reverseSuite } from "./suites/reverse.js";
+import { robustnessSuite } from "./suites/robustness.js";
 
 export interface StoreSetup {
   /** Called once per suite (beforeAll). */
@@ -49,6 +50,7 @@ const suites: readonly (readonly [string, (ref: StoreRef) => void])[] = [
   ["isolation", isolationSuite],
   ["concurrency", concurrencySuite],
   ["model", modelSuite],
+  ["robustness", robustnessSuite],
 ];
 
 /**

@@ -3,6 +3,7 @@
  * input, then describes what to read and how to decide. The engine hands
  * them to the store.
  */
+import { lookup } from "../dictionary.js";
 import { CoinageError, invalidInput } from "../errors.js";
 import { earn } from "../ledger/allocate.js";
 import { applyChange } from "../ledger/apply.js";
@@ -302,7 +303,7 @@ export function reversalCommand(
       ...(budgetEventId === null ? {} : { budgetEventId }),
     },
     decide(snapshot) {
-      const fresh = snapshot.requests[original.requestId];
+      const fresh = lookup(snapshot.requests, original.requestId);
       if (fresh === undefined) throw new Error(`store did not load request ${original.requestId}`);
       const draft = new AccountDraft(snapshot, at);
       sweepExpired(draft);
@@ -322,7 +323,7 @@ export function reversalCommand(
         const r = reverseAllocation(draft, fresh, coins, program.clawback, input);
         // The caps and the budget the coins counted toward are given back.
         for (const key of usageKeys) {
-          const used = snapshot.usage[key];
+          const used = lookup(snapshot.usage, key);
           if (used !== undefined) draft.setUsage(key, Dec.max(new Dec(used).minus(coins), 0));
         }
         if (budgetEventId !== null) draft.giveBackBudget(budgetEventId, coins);

@@ -4,12 +4,12 @@
  * atomically. It holds no state of its own besides its configuration.
  */
 import { CoinageError, invalidInput } from "../errors.js";
-import { readField, readList, unreadable } from "../input.js";
+import { dateTime, readField, readList, unreadable } from "../input.js";
 import type { RequestRecord } from "../ledger/types.js";
 import { Dec } from "../money/decimal.js";
 import { parseProgram } from "../program.js";
 import { eventActivity } from "../rules/eligibility.js";
-import { parseEvent, parseEventPatch } from "../rules/parse.js";
+import { freezeDeep, parseEvent, parseEventPatch } from "../rules/parse.js";
 import { previewReward } from "../rules/reward.js";
 import type { CoinEvent } from "../rules/types.js";
 import type { AccountCommand, ExecuteOutcome, Store } from "../store.js";
@@ -80,7 +80,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
     } catch (error) {
       throw unreadable("clock.now()", error);
     }
-    const time = dateTimeOf(value);
+    const time = dateTime(value);
     if (time === undefined || Number.isNaN(time)) {
       throw invalidInput({ path: "clock.now()", message: "the clock returned an invalid Date" });
     }
@@ -99,11 +99,13 @@ export function createCoinage(options: CoinageOptions): Coinage {
    * Stores hand back a fresh object per read. Every update bumps `version`,
    * so an event with a known id and version is the object seen before: reuse
    * it, and the rules' per-event preparation is done once, not per allocation.
+   * A remembered event is frozen, so what was prepared from it stays true.
    */
   const knownEvents = new Map<string, CoinEvent>();
   function remember(event: CoinEvent): CoinEvent {
     const known = knownEvents.get(event.id);
     if (known !== undefined && known.version === event.version) return known;
+    freezeDeep(event);
     knownEvents.delete(event.id);
     knownEvents.set(event.id, event);
     if (knownEvents.size > KNOWN_EVENTS_LIMIT) {
@@ -158,7 +160,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
     return allocationCommand(program, event, input, at);
   }
 
-  const events: Coinage["events"] = {
+  const events: Coinage["events"] = failingAsCoinageErrors("events.", {
     async create(input) {
       const record = requireRecord(input, "event", "");
       const event = parseEvent({ ...record, version: 1 });
@@ -231,9 +233,9 @@ export function createCoinage(options: CoinageOptions): Coinage {
           rows.length > limit ? ((items[items.length - 1] as CoinEvent).id ?? null) : null,
       };
     },
-  };
+  });
 
-  const coinage: Coinage = {
+  const coinage: Coinage = failingAsCoinageErrors("", {
     program,
     events,
 
@@ -448,7 +450,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
       }
       return { accounts, lots, coins: coins.toFixed(program.coinScale) };
     },
-  };
+  });
 
   async function sequential<T>(commands: readonly AccountCommand<T>[]) {
     const outcomes: ({ status: "failed"; error: unknown } | ExecuteOutcome<T>)[] = [];
@@ -463,6 +465,29 @@ export function createCoinage(options: CoinageOptions): Coinage {
   }
 
   return coinage;
+}
+
+/**
+ * `methods` with every method failing only with a `CoinageError`: what is
+ * not one already becomes `INTERNAL` (see `asCoinageError`).
+ */
+function failingAsCoinageErrors<T extends object>(scope: string, methods: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(methods)) {
+    if (typeof value !== "function") {
+      out[name] = value;
+      continue;
+    }
+    const method = value as (...args: unknown[]) => Promise<unknown>;
+    out[name] = async (...args: unknown[]) => {
+      try {
+        return await method(...args);
+      } catch (error) {
+        throw asCoinageError(`${scope}${name}`, error);
+      }
+    };
+  }
+  return out as T;
 }
 
 function failure(error: unknown): BulkItemResult {

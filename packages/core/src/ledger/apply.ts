@@ -1,3 +1,4 @@
+import { dictionary, lookup } from "../dictionary.js";
 import { addDecimalStrings, compareDecimalStrings, isZeroDecimalString } from "../money/decimal.js";
 import type { AccountChange, AccountReads, AccountSnapshot, Lot, RequestRecord } from "./types.js";
 
@@ -11,7 +12,7 @@ import type { AccountChange, AccountReads, AccountSnapshot, Lot, RequestRecord }
 export function applyChange(snapshot: AccountSnapshot, change: AccountChange): AccountSnapshot {
   const lots = new Map<number, Lot>(snapshot.lots.map((lot) => [lot.id, lot]));
   for (const lot of change.lots) lots.set(lot.id, lot);
-  const requests: Record<string, RequestRecord> = { ...snapshot.requests };
+  const requests = dictionary<RequestRecord>(Object.entries(snapshot.requests));
   for (const record of change.requests) requests[record.requestId] = record;
   const budgetUsed =
     change.budget === undefined || snapshot.budgetUsed === undefined
@@ -24,7 +25,7 @@ export function applyChange(snapshot: AccountSnapshot, change: AccountChange): A
     debt: change.debt,
     nextLotId: change.nextLotId,
     nextEntrySeq: change.nextEntrySeq,
-    usage: { ...snapshot.usage, ...change.usage },
+    usage: dictionary([...Object.entries(snapshot.usage), ...Object.entries(change.usage)]),
     requests,
     ...(budgetUsed === undefined ? {} : { budgetUsed }),
   };
@@ -48,8 +49,8 @@ export function emptySnapshot(userId: string): AccountSnapshot {
     debt: "0",
     nextLotId: 1,
     nextEntrySeq: 1,
-    usage: {},
-    requests: {},
+    usage: dictionary(),
+    requests: dictionary(),
   };
 }
 
@@ -66,14 +67,14 @@ export function snapshotFor(
   budgetUsed: string | undefined,
 ): AccountSnapshot {
   const lotIds = new Set(reads.lotIds);
-  const usage: Record<string, string> = {};
+  const usage = dictionary<string>();
   for (const key of reads.usageKeys) {
-    const value = state.usage[key];
+    const value = lookup(state.usage, key);
     if (value !== undefined) usage[key] = value;
   }
-  const requests: Record<string, RequestRecord> = {};
+  const requests = dictionary<RequestRecord>();
   for (const id of reads.requestIds) {
-    const record = state.requests[id];
+    const record = lookup(state.requests, id);
     if (record !== undefined) requests[id] = record;
   }
   const { budgetUsed: _unused, ...rest } = state;

@@ -3,6 +3,7 @@
  * accumulates lot updates and history entries; `toChange()` hands the
  * result to the store. Lives only inside one pure `decide` call.
  */
+import { dictionary } from "../dictionary.js";
 import { Dec } from "../money/decimal.js";
 import { expiredOf, shortfallOf } from "./lot.js";
 import type {
@@ -28,7 +29,7 @@ export class AccountDraft {
   readonly #lots = new Map<number, Lot>();
   readonly #changedLots = new Set<number>();
   readonly #entries: Entry[] = [];
-  readonly #usage: Record<string, string> = {};
+  readonly #usage: Record<string, string> = dictionary();
   readonly #requests: RequestRecord[] = [];
   #debt: Dec;
   #nextLotId: number;

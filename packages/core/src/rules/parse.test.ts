@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { CoinageError, type InputIssue } from "../errors.js";
 import { Dec } from "../money/decimal.js";
+import { type Duration, neverOutlasts } from "./durations.js";
 import { eventLimits, parseEvent, parseEventPatch } from "./parse.js";
 import type { CoinEvent, DateRule, Promotion, RewardRule, Tier } from "./types.js";
 
@@ -481,6 +482,103 @@ describe("parseEventPatch", () => {
   });
 });
 
+describe("expiry before activation", () => {
+  const rules = (expiry: unknown, activation: unknown) =>
+    paths({ id: "x", reward: fixed, expiry, activation });
+
+  test("duration rules whose expiry is never longer than the activation are refused at both fields", () => {
+    expect(rules({ days: 7 }, { days: 30 })).toEqual(["expiry", "activation"]);
+    expect(rules({ months: 1 }, { days: 31 })).toEqual(["expiry", "activation"]);
+    expect(rules({ days: 30 }, { days: 30 })).toEqual(["expiry", "activation"]);
+    expect(
+      issues(() =>
+        parseEventPatch(parseEvent({ id: "x", reward: fixed, expiry: { days: 7 } }), {
+          activation: { days: 7 },
+        }),
+      ).map((i) => i.path),
+    ).toEqual(["expiry", "activation"]);
+  });
+
+  test("rules that may end either way, or are not both durations, are left to each allocation", () => {
+    expect(rules({ months: 1 }, { days: 30 })).toEqual([]);
+    expect(rules({ days: 31 }, { days: 30 })).toEqual([]);
+    expect(rules({ endOf: "day" }, { days: 1 })).toEqual([]);
+    expect(rules({ at: "2026-01-01T00:00:00Z" }, { days: 30 })).toEqual([]);
+    expect(rules("never", { days: 30 })).toEqual([]);
+  });
+});
+
+describe("what parsing returns is frozen", () => {
+  test("parseEvent and parseEventPatch return deeply frozen events", () => {
+    const event = parseEvent({
+      id: "x",
+      reward: { kind: "tiered", tiers: [{ from: 0, percent: 5 }] },
+      caps: { perUser: [{ coins: 10, period: "day" }] },
+      metadata: { tags: ["a"], nested: { deep: [1] } },
+    });
+    const patched = parseEventPatch(event, { name: "y" });
+    for (const value of [event, patched]) {
+      const loose = value as unknown as {
+        name: string;
+        reward: { tiers: { percent: string }[] };
+        caps: { perUser: { coins: string }[] };
+        metadata: { tags: string[]; nested: { deep: number[] } };
+      };
+      expect(() => {
+        loose.name = "changed";
+      }).toThrow(TypeError);
+      expect(() => {
+        (loose.reward.tiers[0] as { percent: string }).percent = "50";
+      }).toThrow(TypeError);
+      expect(() => loose.caps.perUser.push({ coins: "1" })).toThrow(TypeError);
+      expect(() => loose.metadata.nested.deep.push(2)).toThrow(TypeError);
+    }
+    expect(parseEventPatch(event, { name: "z" }).name).toBe("z");
+  });
+});
+
+describe("input that cannot be read", () => {
+  const throwing = (fields: object, key: string) =>
+    Object.defineProperty({ ...fields }, key, {
+      enumerable: true,
+      get() {
+        throw new Error("boom");
+      },
+    });
+
+  test("a getter or Proxy that throws is INVALID_INPUT at its path, never another error", () => {
+    expect(paths(throwing({ id: "x" }, "reward"))).toEqual(["reward"]);
+    expect(paths({ id: "x", reward: throwing({ kind: "fixed" }, "coins") })).toEqual([
+      "reward.coins",
+    ]);
+    expect(paths({ id: "x", reward: fixed, metadata: { list: [1, throwing({}, "k")] } })).toEqual([
+      "metadata.list[1].k",
+    ]);
+    expect(
+      paths(
+        new Proxy(
+          { id: "x", reward: fixed },
+          {
+            ownKeys: () => {
+              throw new Error("no");
+            },
+          },
+        ),
+      ),
+    ).toEqual([""]);
+    const event = parseEvent({ id: "x", reward: fixed });
+    expect(issues(() => parseEventPatch(event, throwing({}, "name"))).map((i) => i.path)).toEqual([
+      "name",
+    ]);
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    expect(issues(() => parseEventPatch(event, proxy)).map((i) => i.path)).toEqual([""]);
+    expect(issues(() => parseEventPatch(proxy as CoinEvent, {})).map((i) => i.path)).toEqual([
+      "event",
+    ]);
+  });
+});
+
 // ---------------------------------------------------------------------------
 // Arbitraries: canonical valid events, built from integers so every decimal is exact.
 
@@ -576,7 +674,15 @@ const eventArb: fc.Arbitrary<CoinEvent> = fc
     },
     { requiredKeys: ["id", "name", "status", "reward", "version"] },
   )
-  .map((e) => e as CoinEvent);
+  .map((e) => e as CoinEvent)
+  .filter((e) => !refusedDurations(e.expiry, e.activation));
+
+/** Duration rules that `parseEvent` refuses together: the coins would always expire before activating. */
+function refusedDurations(expiry: unknown, activation: unknown): boolean {
+  const duration = (rule: unknown): rule is Duration =>
+    typeof rule === "object" && rule !== null && !("at" in rule) && !("endOf" in rule);
+  return duration(expiry) && duration(activation) && neverOutlasts(expiry, activation);
+}
 
 /** Set `value` at a random path of a JSON-like tree (returns a copy). */
 function mutate(root: unknown, choice: number, value: unknown): unknown {

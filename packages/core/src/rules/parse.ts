@@ -163,7 +163,7 @@ export function parseEventPatch(event: CoinEvent, input: unknown): CoinEvent {
 }
 
 /** `value` with every object and array in it frozen; it is returned. */
-function freezeDeep<T>(value: T): T {
+export function freezeDeep<T>(value: T): T {
   if (typeof value === "object" && value !== null) {
     Object.freeze(value);
     for (const item of Object.values(value)) freezeDeep(item);

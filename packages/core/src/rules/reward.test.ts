@@ -163,6 +163,82 @@ describe("ineligible transactions earn nothing without throwing", () => {
   });
 });
 
+describe("coins that would expire by the time they activate", () => {
+  test("earn nothing, as expires_before_activation, with the dates that cause it", () => {
+    const late = parseEvent({ ...referral, expiry: { endOf: "day" }, activation: { days: 1 } });
+    const preview = previewReward(late, {}, program(), now);
+    expect(preview).toMatchObject({
+      coins: "0",
+      ineligible: "expires_before_activation",
+      availableAt: "2026-11-29T10:00:00.000Z",
+      expiresAt: "2026-11-29T00:00:00.000Z",
+    });
+    const fixedAt = { at: "2026-11-28T11:00:00Z" };
+    const equal = parseEvent({ ...referral, expiry: fixedAt, activation: fixedAt });
+    expect(previewReward(equal, {}, program(), now).ineligible).toBe("expires_before_activation");
+    // One millisecond of life is enough.
+    const after = parseEvent({
+      ...referral,
+      expiry: { at: "2026-11-28T11:00:00.001Z" },
+      activation: fixedAt,
+    });
+    expect(previewReward(after, {}, program(), now).coins).toBe("500");
+  });
+
+  test("an inactive event says why first; a too-small amount comes after the dates", () => {
+    const late = parseEvent({
+      ...holidaySale,
+      minAmount: "100",
+      expiry: { endOf: "day" },
+      activation: { days: 1 },
+    });
+    expect(
+      previewReward({ ...late, status: "paused" }, { amount: "1" }, program(), now).ineligible,
+    ).toBe("paused");
+    expect(previewReward(late, { amount: "1" }, program(), now).ineligible).toBe(
+      "expires_before_activation",
+    );
+  });
+});
+
+describe("inputs that cannot be read", () => {
+  const throwing = (fields: object, key: string) =>
+    Object.defineProperty({ ...fields }, key, {
+      enumerable: true,
+      get() {
+        throw new Error("boom");
+      },
+    });
+
+  test("a getter or Proxy that throws is INVALID_INPUT naming what could not be read", () => {
+    expect(issuePath(() => previewReward(tiered, throwing({}, "amount"), program(), now))).toBe(
+      "amount",
+    );
+    expect(
+      issuePath(() =>
+        previewReward(referral, {}, throwing(program(), "coinValue") as Program, now),
+      ),
+    ).toBe("program.coinValue");
+    expect(
+      issuePath(() => previewReward(referral, {}, program(), new Proxy(now, {}) as Date)),
+    ).toBe("now");
+    expect(
+      issuePath(() =>
+        previewReward(referral, {}, program(), now, throwing({}, "perUser") as RewardUsage),
+      ),
+    ).toBe("usage.perUser");
+    expect(
+      issuePath(() =>
+        previewReward(throwing(referral, "reward") as unknown as CoinEvent, {}, program(), now),
+      ),
+    ).toBe("event");
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    expect(issuePath(() => previewReward(proxy as CoinEvent, {}, program(), now))).toBe("event");
+    expect(issuePath(() => previewReward(referral, proxy, program(), now))).toBe("transaction");
+  });
+});
+
 describe("amount", () => {
   test("percentage and tiered rules need an amount ≥ 0", () => {
     expect(issuePath(() => previewReward(holidaySale, {}, program(), now))).toBe("amount");

@@ -43,7 +43,8 @@ function instant(zone: Zone, year: number, month: number, day: number, time = 0)
   return Date.UTC(year, month, day) + time - offsetOf(zone);
 }
 
-const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+const daysIn = (year: number, month: number): number =>
+  new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
 
 export type CapPeriod = "day" | "week" | "month" | "year" | "lifetime";
 export const CAP_PERIODS: readonly CapPeriod[] = ["day", "week", "month", "year", "lifetime"];

@@ -6,7 +6,13 @@
  * toward the start.
  */
 import fc from "fast-check";
-import { CAP_PERIODS, type CalendarUnit, type CapPeriod, HOUR_MS, type RelativeRule } from "./calendar.js";
+import {
+  CAP_PERIODS,
+  type CalendarUnit,
+  type CapPeriod,
+  HOUR_MS,
+  type RelativeRule,
+} from "./calendar.js";
 
 export type TierSpec =
   | { readonly from: string; readonly percent: string }
@@ -15,7 +21,11 @@ export type TierSpec =
 export type RewardSpec =
   | { readonly kind: "fixed"; readonly coins: string }
   | { readonly kind: "percentage"; readonly percent: string }
-  | { readonly kind: "tiered"; readonly mode: "flat" | "progressive"; readonly tiers: readonly TierSpec[] };
+  | {
+      readonly kind: "tiered";
+      readonly mode: "flat" | "progressive";
+      readonly tiers: readonly TierSpec[];
+    };
 
 export interface PromotionSpec {
   readonly id: string;
@@ -152,12 +162,18 @@ const tieredReward = fc
     for (const step of steps) froms.push((froms[froms.length - 1] as number) + step * 500);
     const tiers = froms.map((from, i): TierSpec => {
       const [coins, percent, fixed] = rates[i] as [boolean, string, string];
-      return coins && mode === "flat" ? { from: String(from), coins: fixed } : { from: String(from), percent };
+      return coins && mode === "flat"
+        ? { from: String(from), coins: fixed }
+        : { from: String(from), percent };
     });
     return { kind: "tiered", mode, tiers };
   });
 
-export const rewardArb: fc.Arbitrary<RewardSpec> = fc.oneof(fixedReward, percentageReward, tieredReward);
+export const rewardArb: fc.Arbitrary<RewardSpec> = fc.oneof(
+  fixedReward,
+  percentageReward,
+  tieredReward,
+);
 
 const promotionArb = fc
   .tuple(
@@ -186,7 +202,9 @@ export const capsArb: fc.Arbitrary<CapsSpec> = fc
             }),
           ),
         )
-        .map(([periods, coins]) => periods.map((period, i) => ({ period, coins: coins[i] as string }))),
+        .map(([periods, coins]) =>
+          periods.map((period, i) => ({ period, coins: coins[i] as string })),
+        ),
       budget: fc.constantFrom("300", "1000", "5000"),
     },
     { requiredKeys: [] },
@@ -202,9 +220,9 @@ export const expiryArb: fc.Arbitrary<ExpirySpec> = fc.oneof(
   fc.integer({ min: 1, max: 3 }).map((months) => ({ months })),
   fc.constant({ years: 1 }),
   fc.integer({ min: 60, max: 500 }).map((hours) => ({ hours })),
-  fc.tuple(calendarUnit, fc.integer({ min: 0, max: 2 })).map(([endOf, plus]) =>
-    plus === 0 ? { endOf } : { endOf, plus },
-  ),
+  fc
+    .tuple(calendarUnit, fc.integer({ min: 0, max: 2 }))
+    .map(([endOf, plus]) => (plus === 0 ? { endOf } : { endOf, plus })),
   fc.integer({ min: 6, max: 1500 }).map((at) => ({ at })),
 );
 
@@ -229,8 +247,11 @@ const optional = <T>(arb: fc.Arbitrary<T>, freq = 2) => fc.option(arb, { freq, n
 /** An event's rules (without its id). */
 export const eventBodyArb: fc.Arbitrary<Omit<EventSpec, "id">> = fc
   .record({
-    status: fc.constantFrom("active" as const, "active" as const, "active" as const, "paused" as const),
-    window: optional(windowArb, 6),
+    status: fc.oneof(
+      { weight: 9, arbitrary: fc.constant("active" as const) },
+      { weight: 1, arbitrary: fc.constant("paused" as const) },
+    ),
+    window: optional(windowArb, 10),
     reward: rewardArb,
     promotions: optional(promotionsArb),
     stack: optional(fc.constantFrom("max" as const, "multiply" as const)),
@@ -256,38 +277,49 @@ export const eventsArb: fc.Arbitrary<EventSpec[]> = fc
  * expiry with activation. `invalid` marks a patch whose expiry duration is
  * not longer than its activation delay, which the engine must refuse.
  */
-export const patchArb: fc.Arbitrary<{ readonly patch: EventPatch; readonly invalid: boolean }> = fc.oneof(
-  { weight: 4, arbitrary: fc.option(capsArb, { freq: 5, nil: null }).map((caps) => ({ patch: { caps }, invalid: false })) },
-  { weight: 1, arbitrary: rewardArb.map((reward) => ({ patch: { reward }, invalid: false })) },
-  {
-    weight: 1,
-    arbitrary: fc
-      .constantFrom("active" as const, "paused" as const)
-      .map((status) => ({ patch: { status }, invalid: false })),
-  },
-  {
-    weight: 1,
-    arbitrary: fc
-      .tuple(fc.option(promotionsArb, { nil: null }), fc.option(fc.constantFrom("max" as const, "multiply" as const), { nil: null }))
-      .map(([promotions, stack]) => ({ patch: { promotions, stack }, invalid: false })),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.option(minAmountArb, { nil: null }).map((minAmount) => ({ patch: { minAmount }, invalid: false })),
-  },
-  {
-    weight: 1,
-    arbitrary: fc
-      .tuple(expiryArb, activationArb)
-      .map(([expiry, activation]) => ({ patch: { expiry, activation }, invalid: false })),
-  },
-  {
-    weight: 1,
-    arbitrary: fc
-      .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 2 }))
-      .map(([days, longer]) => ({
-        patch: { expiry: { days }, activation: { days: days + longer } },
-        invalid: true,
-      })),
-  },
-);
+export const patchArb: fc.Arbitrary<{ readonly patch: EventPatch; readonly invalid: boolean }> =
+  fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc
+        .option(capsArb, { freq: 5, nil: null })
+        .map((caps) => ({ patch: { caps }, invalid: false })),
+    },
+    { weight: 1, arbitrary: rewardArb.map((reward) => ({ patch: { reward }, invalid: false })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom("active" as const, "paused" as const)
+        .map((status) => ({ patch: { status }, invalid: false })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          fc.option(promotionsArb, { nil: null }),
+          fc.option(fc.constantFrom("max" as const, "multiply" as const), { nil: null }),
+        )
+        .map(([promotions, stack]) => ({ patch: { promotions, stack }, invalid: false })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .option(minAmountArb, { nil: null })
+        .map((minAmount) => ({ patch: { minAmount }, invalid: false })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(expiryArb, activationArb)
+        .map(([expiry, activation]) => ({ patch: { expiry, activation }, invalid: false })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 2 }))
+        .map(([days, longer]) => ({
+          patch: { expiry: { days }, activation: { days: days + longer } },
+          invalid: true,
+        })),
+    },
+  );

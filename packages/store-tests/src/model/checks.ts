@@ -5,6 +5,7 @@
  * budget counters.
  */
 import type { Balance, Coinage, HistoryEntry, Lot } from "@coinage/core";
+import type fc from "fast-check";
 import { expect } from "vitest";
 import { fromUnits, iso, units, type World } from "../harness.js";
 import {
@@ -21,19 +22,31 @@ import {
 import * as R from "./ratio.js";
 import type { ModelClip, Reward } from "./rules.js";
 
+/** Commands executed, and how often each kind of answer was seen (for the progress lines). */
+export interface Tally {
+  commands: number;
+  readonly seen: Map<string, number>;
+}
+
+export function count(tally: Tally, what: string): void {
+  tally.seen.set(what, (tally.seen.get(what) ?? 0) + 1);
+}
+
 /** What the runner keeps about the real side between steps. */
 export interface Real {
   readonly world: World;
   /** The last history entry checked per user, and the engine's sums by type so far. */
   readonly seen: Map<string, { seq: number; running: bigint; totals: Totals }>;
   /** Commands executed, for the count printed per store. */
-  readonly tally: { commands: number };
+  readonly tally: Tally;
   /**
    * "strict": every lot field, including `expired` and `shortfall`, must be
    * present and equal. "tolerant" skips those two when a store does not
    * return them (only for running the model against older code).
    */
   readonly lotFields: "strict" | "tolerant";
+  /** For concurrent steps: an engine on a store whose every call starts when the scheduler says. */
+  readonly scheduled?: { readonly scheduler: fc.Scheduler; readonly coins: Coinage };
 }
 
 const show = (value: bigint) => fromUnits(value);
@@ -43,7 +56,11 @@ const unitsOrNull = (value: string | undefined | null) =>
 /** A decimal string from the engine as a fraction (any number of places). */
 const exact = (text: string) => R.dec(text);
 
-export function expectMoves(actual: readonly { lotId: number; coins: string }[], expected: readonly Move[], label: string) {
+export function expectMoves(
+  actual: readonly { lotId: number; coins: string }[],
+  expected: readonly Move[],
+  label: string,
+) {
   expect(
     actual.map((m) => `${m.lotId}:${show(units(m.coins))}`),
     label,
@@ -59,15 +76,19 @@ export function expectFigure(actual: string | undefined, expected: bigint, label
 function expectRatio(actual: string | undefined, expected: R.Ratio, label: string): void {
   expect(actual, label).toBeTypeOf("string");
   const value = exact(actual as string);
-  if (R.isFinite(expected)) expect(R.show(value), label).toBe(R.show(expected));
+  if (R.isTerminating(expected)) expect(R.show(value), label).toBe(R.show(expected));
   else {
     const diff = R.sub(value, expected);
     const tolerance = R.ratio(1n, 10n ** 50n);
-    expect(R.cmp(diff.n < 0n ? R.ratio(-diff.n, diff.d) : diff, tolerance) <= 0, `${label}: ${actual} vs ${R.show(expected)}`).toBe(true);
+    expect(
+      R.cmp(diff.n < 0n ? R.ratio(-diff.n, diff.d) : diff, tolerance) <= 0,
+      `${label}: ${actual} vs ${R.show(expected)}`,
+    ).toBe(true);
   }
 }
 
-function expectClips(actual: readonly Record<string, unknown>[], expected: readonly ModelClip[], label: string) {
+function expectClips(clips: readonly object[], expected: readonly ModelClip[], label: string) {
+  const actual = clips as readonly Record<string, unknown>[];
   expect(
     actual.map((c) => `${c.cap}${c.period === undefined ? "" : `/${c.period}`}`),
     `${label}: caps that clipped`,
@@ -84,13 +105,13 @@ function expectClips(actual: readonly Record<string, unknown>[], expected: reado
 
 interface RewardView {
   readonly coins: string;
-  readonly ineligible?: string;
+  readonly ineligible?: string | undefined;
   readonly availableAt: string | null;
   readonly expiresAt: string | null;
   readonly breakdown: {
     readonly multiplier: string;
-    readonly caps: readonly Record<string, unknown>[];
-    readonly rounding: { readonly limitedBy?: string };
+    readonly caps: readonly object[];
+    readonly rounding: { readonly limitedBy?: string | undefined };
   };
 }
 
@@ -104,12 +125,17 @@ export function expectReward(actual: RewardView, expected: Reward, label: string
   expect(actual.ineligible, `${label}: ineligible`).toBeUndefined();
   expectRatio(actual.breakdown.multiplier, expected.multiplier, `${label}: multiplier`);
   expectClips(actual.breakdown.caps, expected.clips, label);
-  expect(actual.breakdown.rounding.limitedBy, `${label}: rounding limited by`).toBe(expected.limitedBy);
+  expect(actual.breakdown.rounding.limitedBy, `${label}: rounding limited by`).toBe(
+    expected.limitedBy,
+  );
   if (R.cmp(expected.coins, R.ZERO) > 0) {
-    expect(Date.parse(actual.availableAt ?? ""), `${label}: availableAt`).toBe(expected.availableAt);
-    expect(actual.expiresAt === null ? null : Date.parse(actual.expiresAt), `${label}: expiresAt`).toBe(
-      expected.expiresAt,
+    expect(Date.parse(actual.availableAt ?? ""), `${label}: availableAt`).toBe(
+      expected.availableAt,
     );
+    expect(
+      actual.expiresAt === null ? null : Date.parse(actual.expiresAt),
+      `${label}: expiresAt`,
+    ).toBe(expected.expiresAt);
   }
 }
 
@@ -120,19 +146,27 @@ export function expectAnswer(
   label: string,
 ): void {
   if (expected.kind === "error") {
-    if (outcome.ok) throw new Error(`${label}: expected ${expected.code}, got ${JSON.stringify(outcome.value)}`);
+    if (outcome.ok)
+      throw new Error(`${label}: expected ${expected.code}, got ${JSON.stringify(outcome.value)}`);
     expect(outcome.error, `${label}: error`).toMatchObject({ code: expected.code });
     if (expected.remaining !== undefined) {
       const details = (outcome.error as { details?: { remaining?: string } }).details;
-      expectFigure(details?.remaining, expected.remaining, `${label}: REVERSAL_EXCEEDS_ORIGINAL remaining`);
+      expectFigure(
+        details?.remaining,
+        expected.remaining,
+        `${label}: REVERSAL_EXCEEDS_ORIGINAL remaining`,
+      );
     }
     return;
   }
   if (!outcome.ok) {
     const e = outcome.error as { code?: string; message?: string };
-    throw new Error(`${label}: expected ${expected.kind}, got ${e.code ?? "an error"}: ${e.message ?? String(e)}`, {
-      cause: outcome.error,
-    });
+    throw new Error(
+      `${label}: expected ${expected.kind}, got ${e.code ?? "an error"}: ${e.message ?? String(e)}`,
+      {
+        cause: outcome.error,
+      },
+    );
   }
   const value = outcome.value as Record<string, unknown>;
   switch (expected.kind) {
@@ -172,7 +206,12 @@ export function expectAnswer(
 }
 
 /** A balance equals the model's figures at `at`. */
-export function expectBalance(balance: Balance, model: Figures, coinValue: string, label: string): void {
+export function expectBalance(
+  balance: Balance,
+  model: Figures,
+  coinValue: string,
+  label: string,
+): void {
   expectFigure(balance.available, model.available, `${label}: available`);
   expectFigure(balance.pending, model.pending, `${label}: pending`);
   expectFigure(balance.debt, model.debt, `${label}: debt`);
@@ -187,12 +226,19 @@ export function expectBalance(balance: Balance, model: Figures, coinValue: strin
 }
 
 /** Every lot of the account, every field. */
-export function expectLots(stored: readonly Lot[], acc: ModelAccount, lotFields: Real["lotFields"], label: string): void {
+export function expectLots(
+  stored: readonly Lot[],
+  acc: ModelAccount,
+  lotFields: Real["lotFields"],
+  label: string,
+): void {
   expect(
     [...stored].map((lot) => lot.id).sort((a, b) => a - b),
     `${label}: lot ids`,
   ).toEqual(acc.lots.map((lot) => lot.id));
-  const byId = new Map(stored.map((lot) => [lot.id, lot as Lot & { expired?: string; shortfall?: string }]));
+  const byId = new Map(
+    stored.map((lot) => [lot.id, lot as Lot & { expired?: string; shortfall?: string }]),
+  );
   for (const lot of acc.lots) {
     const got = byId.get(lot.id);
     if (got === undefined) continue;
@@ -228,11 +274,18 @@ export function expectLots(stored: readonly Lot[], acc: ModelAccount, lotFields:
 }
 
 /** History entries newer than `afterSeq`, oldest first. */
-async function newEntries(coins: Coinage, userId: string, afterSeq: number): Promise<HistoryEntry[]> {
+async function newEntries(
+  coins: Coinage,
+  userId: string,
+  afterSeq: number,
+): Promise<HistoryEntry[]> {
   const out: HistoryEntry[] = [];
   let cursor: string | undefined;
   for (;;) {
-    const page = await coins.history(userId, cursor === undefined ? { limit: 25 } : { limit: 25, cursor });
+    const page = await coins.history(
+      userId,
+      cursor === undefined ? { limit: 25 } : { limit: 25, cursor },
+    );
     for (const entry of page.items) {
       if (entry.seq <= afterSeq) return out.reverse();
       out.push(entry);
@@ -316,7 +369,13 @@ export async function verifyBudget(state: ModelState, real: Real, eventId: strin
  * in the period (what was earned minus what was reversed, counted by the
  * model) and the event's budget counter within the limit.
  */
-export function expectWithinCaps(state: ModelState, userId: string, eventId: string, coins: bigint, label: string): void {
+export function expectWithinCaps(
+  state: ModelState,
+  userId: string,
+  eventId: string,
+  coins: bigint,
+  label: string,
+): void {
   const caps = state.events.get(eventId)?.spec.caps;
   if (caps === undefined || coins === 0n) return;
   const usage = usageOf(state, userId, eventId, state.now);
@@ -326,6 +385,7 @@ export function expectWithinCaps(state: ModelState, userId: string, eventId: str
       `${label}: ${show(coins)} coins pass the ${what} cap ${limit} (used ${R.show(used)})`,
     ).toBe(true);
   if (caps.perAllocation !== undefined) within(R.ZERO, caps.perAllocation, "per-allocation");
-  for (const cap of caps.perUser ?? []) within(usage.perUser[cap.period], cap.coins, `per-user ${cap.period}`);
+  for (const cap of caps.perUser ?? [])
+    within(usage.perUser[cap.period], cap.coins, `per-user ${cap.period}`);
   if (caps.budget !== undefined) within(usage.budget, caps.budget, "budget");
 }

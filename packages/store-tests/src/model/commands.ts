@@ -7,13 +7,21 @@ import type { Coinage } from "@coinage/core";
 import fc from "fast-check";
 import { expect } from "vitest";
 import { fromUnits, HOUR, iso, units } from "../harness.js";
-import { applyPatch, type EventPatch, EVENT_IDS, needsAmount, patchArb, patchInput } from "./catalog.js";
+import {
+  applyPatch,
+  EVENT_IDS,
+  type EventPatch,
+  needsAmount,
+  patchArb,
+  patchInput,
+} from "./catalog.js";
 import {
   expectAnswer,
   expectBalance,
   expectFigure,
   expectReward,
   expectWithinCaps,
+  count,
   type Real,
   verifyBudget,
   verifyUser,
@@ -65,7 +73,8 @@ export function send(coins: Coinage, request: Request): Promise<unknown> {
 }
 
 /** One coin at the program's scale, in model units. */
-export const coinUnit = (state: ModelState): bigint => 10n ** BigInt(SCALE - state.program.coinScale);
+export const coinUnit = (state: ModelState): bigint =>
+  10n ** BigInt(SCALE - state.program.coinScale);
 
 /** `share` percent of `coins`, rounded down to the coin scale, at least one unit. */
 export function shareOf(state: ModelState, coins: bigint, share: number): bigint {
@@ -74,23 +83,48 @@ export function shareOf(state: ModelState, coins: bigint, share: number): bigint
   return part < unit ? unit : part;
 }
 
-const usersOf = (state: ModelState, expected: Expected, request: Request): string[] => {
-  const user = expected.kind === "replay" ? expected.record.userId : userOf(state, request);
-  return user === undefined ? [] : [user];
-};
-
 /**
  * Send a request, apply it to the model, compare. Checks the caps are kept
  * (with the usage before the allocation) and the balance in the answer.
  */
-export async function step(model: Model, real: Real, request: Request, label: string): Promise<Expected> {
+export async function step(
+  model: Model,
+  real: Real,
+  request: Request,
+  label: string,
+): Promise<Expected> {
   const outcome = await settle(send(real.world.coins, request));
   real.tally.commands += 1;
-  return judge(model.state, request, outcome, label);
+  const expected = judge(model.state, request, outcome, label);
+  count(real.tally, describeExpected(request, expected));
+  return expected;
+}
+
+/** A short name for the kind of answer, for the statistics. */
+export function describeExpected(request: Request, expected: Expected): string {
+  switch (expected.kind) {
+    case "error":
+      return `${request.op}: ${expected.code}`;
+    case "allocate":
+      return expected.reward.ineligible.length > 0
+        ? `allocate: ${expected.reward.ineligible.join("|")}`
+        : `allocate: ${expected.coins > 0n ? "coins" : "zero"}${expected.reward.clips.length > 0 ? " clipped" : ""}`;
+    case "reverseAllocation":
+      return `reverse allocation${expected.debt > 0n ? " with debt" : ""}${expected.forgiven > 0n ? " forgiven" : ""}`;
+    case "reverseRedemption":
+      return `reverse redemption${expected.expired > 0n ? " expired at once" : ""}`;
+    default:
+      return `${request.op}: ${expected.kind}`;
+  }
 }
 
 /** Apply `request` to the model and compare with the engine's `outcome`. */
-export function judge(state: ModelState, request: Request, outcome: Outcome, label: string): Expected {
+export function judge(
+  state: ModelState,
+  request: Request,
+  outcome: Outcome,
+  label: string,
+): Expected {
   if (request.op === "allocate" && outcome.ok && !state.requests.has(request.input.requestId)) {
     const coins = units((outcome.value as { coins: string }).coins);
     expectWithinCaps(state, request.input.userId, request.input.event, coins, label);
@@ -103,12 +137,22 @@ export function judge(state: ModelState, request: Request, outcome: Outcome, lab
     const balance = (outcome.value as { balance?: Parameters<typeof expectBalance>[0] }).balance;
     const user = userOf(state, request);
     if (balance !== undefined && user !== undefined)
-      expectBalance(balance, figures(account(state, user), state.now), state.program.coinValue, `${label}: balance in the answer`);
+      expectBalance(
+        balance,
+        figures(account(state, user), state.now),
+        state.program.coinValue,
+        `${label}: balance in the answer`,
+      );
   }
   return expected;
 }
 
-export async function verifyAfter(model: Model, real: Real, users: Iterable<string>, events: Iterable<string> = []) {
+export async function verifyAfter(
+  model: Model,
+  real: Real,
+  users: Iterable<string>,
+  events: Iterable<string> = [],
+) {
   for (const user of new Set(users)) await verifyUser(model.state, real, user);
   for (const event of new Set(events)) await verifyBudget(model.state, real, event);
 }
@@ -117,7 +161,8 @@ const eventAt = (state: ModelState, index: number): string => {
   const ids = [...state.events.keys()];
   return ids[index % ids.length] as string;
 };
-const userAt = (state: ModelState, index: number): string => state.users[index % state.users.length] as string;
+const userAt = (state: ModelState, index: number): string =>
+  state.users[index % state.users.length] as string;
 
 // ---------------------------------------------------------------------------
 
@@ -131,7 +176,13 @@ function amountFor(state: ModelState, eventId: string, amount: AmountSpec): stri
   return amount;
 }
 
-export function allocation(state: ModelState, user: number, event: number, amount: AmountSpec, special?: number): Request {
+export function allocation(
+  state: ModelState,
+  user: number,
+  event: number,
+  amount: AmountSpec,
+  special?: number,
+): Extract<Request, { op: "allocate" }> {
   const eventId = eventAt(state, event);
   const value = amountFor(state, eventId, amount);
   return {
@@ -156,13 +207,19 @@ class Allocate implements Cmd {
   async run(model: Model, real: Real) {
     const request = allocation(model.state, this.user, this.event, this.amount, this.special);
     await step(model, real, request, `allocate ${JSON.stringify(request.input)}`);
-    await verifyAfter(model, real, [request.input.userId], request.op === "allocate" ? [request.input.event] : []);
+    await verifyAfter(model, real, [request.input.userId], [request.input.event]);
   }
-  toString = () => `allocate(u${this.user}, e${this.event}, ${JSON.stringify(this.amount)}${this.special === undefined ? "" : `, id#${this.special}`})`;
+  toString = () =>
+    `allocate(u${this.user}, e${this.event}, ${JSON.stringify(this.amount)}${this.special === undefined ? "" : `, id#${this.special}`})`;
 }
 
 export type BulkItem =
-  | { readonly t: "new"; readonly user: number; readonly event: number; readonly amount: AmountSpec }
+  | {
+      readonly t: "new";
+      readonly user: number;
+      readonly event: number;
+      readonly amount: AmountSpec;
+    }
   | { readonly t: "replay" | "conflict"; readonly pick: number }
   | { readonly t: "unknownEvent" | "badUser"; readonly user: number }
   | { readonly t: "dup"; readonly index: number };
@@ -177,29 +234,47 @@ class AllocateMany implements Cmd {
     for (const item of this.items) {
       switch (item.t) {
         case "new":
-          requests.push(allocation(state, item.user, item.event, item.amount) as never);
+          requests.push(allocation(state, item.user, item.event, item.amount));
           break;
         case "replay":
         case "conflict": {
           const id = allocations[item.pick % Math.max(1, allocations.length)];
           const record = id === undefined ? undefined : state.requests.get(id);
           if (record === undefined) {
-            requests.push(allocation(state, item.pick, item.pick, null) as never);
+            requests.push(allocation(state, item.pick, item.pick, null));
             break;
           }
           const original = requestOf(record) as Extract<Request, { op: "allocate" }>;
-          requests.push(item.t === "replay" ? original : { op: "allocate", input: { ...original.input, amount: "777.77" } });
+          requests.push(
+            item.t === "replay"
+              ? original
+              : { op: "allocate", input: { ...original.input, amount: "777.77" } },
+          );
           break;
         }
         case "unknownEvent":
-          requests.push({ op: "allocate", input: { userId: userAt(state, item.user), event: "NO_SUCH_EVENT", requestId: nextRequestId(state, "m") } });
+          requests.push({
+            op: "allocate",
+            input: {
+              userId: userAt(state, item.user),
+              event: "NO_SUCH_EVENT",
+              requestId: nextRequestId(state, "m"),
+            },
+          });
           break;
         case "badUser":
-          requests.push({ op: "allocate", input: { userId: "", event: eventAt(state, item.user), requestId: nextRequestId(state, "m") } });
+          requests.push({
+            op: "allocate",
+            input: {
+              userId: "",
+              event: eventAt(state, item.user),
+              requestId: nextRequestId(state, "m"),
+            },
+          });
           break;
         case "dup": {
           const earlier = requests[item.index % Math.max(1, requests.length)];
-          requests.push(earlier ?? (allocation(state, item.index, item.index, null) as never));
+          requests.push(earlier ?? allocation(state, item.index, item.index, null));
           break;
         }
       }
@@ -216,14 +291,41 @@ class AllocateMany implements Cmd {
         ? { ok: true, value: result.result }
         : { ok: false, error: result?.error };
       const expected = judge(state, request, outcome, `${label} item ${i}`);
-      if (result?.ok) expect(result.replayed, `${label} item ${i}: replayed`).toBe(expected.kind === "replay");
+      if (result?.ok)
+        expect(result.replayed, `${label} item ${i}: replayed`).toBe(expected.kind === "replay");
       users.add(request.input.userId);
       events.add(request.input.event);
     });
     users.delete("");
-    await verifyAfter(model, real, users, [...events].filter((e) => state.events.has(e)));
+    await verifyAfter(
+      model,
+      real,
+      users,
+      [...events].filter((e) => state.events.has(e)),
+    );
   }
   toString = () => `allocateMany(${JSON.stringify(this.items)})`;
+}
+
+/** A redemption of `share` percent of what the user can spend, or one coin unit more than that. */
+export function redemption(
+  state: ModelState,
+  user: number,
+  share: number | "over",
+  special?: number,
+): Request {
+  // A share goes to a user who has coins to spend, when there is one.
+  const holders = state.users.filter((u) => spendableCoins(account(state, u), state.now) > 0n);
+  const userId =
+    share === "over" || holders.length === 0
+      ? userAt(state, user)
+      : (holders[user % holders.length] as string);
+  const spendable = spendableCoins(account(state, userId), state.now);
+  const coins = share === "over" ? spendable + coinUnit(state) : shareOf(state, spendable, share);
+  return {
+    op: "redeem",
+    input: { userId, coins: fromUnits(coins), requestId: nextRequestId(state, "x", special) },
+  };
 }
 
 class Redeem implements Cmd {
@@ -235,14 +337,19 @@ class Redeem implements Cmd {
   check = () => true;
   async run(model: Model, real: Real) {
     const state = model.state;
-    const userId = userAt(state, this.user);
+    const request = redemption(state, this.user, this.share, this.special);
+    const userId = request.op === "redeem" ? request.input.userId : "";
     const spendable = spendableCoins(account(state, userId), state.now);
-    const coins = this.share === "over" ? spendable + coinUnit(state) : shareOf(state, spendable, this.share);
-    const request: Request = { op: "redeem", input: { userId, coins: fromUnits(coins), requestId: nextRequestId(state, "x", this.special) } };
-    await step(model, real, request, `redeem ${JSON.stringify(request.input)} of ${fromUnits(spendable)}`);
+    await step(
+      model,
+      real,
+      request,
+      `redeem ${JSON.stringify(request.input)} of ${fromUnits(spendable)}`,
+    );
     await verifyAfter(model, real, [userId]);
   }
-  toString = () => `redeem(u${this.user}, ${this.share === "over" ? "over" : `${this.share}%`}${this.special === undefined ? "" : `, id#${this.special}`})`;
+  toString = () =>
+    `redeem(u${this.user}, ${this.share === "over" ? "over" : `${this.share}%`}${this.special === undefined ? "" : `, id#${this.special}`})`;
 }
 
 /**
@@ -255,8 +362,11 @@ export type ReverseTarget = "allocation" | "redemption" | "linked" | "bad";
 export type ReverseShare = number | "whole" | "over";
 
 function linkedTarget(state: ModelState): string | undefined {
-  const redemptions = state.order.filter((id) => state.requests.get(id)?.op === "redeem" && reversible(state, id) > 0n);
-  const lotOf = (user: string, lotId: number) => account(state, user).lots.find((l) => l.id === lotId);
+  const redemptions = state.order.filter(
+    (id) => state.requests.get(id)?.op === "redeem" && reversible(state, id) > 0n,
+  );
+  const lotOf = (user: string, lotId: number) =>
+    account(state, user).lots.find((l) => l.id === lotId);
   const reversedLot = (user: string, lotId: number) => {
     const lot = lotOf(user, lotId);
     if (lot === undefined) return false;
@@ -267,14 +377,16 @@ function linkedTarget(state: ModelState): string | undefined {
   const candidates = [
     ...redemptions.filter((id) => {
       const r = state.requests.get(id);
-      return r !== undefined && r.parts.some((p) => reversedLot(r.userId, p.lotId));
+      return r?.parts.some((p) => reversedLot(r.userId, p.lotId)) ?? false;
     }),
     ...redemptions.filter((id) => {
       const r = state.requests.get(id);
-      return r !== undefined && r.parts.some((p) => {
-        const lot = lotOf(r.userId, p.lotId);
-        return lot !== undefined && lot.expiresAt !== null && lot.expiresAt <= state.now;
-      });
+      return (
+        r?.parts.some((p) => {
+          const lot = lotOf(r.userId, p.lotId);
+          return lot !== undefined && lot.expiresAt !== null && lot.expiresAt <= state.now;
+        }) ?? false
+      );
     }),
     ...state.order.filter((id) => {
       const r = state.requests.get(id);
@@ -286,7 +398,13 @@ function linkedTarget(state: ModelState): string | undefined {
   return candidates[candidates.length - 1 - Math.floor(candidates.length / 3)] ?? candidates[0];
 }
 
-export function reversal(state: ModelState, target: ReverseTarget, pick: number, share: ReverseShare, special?: number): Request {
+export function reversal(
+  state: ModelState,
+  target: ReverseTarget,
+  pick: number,
+  share: ReverseShare,
+  special?: number,
+): Request {
   const requestId = nextRequestId(state, "r", special);
   let of: string | undefined;
   if (target === "bad") {
@@ -295,7 +413,12 @@ export function reversal(state: ModelState, target: ReverseTarget, pick: number,
       return op === "adjust" || op === "reverse";
     });
     const choice = pick % 3;
-    of = choice === 0 ? others[pick % Math.max(1, others.length)] : choice === 1 ? `unknown-${pick}` : requestId;
+    of =
+      choice === 0
+        ? others[pick % Math.max(1, others.length)]
+        : choice === 1
+          ? `unknown-${pick}`
+          : requestId;
     of ??= `unknown-${pick}`;
   } else if (target === "linked") {
     of = linkedTarget(state);
@@ -304,10 +427,11 @@ export function reversal(state: ModelState, target: ReverseTarget, pick: number,
     const list = state.order.filter((id) => state.requests.get(id)?.op === op);
     of = list[list.length - 1 - (pick % Math.max(1, list.length))];
   }
-  of ??= state.order.filter((id) => {
+  const reversibleKinds = state.order.filter((id) => {
     const op = state.requests.get(id)?.op;
     return op === "allocate" || op === "redeem";
-  })[pick % Math.max(1, state.order.length)];
+  });
+  of ??= reversibleKinds[pick % Math.max(1, reversibleKinds.length)];
   of ??= `unknown-${pick}`;
   const left = reversible(state, of);
   if (share === "whole") return { op: "reverse", input: { requestId, of } };
@@ -328,19 +452,34 @@ class Reverse implements Cmd {
     const request = reversal(state, this.target, this.pick, this.share, this.special);
     const original = request.op === "reverse" ? state.requests.get(request.input.of) : undefined;
     const left = request.op === "reverse" ? reversible(state, request.input.of) : 0n;
-    await step(model, real, request, `reverse ${JSON.stringify(request.input)} (${fromUnits(left)} left)`);
-    await verifyAfter(model, real, original === undefined ? [] : [original.userId], original?.eventId === null || original === undefined ? [] : [original.eventId]);
+    await step(
+      model,
+      real,
+      request,
+      `reverse ${JSON.stringify(request.input)} (${fromUnits(left)} left)`,
+    );
+    await verifyAfter(
+      model,
+      real,
+      original === undefined ? [] : [original.userId],
+      original?.eventId === null || original === undefined ? [] : [original.eventId],
+    );
   }
-  toString = () => `reverse(${this.target} #${this.pick}, ${this.share === "whole" || this.share === "over" ? this.share : `${this.share}%`}${this.special === undefined ? "" : `, id#${this.special}`})`;
+  toString = () =>
+    `reverse(${this.target} #${this.pick}, ${this.share === "whole" || this.share === "over" ? this.share : `${this.share}%`}${this.special === undefined ? "" : `, id#${this.special}`})`;
 }
 
-export type Adjustment = { readonly credit: number; readonly days: number | null } | { readonly debit: number | "over" };
+export type Adjustment =
+  | { readonly credit: number; readonly days: number | null }
+  | { readonly debit: number | "over" };
 
 export function adjustment(state: ModelState, user: number, change: Adjustment): Request {
   const userId = userAt(state, user);
   const requestId = nextRequestId(state, "j");
   if ("credit" in change) {
-    const coins = (BigInt(change.credit) * coinUnit(state) * (state.program.coinScale === 0 ? 1n : 37n)) / 1n;
+    // Whole coins, plus a fraction at coin scale 2 (e.g. 5.85).
+    const cents = state.program.coinScale === 2 ? BigInt((change.credit * 37) % 100) : 0n;
+    const coins = BigInt(change.credit) * 10n ** BigInt(SCALE) + cents * 10n ** BigInt(SCALE - 2);
     return {
       op: "adjust",
       input: {
@@ -353,8 +492,12 @@ export function adjustment(state: ModelState, user: number, change: Adjustment):
     };
   }
   const spendable = spendableCoins(account(state, userId), state.now);
-  const coins = change.debit === "over" ? spendable + coinUnit(state) : shareOf(state, spendable, change.debit);
-  return { op: "adjust", input: { userId, coins: fromUnits(-coins), requestId, reason: "model debit" } };
+  const coins =
+    change.debit === "over" ? spendable + coinUnit(state) : shareOf(state, spendable, change.debit);
+  return {
+    op: "adjust",
+    input: { userId, coins: fromUnits(-coins), requestId, reason: "model debit" },
+  };
 }
 
 class Adjust implements Cmd {
@@ -381,7 +524,10 @@ class Expire implements Cmd {
     const first = await real.world.coins.expire(options);
     const expected = expireAll(state, cutoff);
     real.tally.commands += 1;
-    expect([first.accounts, first.lots], "expire: accounts and lots").toEqual([expected.accounts, expected.lots]);
+    expect([first.accounts, first.lots], "expire: accounts and lots").toEqual([
+      expected.accounts,
+      expected.lots,
+    ]);
     expectFigure(first.coins, expected.coins, "expire: coins");
     const second = await real.world.coins.expire(options);
     expect([second.accounts, second.lots], "expire: a second run finds nothing").toEqual([0, 0]);
@@ -436,7 +582,11 @@ class Replay implements Cmd {
     if (record === undefined) return;
     const original = requestOf(record);
     let request: Request = original;
-    if (this.mode === "otherOp") request = { op: "adjust", input: { userId: record.userId, coins: "1", requestId: id, reason: "other operation" } };
+    if (this.mode === "otherOp")
+      request = {
+        op: "adjust",
+        input: { userId: record.userId, coins: "1", requestId: id, reason: "other operation" },
+      };
     else if (this.mode === "conflict") request = altered(original);
     await step(model, real, request, `${this.mode} replay of ${JSON.stringify(original.input)}`);
     await verifyAfter(model, real, [record.userId]);
@@ -448,11 +598,20 @@ class Replay implements Cmd {
 function altered(request: Request): Request {
   switch (request.op) {
     case "allocate":
-      return { op: "allocate", input: { ...request.input, amount: request.input.amount === "1" ? "2" : "1" } };
+      return {
+        op: "allocate",
+        input: { ...request.input, amount: request.input.amount === "1" ? "2" : "1" },
+      };
     case "redeem":
-      return { op: "redeem", input: { ...request.input, coins: `${request.input.coins}1` } };
+      return {
+        op: "redeem",
+        input: { ...request.input, coins: fromUnits(units(request.input.coins) + 10n ** BigInt(SCALE)) },
+      };
     case "reverse":
-      return { op: "reverse", input: { ...request.input, coins: request.input.coins === "1" ? "2" : "1" } };
+      return {
+        op: "reverse",
+        input: { ...request.input, coins: request.input.coins === "1" ? "2" : "1" },
+      };
     case "adjust":
       return { op: "adjust", input: { ...request.input, reason: "another reason" } };
   }
@@ -475,24 +634,31 @@ class UpdateEvent implements Cmd {
     if (event === undefined) return;
     const stale = this.version === "stale" && event.version > 1;
     const options =
-      this.version === "none" ? undefined : { expectedVersion: stale ? event.version - 1 : event.version };
+      this.version === "none"
+        ? undefined
+        : { expectedVersion: stale ? event.version - 1 : event.version };
     const label = `events.update(${JSON.stringify(eventId)}, ${JSON.stringify(this.patch)}, ${JSON.stringify(options)})`;
     const outcome = await settle(
       real.world.coins.events.update(eventId, patchInput(this.patch, state.program.start), options),
     );
     real.tally.commands += 1;
-    const code = this.invalid ? "INVALID_INPUT" : stale ? "VERSION_CONFLICT" : undefined;
-    if (code !== undefined) {
-      if (outcome.ok) throw new Error(`${label}: expected ${code}, got ${JSON.stringify(outcome.value)}`);
-      expect(outcome.error, label).toMatchObject({ code });
+    // An invalid patch with a stale version may fail either way.
+    const codes = [...(this.invalid ? ["INVALID_INPUT"] : []), ...(stale ? ["VERSION_CONFLICT"] : [])];
+    if (codes.length > 0) {
+      if (outcome.ok)
+        throw new Error(`${label}: expected ${codes.join(" or ")}, got ${JSON.stringify(outcome.value)}`);
+      expect(codes, label).toContain((outcome.error as { code?: string }).code);
       return;
     }
     if (!outcome.ok) throw new Error(`${label}: failed`, { cause: outcome.error });
-    expect((outcome.value as { version: number }).version, `${label}: version`).toBe(event.version + 1);
+    expect((outcome.value as { version: number }).version, `${label}: version`).toBe(
+      event.version + 1,
+    );
     event.spec = applyPatch(event.spec, this.patch);
     event.version += 1;
   }
-  toString = () => `update(e${this.event}, ${JSON.stringify(this.patch)}${this.invalid ? ", invalid" : ""}, ${this.version})`;
+  toString = () =>
+    `update(e${this.event}, ${JSON.stringify(this.patch)}${this.invalid ? ", invalid" : ""}, ${this.version})`;
 }
 
 class Preview implements Cmd {
@@ -517,7 +683,13 @@ class Preview implements Cmd {
       expect(result.ineligible, `${label}: ineligible`).toBe(inactive);
       return;
     }
-    const expected = reward(spec, this.amount, state.now, state.program, usageOf(state, userId, eventId, state.now));
+    const expected = reward(
+      spec,
+      this.amount,
+      state.now,
+      state.program,
+      usageOf(state, userId, eventId, state.now),
+    );
     expectReward(result, expected, label);
   }
   toString = () => `preview(u${this.user}, e${this.event}, ${this.amount})`;
@@ -531,10 +703,32 @@ const eventIndex = fc.nat(EVENT_IDS.length - 1);
 const special = fc.option(fc.nat(20), { freq: 8, nil: undefined });
 
 export const amountArb: fc.Arbitrary<AmountSpec> = fc.oneof(
-  { weight: 2, arbitrary: fc.constantFrom("0", "9.99", "100", "250.5", "999.99", "1000", "1500", "4999.99", "5000", "6000", "12000") },
-  { weight: 2, arbitrary: fc.integer({ min: 0, max: 2_500_000 }).map((cents) => (cents / 100).toFixed(cents % 3 === 0 ? 0 : 2)) },
-  { weight: 1, arbitrary: fc.constant(null) },
-  { weight: 1, arbitrary: fc.constant("missing" as const).filter(() => Math.random() < 1) },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      "0",
+      "9.99",
+      "100",
+      "250.5",
+      "999.99",
+      "1000",
+      "1500",
+      "4999.99",
+      "5000",
+      "6000",
+      "12000",
+    ),
+  },
+  {
+    weight: 6,
+    arbitrary: fc
+      .integer({ min: 0, max: 2_500_000 })
+      .map((cents) =>
+        cents % 3 === 0 ? String(Math.floor(cents / 100)) : (cents / 100).toFixed(2),
+      ),
+  },
+  { weight: 3, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: fc.constant("missing" as const) },
 );
 
 export const shareArb = fc.oneof(
@@ -558,30 +752,85 @@ export const reverseTargetArb = fc.constantFrom<ReverseTarget>(
 );
 
 export const adjustmentArb: fc.Arbitrary<Adjustment> = fc.oneof(
-  fc.record({ credit: fc.integer({ min: 1, max: 80 }), days: fc.option(fc.integer({ min: 1, max: 40 }), { nil: null }) }),
+  fc.record({
+    credit: fc.integer({ min: 1, max: 80 }),
+    days: fc.option(fc.integer({ min: 1, max: 40 }), { nil: null }),
+  }),
   fc.record({ debit: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constant("over" as const)) }),
 );
 
 const bulkItem: fc.Arbitrary<BulkItem> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ t: fc.constant("new" as const), user, event: eventIndex, amount: amountArb }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constantFrom("replay" as const, "conflict" as const), pick: fc.nat(30) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constantFrom("unknownEvent" as const, "badUser" as const), user }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      t: fc.constant("new" as const),
+      user,
+      event: eventIndex,
+      amount: amountArb,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constantFrom("replay" as const, "conflict" as const),
+      pick: fc.nat(30),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constantFrom("unknownEvent" as const, "badUser" as const), user }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("dup" as const), index: fc.nat(10) }) },
 );
 
 /** The sequential commands, with weights. */
 export const commandArbs: fc.Arbitrary<Cmd>[] = weighted([
-  [6, fc.tuple(user, eventIndex, amountArb, special).map(([u, e, a, s]) => new Allocate(u, e, a, s))],
+  [
+    6,
+    fc.tuple(user, eventIndex, amountArb, special).map(([u, e, a, s]) => new Allocate(u, e, a, s)),
+  ],
   [1, fc.array(bulkItem, { minLength: 1, maxLength: 8 }).map((items) => new AllocateMany(items))],
   [3, fc.tuple(user, shareArb, special).map(([u, s, id]) => new Redeem(u, s, id))],
-  [5, fc.tuple(reverseTargetArb, fc.nat(30), reverseShareArb, special).map(([t, p, s, id]) => new Reverse(t, p, s, id))],
+  [
+    5,
+    fc
+      .tuple(reverseTargetArb, fc.nat(30), reverseShareArb, special)
+      .map(([t, p, s, id]) => new Reverse(t, p, s, id)),
+  ],
   [1, fc.tuple(user, adjustmentArb).map(([u, a]) => new Adjust(u, a))],
-  [1, fc.option(fc.integer({ min: 1, max: 200 }), { freq: 3, nil: null }).map((h) => new Expire(h))],
-  [3, fc.oneof(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 24, max: 24 * 40 })).map((h) => new Advance(h))],
+  [
+    1,
+    fc.option(fc.integer({ min: 1, max: 200 }), { freq: 3, nil: null }).map((h) => new Expire(h)),
+  ],
+  [
+    3,
+    fc
+      .oneof(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 24, max: 24 * 40 }))
+      .map((h) => new Advance(h)),
+  ],
   [1, fc.tuple(user, fc.integer({ min: 1, max: 24 * 60 })).map(([u, h]) => new BalanceAt(u, h))],
-  [2, fc.tuple(fc.nat(40), fc.constantFrom<ReplayMode>("same", "same", "conflict", "otherOp")).map(([p, m]) => new Replay(p, m))],
-  [1, fc.tuple(eventIndex, patchArb, fc.constantFrom<VersionMode>("none", "current", "current", "stale")).map(([e, { patch, invalid }, v]) => new UpdateEvent(e, patch, invalid, v))],
-  [1, fc.tuple(user, eventIndex, fc.constantFrom("0", "99.99", "750", "5000", "20000")).map(([u, e, a]) => new Preview(u, e, a))],
+  [
+    2,
+    fc
+      .tuple(fc.nat(40), fc.constantFrom<ReplayMode>("same", "same", "conflict", "otherOp"))
+      .map(([p, m]) => new Replay(p, m)),
+  ],
+  [
+    1,
+    fc
+      .tuple(
+        eventIndex,
+        patchArb,
+        fc.constantFrom<VersionMode>("none", "current", "current", "stale"),
+      )
+      .map(([e, { patch, invalid }, v]) => new UpdateEvent(e, patch, invalid, v)),
+  ],
+  [
+    1,
+    fc
+      .tuple(user, eventIndex, fc.constantFrom("0", "99.99", "750", "5000", "20000"))
+      .map(([u, e, a]) => new Preview(u, e, a)),
+  ],
 ]);
 
 /** fast-check picks uniformly among the arbitraries, so a weight is a repetition. */

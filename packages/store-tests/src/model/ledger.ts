@@ -93,7 +93,11 @@ export interface ModelState {
   counter: number;
 }
 
-export function newState(program: ModelProgram, users: readonly string[], events: readonly EventSpec[]): ModelState {
+export function newState(
+  program: ModelProgram,
+  users: readonly string[],
+  events: readonly EventSpec[],
+): ModelState {
   const accounts = new Map<string, ModelAccount>();
   for (const user of users) accounts.set(user, emptyAccount());
   return {
@@ -129,7 +133,8 @@ export function account(state: ModelState, userId: string): ModelAccount {
 }
 
 const minBig = (a: bigint, b: bigint): bigint => (a < b ? a : b);
-export const isExpired = (lot: ModelLot, at: number): boolean => lot.expiresAt !== null && lot.expiresAt <= at;
+export const isExpired = (lot: ModelLot, at: number): boolean =>
+  lot.expiresAt !== null && lot.expiresAt <= at;
 const spendable = (lot: ModelLot, at: number): boolean =>
   lot.remaining > 0n && !isExpired(lot, at) && lot.availableAt <= at;
 
@@ -151,7 +156,11 @@ export const spendableCoins = (acc: ModelAccount, at: number): bigint =>
   fifo(acc.lots, at).reduce((sum, lot) => sum + lot.remaining, 0n);
 
 /** Take `coins` in FIFO order; the moves, and what the lots could not cover. */
-function take(lots: readonly ModelLot[], coins: bigint, at: number): { moves: Move[]; missing: bigint } {
+function take(
+  lots: readonly ModelLot[],
+  coins: bigint,
+  at: number,
+): { moves: Move[]; missing: bigint } {
   const moves: Move[] = [];
   let left = coins;
   for (const lot of fifo(lots, at)) {
@@ -207,7 +216,8 @@ export function figures(acc: ModelAccount, at: number): Figures {
     if (lot.availableAt > at) pending += lot.remaining;
     else available += lot.remaining;
     if (lot.expiresAt === null) continue;
-    if (next === null || lot.expiresAt < next.at) next = { at: lot.expiresAt, coins: lot.remaining };
+    if (next === null || lot.expiresAt < next.at)
+      next = { at: lot.expiresAt, coins: lot.remaining };
     else if (lot.expiresAt === next.at) next.coins += lot.remaining;
   }
   return { available, pending, debt: acc.debt, nextExpiry: next, unswept, booked: held - acc.debt };
@@ -297,8 +307,7 @@ export type Expected =
     }
   | { readonly kind: "adjust"; readonly coins: bigint; readonly lots: readonly Move[] };
 
-export const payloadOf = (request: Request): string =>
-  JSON.stringify([request.op, request.input]);
+export const payloadOf = (request: Request): string => JSON.stringify([request.op, request.input]);
 
 /** The account a request writes to (for a reversal, the original's), if known. */
 export function userOf(state: ModelState, request: Request): string | undefined {
@@ -334,7 +343,12 @@ export function apply(state: ModelState, request: Request): Expected {
 }
 
 function book(state: ModelState, record: Omit<ModelRequest, "result" | "reversed" | "at">): void {
-  state.requests.set(record.requestId, { ...record, result: undefined, reversed: 0n, at: state.now });
+  state.requests.set(record.requestId, {
+    ...record,
+    result: undefined,
+    reversed: 0n,
+    at: state.now,
+  });
   state.order.push(record.requestId);
 }
 
@@ -347,7 +361,13 @@ function allocate(state: ModelState, input: AllocateInput, payload: string): Exp
   if (needsAmount && input.amount === undefined) return error("INVALID_INPUT");
   const acc = account(state, input.userId);
   sweep(acc, state.now);
-  const earned = reward(spec, input.amount, state.now, state.program, usageOf(state, input.userId, spec.id, state.now));
+  const earned = reward(
+    spec,
+    input.amount,
+    state.now,
+    state.program,
+    usageOf(state, input.userId, spec.id, state.now),
+  );
   const coins = R.toUnits(earned.coins, SCALE);
   let lotId: number | null = null;
   let debtPaid = 0n;
@@ -426,12 +446,25 @@ function adjust(state: ModelState, input: AdjustInput, payload: string): Expecte
       shortfall: 0n,
       earnedAt: state.now,
       availableAt: state.now,
-      expiresAt: input.expiresAt === undefined || input.expiresAt === null ? null : Date.parse(input.expiresAt),
+      expiresAt:
+        input.expiresAt === undefined || input.expiresAt === null
+          ? null
+          : Date.parse(input.expiresAt),
       eventId: null,
       requestId: input.requestId,
     });
     acc.totals.adjust += coins;
-    book(state, { requestId: input.requestId, op: "adjust", userId: input.userId, payload, coins, lotId: null, parts: [], eventId: null, budgetCounted: false });
+    book(state, {
+      requestId: input.requestId,
+      op: "adjust",
+      userId: input.userId,
+      payload,
+      coins,
+      lotId: null,
+      parts: [],
+      eventId: null,
+      budgetCounted: false,
+    });
     return { kind: "adjust", coins, lots: [{ lotId, coins }] };
   }
   const debit = -coins;
@@ -439,7 +472,17 @@ function adjust(state: ModelState, input: AdjustInput, payload: string): Expecte
   sweep(acc, state.now);
   const { moves } = take(acc.lots, debit, state.now);
   acc.totals.adjust -= debit;
-  book(state, { requestId: input.requestId, op: "adjust", userId: input.userId, payload, coins: debit, lotId: null, parts: moves, eventId: null, budgetCounted: false });
+  book(state, {
+    requestId: input.requestId,
+    op: "adjust",
+    userId: input.userId,
+    payload,
+    coins: debit,
+    lotId: null,
+    parts: moves,
+    eventId: null,
+    budgetCounted: false,
+  });
   return { kind: "adjust", coins, lots: moves };
 }
 
@@ -474,14 +517,19 @@ function reverse(state: ModelState, input: ReverseInput, payload: string): Expec
     payload,
     coins,
     lotId: null,
-    parts: outcome.lots,
+    parts: "lots" in outcome ? outcome.lots : [],
     eventId: null,
     budgetCounted: false,
   });
   return outcome;
 }
 
-function reverseAllocation(state: ModelState, acc: ModelAccount, original: ModelRequest, coins: bigint): Expected {
+function reverseAllocation(
+  state: ModelState,
+  acc: ModelAccount,
+  original: ModelRequest,
+  coins: bigint,
+): Expected {
   const moves: Move[] = [];
   let left = coins;
   const own = acc.lots.find((l) => l.id === original.lotId) as ModelLot;
@@ -513,7 +561,12 @@ function reverseAllocation(state: ModelState, acc: ModelAccount, original: Model
   };
 }
 
-function reverseRedemption(state: ModelState, acc: ModelAccount, original: ModelRequest, coins: bigint): Expected {
+function reverseRedemption(
+  state: ModelState,
+  acc: ModelAccount,
+  original: ModelRequest,
+  coins: bigint,
+): Expected {
   // What earlier partial reversals already put back, from the last part backwards.
   let skip = original.reversed;
   let left = coins;
@@ -554,7 +607,10 @@ function reverseRedemption(state: ModelState, acc: ModelAccount, original: Model
 }
 
 /** The sweep of `expire({ before })`: every account's lots with `expiresAt <= cutoff`. */
-export function expireAll(state: ModelState, cutoff: number): { accounts: number; lots: number; coins: bigint } {
+export function expireAll(
+  state: ModelState,
+  cutoff: number,
+): { accounts: number; lots: number; coins: bigint } {
   let accounts = 0;
   let lots = 0;
   let coins = 0n;
@@ -568,7 +624,15 @@ export function expireAll(state: ModelState, cutoff: number): { accounts: number
 }
 
 /** A fresh request id: mostly plain, sometimes one that stores must keep as an opaque string. */
-export const SPECIAL_IDS = ["__proto__", "constructor", "hasOwnProperty", "a:b", "{r}", "r 1 ✓", "toString"] as const;
+export const SPECIAL_IDS = [
+  "__proto__",
+  "constructor",
+  "hasOwnProperty",
+  "a:b",
+  "{r}",
+  "r 1 ✓",
+  "toString",
+] as const;
 
 export function nextRequestId(state: ModelState, prefix: string, special?: number): string {
   state.counter += 1;

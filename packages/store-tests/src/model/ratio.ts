@@ -85,10 +85,11 @@ export function toUnits(value: Ratio, scale: number): bigint {
 }
 
 /** Units of 10^-`scale` as a fraction. */
-export const fromUnits = (units: bigint, scale: number): Ratio => ratio(units, 10n ** BigInt(scale));
+export const fromUnits = (units: bigint, scale: number): Ratio =>
+  ratio(units, 10n ** BigInt(scale));
 
 /** True when the fraction is a finite decimal with at most `places` decimal places. */
-export function isFinite(value: Ratio, places = 40): boolean {
+export function isTerminating(value: Ratio, places = 40): boolean {
   return (value.n * 10n ** BigInt(places)) % value.d === 0n;
 }
 
@@ -101,5 +102,5 @@ export function show(value: Ratio): string {
   const whole = digits.slice(0, -places);
   const fraction = digits.slice(-places).replace(/0+$/, "");
   const text = `${negative ? "-" : ""}${whole}${fraction === "" ? "" : `.${fraction}`}`;
-  return isFinite(value, places) ? text : `~${text}`;
+  return isTerminating(value, places) ? text : `~${text}`;
 }

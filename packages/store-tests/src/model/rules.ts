@@ -9,8 +9,8 @@
  */
 import { type CapPeriod, HOUR_MS, resolveRelative, type Zone } from "./calendar.js";
 import { type EventSpec, isFixedAt } from "./catalog.js";
-import * as R from "./ratio.js";
 import type { Ratio, RoundingMode } from "./ratio.js";
+import * as R from "./ratio.js";
 
 export interface ModelProgram {
   readonly coinValue: string;
@@ -54,8 +54,10 @@ export interface Usage {
 /** Why an event takes no allocation at `at`, or null. */
 export function inactiveReason(spec: EventSpec, at: number, start: number): string | null {
   if (spec.status === "paused") return "paused";
-  if (spec.window?.from !== undefined && at < start + spec.window.from * HOUR_MS) return "before_window";
-  if (spec.window?.until !== undefined && at >= start + spec.window.until * HOUR_MS) return "after_window";
+  if (spec.window?.from !== undefined && at < start + spec.window.from * HOUR_MS)
+    return "before_window";
+  if (spec.window?.until !== undefined && at >= start + spec.window.until * HOUR_MS)
+    return "after_window";
   return null;
 }
 
@@ -107,7 +109,10 @@ function base(spec: EventSpec, amount: Ratio): { currency: Ratio; coins: Ratio }
     if (R.cmp(amount, tier.from) <= 0) return;
     const next = tiers[i + 1];
     const top = next === undefined ? amount : R.min(amount, next.from);
-    currency = R.add(currency, R.div(R.mul(R.sub(top, tier.from), tier.percent ?? R.ZERO), HUNDRED));
+    currency = R.add(
+      currency,
+      R.div(R.mul(R.sub(top, tier.from), tier.percent ?? R.ZERO), HUNDRED),
+    );
   });
   return { currency, coins: R.ZERO };
 }
@@ -143,11 +148,22 @@ function limits(spec: EventSpec, usage: Usage): Limit[] {
   for (const cap of caps.perUser ?? []) {
     const limit = R.dec(cap.coins);
     const used = usage.perUser[cap.period];
-    out.push({ cap: "perUser", period: cap.period, limit, used, remaining: R.max(R.sub(limit, used), R.ZERO) });
+    out.push({
+      cap: "perUser",
+      period: cap.period,
+      limit,
+      used,
+      remaining: R.max(R.sub(limit, used), R.ZERO),
+    });
   }
   if (caps.budget !== undefined) {
     const limit = R.dec(caps.budget);
-    out.push({ cap: "budget", limit, used: usage.budget, remaining: R.max(R.sub(limit, usage.budget), R.ZERO) });
+    out.push({
+      cap: "budget",
+      limit,
+      used: usage.budget,
+      remaining: R.max(R.sub(limit, usage.budget), R.ZERO),
+    });
   }
   return out;
 }
@@ -168,11 +184,22 @@ export function reward(
   const expires = expiresAt(spec, at, program);
   const ineligible: IneligibleReason[] = [];
   const value = amount === undefined ? R.ZERO : R.dec(amount);
-  if (spec.minAmount !== undefined && amount !== undefined && R.cmp(value, R.dec(spec.minAmount)) < 0)
+  if (
+    spec.minAmount !== undefined &&
+    amount !== undefined &&
+    R.cmp(value, R.dec(spec.minAmount)) < 0
+  )
     ineligible.push("below_min_amount");
   if (expires !== null && expires <= available) ineligible.push("expires_before_activation");
   if (ineligible.length > 0) {
-    return { coins: R.ZERO, ineligible, multiplier: R.ONE, clips: [], availableAt: available, expiresAt: expires };
+    return {
+      coins: R.ZERO,
+      ineligible,
+      multiplier: R.ONE,
+      clips: [],
+      availableAt: available,
+      expiresAt: expires,
+    };
   }
   const b = base(spec, value);
   const m = multiplier(spec, at, program.start);
@@ -194,7 +221,8 @@ export function reward(
   let coins = R.round(current, program.coinScale, program.rounding);
   let limitedBy: ModelClip["cap"] | undefined;
   let tightest: Limit | undefined;
-  for (const limit of list) if (tightest === undefined || R.cmp(limit.remaining, tightest.remaining) < 0) tightest = limit;
+  for (const limit of list)
+    if (tightest === undefined || R.cmp(limit.remaining, tightest.remaining) < 0) tightest = limit;
   if (tightest !== undefined && R.cmp(coins, tightest.remaining) > 0) {
     coins = R.round(tightest.remaining, program.coinScale, "down");
     limitedBy = tightest.cap;

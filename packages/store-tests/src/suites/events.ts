@@ -1,5 +1,20 @@
 import { expect, it } from "vitest";
-import { expectCode, expectDec, fixed, newWorld, type StoreRef, storeOf } from "../harness.js";
+import {
+  allHistory,
+  expectCode,
+  expectDec,
+  fixed,
+  HOUR,
+  iso,
+  newWorld,
+  type StoreRef,
+  storeOf,
+} from "../harness.js";
+
+/** The issue paths of an `INVALID_INPUT`. */
+function issuePaths(error: { details: Record<string, unknown> }): string[] {
+  return (error.details.issues as { path: string }[]).map((issue) => issue.path);
+}
 
 export function eventsSuite(ref: StoreRef): void {
   it("events.create - should store a new event with version 1", async () => {
@@ -135,5 +150,138 @@ export function eventsSuite(ref: StoreRef): void {
     }
     expect(seen).toEqual([...ids].sort());
     expect(pages).toBeGreaterThanOrEqual(3);
+  });
+
+  it("events.create, events.update - should refuse an expiry duration never longer than the activation delay, naming both", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    for (const [expiry, activation] of [
+      [{ days: 7 }, { days: 30 }],
+      [{ months: 1 }, { days: 31 }],
+      [{ days: 30 }, { days: 30 }],
+      [{ hours: 12 }, { days: 1 }],
+    ]) {
+      const error = await expectCode(
+        coins.events.create(fixed("LATE", "100", { expiry, activation })),
+        "INVALID_INPUT",
+      );
+      expect(issuePaths(error), JSON.stringify([expiry, activation])).toEqual([
+        "expiry",
+        "activation",
+      ]);
+    }
+    await expectCode(coins.events.get("LATE"), "EVENT_NOT_FOUND");
+    // Not certain either way (a month may be 31 days): accepted, checked per allocation.
+    await coins.events.create(
+      fixed("MAYBE", "100", { expiry: { months: 1 }, activation: { days: 30 } }),
+    );
+    await coins.events.create(fixed("SALE", "100", { expiry: { months: 1 } }));
+    const error = await expectCode(
+      coins.events.update("SALE", { activation: { days: 31 } }),
+      "INVALID_INPUT",
+    );
+    expect(issuePaths(error)).toEqual(["expiry", "activation"]);
+    expect(await coins.events.get("SALE")).toMatchObject({ version: 1, expiry: { months: 1 } });
+    expect((await coins.events.get("SALE")).activation).toBeUndefined();
+  });
+
+  it("allocate - should earn 0 with expires_before_activation when the coins would expire by the time they activate, spending no cap or budget", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins, clock } = world;
+    const caps = { perUser: [{ coins: "100", period: "day" }], budget: "100" };
+    // Noon: the end of the day comes 12 hours before the one-day activation.
+    await coins.events.create(
+      fixed("LATE", "100", { caps, expiry: { endOf: "day" }, activation: { days: 1 } }),
+    );
+    await coins.events.create(
+      fixed("FIXED", "100", { expiry: { at: iso(clock.ms + HOUR) }, activation: { hours: 1 } }),
+    );
+    const preview = await coins.preview({ userId: "u1", event: "LATE" });
+    expect(preview.ineligible).toBe("expires_before_activation");
+    expectDec(preview.coins, "0");
+    for (const event of ["LATE", "FIXED"]) {
+      const result = await coins.allocate({ userId: "u1", event, requestId: `a-${event}` });
+      expect(result, event).toMatchObject({ ineligible: "expires_before_activation", lotId: null });
+      expectDec(result.coins, "0", event);
+    }
+    expect(await world.lots("u1")).toEqual([]);
+    expect(await allHistory(coins, "u1")).toEqual([]);
+    const balance = await coins.balance("u1");
+    expectDec(balance.available, "0");
+    expectDec(balance.pending, "0");
+    // Nothing counted toward the caps or the budget: the whole 100 is still there.
+    await coins.events.update("LATE", { expiry: { days: 30 } });
+    const earned = await coins.allocate({ userId: "u1", event: "LATE", requestId: "a2" });
+    expectDec(earned.coins, "100");
+    expect(earned.ineligible).toBeUndefined();
+  });
+
+  it("events.update - should change nothing for an empty patch: same event, same version, no write", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    const created = await coins.events.create(fixed("SALE", "100"));
+    expect(await coins.events.update("SALE", {})).toEqual(created);
+    expect(await coins.events.update("SALE", { name: undefined })).toEqual(created);
+    expect(await coins.events.update("SALE", {}, { expectedVersion: 1 })).toEqual(created);
+    expect(await coins.events.get("SALE")).toEqual(created);
+    await expectCode(coins.events.update("SALE", {}, { expectedVersion: 2 }), "VERSION_CONFLICT");
+    await expectCode(coins.events.update("NOPE", {}), "EVENT_NOT_FOUND");
+    expect((await coins.events.update("SALE", { name: "Sale" })).version).toBe(2);
+  });
+
+  it("events.list - should refuse a cursor that is not a valid id with INVALID_INPUT", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    await coins.events.create(fixed("a", "1"));
+    for (const cursor of ["a\u0000b", "\u0000", "a\uD800", "x".repeat(201), "", 5]) {
+      const error = await expectCode(
+        coins.events.list({ limit: 1, cursor: cursor as string }),
+        "INVALID_INPUT",
+      );
+      expect(issuePaths(error), JSON.stringify(cursor)).toEqual(["cursor"]);
+    }
+    expect((await coins.events.list({ cursor: "a" })).items).toEqual([]);
+  });
+
+  it("events - an event handed out cannot be changed under the engine: mutation throws or changes no allocation", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    const created = await coins.events.create(
+      fixed("SALE", "100", { caps: { perAllocation: "500" }, metadata: { tags: ["a"] } }),
+    );
+    const updated = await coins.events.update("SALE", { name: "Sale" });
+    for (const event of [created, updated]) {
+      const loose = event as unknown as {
+        name: string;
+        reward: { coins: string };
+        caps: { perAllocation: string };
+        metadata: { tags: string[] };
+      };
+      expect(() => {
+        loose.reward.coins = "999";
+      }).toThrow(TypeError);
+      expect(() => {
+        loose.caps.perAllocation = "1";
+      }).toThrow(TypeError);
+      expect(() => {
+        loose.metadata.tags.push("b");
+      }).toThrow(TypeError);
+      expect(() => {
+        loose.name = "changed";
+      }).toThrow(TypeError);
+    }
+    const fetched = (await coins.events.get("SALE")) as unknown as { reward: { coins: string } };
+    try {
+      fetched.reward.coins = "999";
+    } catch {
+      // A frozen copy: refusing the change is as good as ignoring it.
+    }
+    const first = await coins.allocate({ userId: "u1", event: "SALE", requestId: "a1" });
+    expectDec(first.coins, "100");
+    const listed = (await coins.events.list()).items[0] as unknown as { reward: { coins: string } };
+    try {
+      listed.reward.coins = "999";
+    } catch {
+      // As above.
+    }
+    const second = await coins.allocate({ userId: "u1", event: "SALE", requestId: "a2" });
+    expectDec(second.coins, "100");
+    expectDec(((await coins.events.get("SALE")).reward as { coins: string }).coins, "100");
   });
 }

@@ -139,4 +139,35 @@ export function idempotencySuite(ref: StoreRef): void {
     expect(await coins.adjust(input)).toEqual(first);
     expect(await world.state("u1")).toEqual(state);
   });
+
+  it("any call - should leave nothing when it fails: its requestId then serves another user and payload", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins } = world;
+    await coins.events.create(fixed("SALE", "100"));
+    await coins.allocate({ userId: "u1", event: "SALE", requestId: "a1" });
+    const before = await world.state("u1");
+    await expectCode(
+      coins.redeem({ userId: "u1", coins: "500", requestId: "x1" }),
+      "INSUFFICIENT_COINS",
+    );
+    await expectCode(
+      coins.reverse({ requestId: "x2", of: "a1", coins: "101" }),
+      "REVERSAL_EXCEEDS_ORIGINAL",
+    );
+    expect(await world.state("u1")).toEqual(before);
+    // Another user, another kind of request, under the same ids.
+    const allocation = await coins.allocate({ userId: "u2", event: "SALE", requestId: "x1" });
+    expectDec(allocation.coins, "100");
+    const redemption = await coins.redeem({ userId: "u2", coins: "10", requestId: "x2" });
+    expectDec(redemption.balance.available, "90");
+    // Now taken: the first user's calls meet the records of the second.
+    await expectCode(
+      coins.redeem({ userId: "u1", coins: "500", requestId: "x1" }),
+      "IDEMPOTENCY_CONFLICT",
+    );
+    expect(await coins.allocate({ userId: "u2", event: "SALE", requestId: "x1" })).toEqual(
+      allocation,
+    );
+    expect(await world.state("u1")).toEqual(before);
+  });
 }
