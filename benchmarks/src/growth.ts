@@ -124,7 +124,7 @@ export function seedCommand(
 
 /** The fingerprint the engine gives a redemption of `coins` without a reason. */
 export function redemptionFingerprint(userId: string, coins: string): string {
-  return fingerprint({ op: "redeem", userId, coins });
+  return fingerprint({ op: "redeem", userId, coins, reason: null });
 }
 
 /**

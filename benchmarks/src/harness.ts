@@ -376,9 +376,11 @@ export function fmtRatio(value: number): string {
   return `${value.toFixed(2)}×`;
 }
 
-/** Print a section heading as work starts, so a long run shows progress. */
+const loaded = now();
+
+/** Print a section heading as work starts, with the seconds since the start, so a long run shows progress. */
 export function heading(title: string): void {
-  console.log(`\n== ${title}`);
+  console.log(`\n== ${title}  (+${((now() - loaded) / 1000).toFixed(0)} s)`);
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);

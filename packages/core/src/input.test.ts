@@ -37,7 +37,10 @@ describe("readInput", () => {
   test("every Proxy trap that throws, and a revoked Proxy, is INVALID_INPUT", () => {
     for (const trap of ["get", "ownKeys", "getPrototypeOf", "getOwnPropertyDescriptor"]) {
       const proxy = new Proxy({ a: 1 }, { [trap]: boom });
-      expect(pathsOf(() => readInput({ inner: proxy }, "input")), trap).toHaveLength(1);
+      expect(
+        pathsOf(() => readInput({ inner: proxy }, "input")),
+        trap,
+      ).toHaveLength(1);
     }
     expect(pathsOf(() => readInput(revoked(), "options"))).toEqual(["options"]);
     expect(pathsOf(() => readInput({ list: revoked([]) }, "input"))).toEqual(["input.list"]);

@@ -292,16 +292,14 @@ export function describeLowLevel(
     it("executeMany - should replay recorded ids, duplicates and ids taken by another account", async () => {
       const M = "many-replay";
       await store.execute(credit({ programId: M, userId: "a", requestId: "r1", coins: 4 }));
-      // A claim without a record: the decision threw, the id stays bound to "x".
-      await store
-        .execute(debit({ programId: M, userId: "x", requestId: "r-x", coins: 1 }))
-        .catch(() => undefined);
       const outcomes = await many<unknown>([
         credit({ programId: M, userId: "a", requestId: "r1", coins: 4 }),
         credit({ programId: M, userId: "a", requestId: "r2", coins: 6 }),
         credit({ programId: M, userId: "a", requestId: "r2", coins: 6 }),
         credit({ programId: M, userId: "b", requestId: "r2", coins: 6 }),
         credit({ programId: M, userId: "b", requestId: "r1", coins: 1 }),
+        // Claimed for "x", whose decision throws: while the batch runs, the id has no record.
+        debit({ programId: M, userId: "x", requestId: "r-x", coins: 1 }),
         credit({ programId: M, userId: "b", requestId: "r-x", coins: 1 }),
         credit({ programId: M, userId: "b", requestId: "r3", coins: 2 }),
       ]);
@@ -311,6 +309,7 @@ export function describeLowLevel(
         "replayed",
         "replayed",
         "replayed",
+        "INSUFFICIENT_COINS",
         "IDEMPOTENCY_CONFLICT",
         "committed",
       ]);
@@ -333,6 +332,57 @@ export function describeLowLevel(
       ]);
       expect(statuses(again)).toEqual(["replayed", "replayed"]);
       expect((await store.loadAccount(M, "a", emptyReads)).version).toBe(2);
+      // Nothing was committed under "r-x": its claim was given back, the id is free.
+      expect(await store.findRequest(M, "r-x")).toBeNull();
+      const freed = await many<unknown>([
+        credit({ programId: M, userId: "b", requestId: "r-x", coins: 1 }),
+      ]);
+      expect(statuses(freed)).toEqual(["committed"]);
+      expect((await store.findRequest(M, "r-x"))?.userId).toBe("b");
+    });
+
+    it("execute - a call that fails leaves its request id free for another user", async () => {
+      const M = "failed-claim";
+      const thrown = await store
+        .execute(debit({ programId: M, userId: "x", requestId: "r-free", coins: 5 }))
+        .catch((error: unknown) => error);
+      expect(CoinageError.is(thrown, "INSUFFICIENT_COINS")).toBe(true);
+      const outcome = await store.execute(
+        credit({ programId: M, userId: "y", requestId: "r-free", coins: 3 }),
+      );
+      expect(outcome.status).toBe("committed");
+      expect((await store.findRequest(M, "r-free"))?.userId).toBe("y");
+      // Now bound to "y": another user's call under it gets y's record.
+      const again = await store.execute(
+        credit({ programId: M, userId: "x", requestId: "r-free", coins: 3 }),
+      );
+      expect(again).toMatchObject({ status: "replayed", record: { userId: "y" } });
+    });
+
+    it("execute - a failed call keeps the claim while another call of the same user may still commit", async () => {
+      const M = "shared-claim";
+      await store.execute(credit({ programId: M, userId: "s", requestId: "fund", coins: 10 }));
+      // Twenty calls under one id at once: one commits, the rest replay; none of
+      // the failures around it may free the id while a record exists.
+      const calls = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          store.execute(
+            debit({ programId: M, userId: "s", requestId: "shared", coins: i % 2 === 0 ? 4 : 40 }),
+          ),
+        ),
+      );
+      const committed = calls.filter(
+        (c) => c.status === "fulfilled" && c.value.status === "committed",
+      );
+      expect(committed.length).toBeLessThanOrEqual(1);
+      const record = await store.findRequest(M, "shared");
+      if (record !== null) {
+        expect(record.userId).toBe("s");
+        const other = await store
+          .execute(credit({ programId: M, userId: "t", requestId: "shared", coins: 1 }))
+          .catch((error: unknown) => error);
+        expect(other).toMatchObject({ status: "replayed" });
+      }
     });
 
     it("executeMany - should keep an event budget within its limit, in input order", async () => {

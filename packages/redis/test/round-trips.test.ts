@@ -114,7 +114,7 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     expect(waves).toBe(2);
     // The claim is sent before the read, both in the first round trip; the commit after.
     expect(tap.calls.map((c) => [c.wave, c.keys])).toEqual([
-      [1, 1],
+      [1, 2],
       [1, 5],
       [2, 7],
     ]);

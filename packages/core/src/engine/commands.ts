@@ -267,6 +267,14 @@ export function validateReversal(program: Program, input: ReverseInput): ValidRe
   };
 }
 
+/**
+ * Reverse an allocation or a redemption, whole or in part. An allocation
+ * gives back at most what it still holds plus what was spent from it (see
+ * `reverseAllocation`), and gives the coins back to its event's per-user
+ * usage counters (in the periods holding the allocation's instant) and to
+ * the budget it counted toward. A redemption puts its coins back into their
+ * lots (see `reverseRedemption`).
+ */
 export function reversalCommand(
   program: Program,
   input: ValidReversal,
@@ -287,10 +295,9 @@ export function reversalCommand(
         : [original.lotId]
       : original.parts.map((p) => p.lotId);
   const origin = original.kind === "allocate" ? allocationOrigin(original) : null;
+  const eventId = origin?.eventId ?? null;
   const usageKeys =
-    origin?.eventId == null
-      ? []
-      : usageKeysAt(origin.eventId, new Date(original.at), program).map((k) => k.key);
+    eventId === null ? [] : usageKeysAt(eventId, new Date(original.at), program).map((k) => k.key);
   const budgetEventId = origin?.budgetEventId ?? null;
   return {
     programId: program.id,

@@ -219,7 +219,8 @@ export function createCoinage(options: CoinageOptions): Coinage {
       const settings = optionalSettings(listOptions, "options");
       const limit = pageLimit(settings.limit, "limit", 50);
       // A cursor is the id of the last event of a page: it is checked as every id is.
-      const cursor = settings.cursor === undefined ? undefined : requireId(settings.cursor, "cursor");
+      const cursor =
+        settings.cursor === undefined ? undefined : requireId(settings.cursor, "cursor");
       const rows = await call("listEvents", () =>
         store.listEvents(
           programId,
@@ -289,8 +290,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
 
     async allocateMany(itemsInput) {
       const inputs = readList(itemsInput, "items");
-      if (inputs === undefined)
-        throw invalidInput({ path: "items", message: "expected an array" });
+      if (inputs === undefined) throw invalidInput({ path: "items", message: "expected an array" });
       if (inputs.length > MAX_BULK_ITEMS) {
         throw invalidInput({ path: "items", message: `at most ${MAX_BULK_ITEMS} items per call` });
       }

@@ -242,7 +242,12 @@ const windowArb = fc.oneof(
 
 export const minAmountArb = fc.constantFrom("10", "100", "500");
 
-const optional = <T>(arb: fc.Arbitrary<T>, freq = 2) => fc.option(arb, { freq, nil: undefined });
+/** `arb` with the given chance (0 to 1), else absent. */
+const optional = <T>(arb: fc.Arbitrary<T>, chance: number) =>
+  fc.oneof(
+    { weight: Math.round(chance * 100), arbitrary: arb },
+    { weight: Math.round((1 - chance) * 100), arbitrary: fc.constant(undefined) },
+  );
 
 /** An event's rules (without its id). */
 export const eventBodyArb: fc.Arbitrary<Omit<EventSpec, "id">> = fc
@@ -251,12 +256,12 @@ export const eventBodyArb: fc.Arbitrary<Omit<EventSpec, "id">> = fc
       { weight: 9, arbitrary: fc.constant("active" as const) },
       { weight: 1, arbitrary: fc.constant("paused" as const) },
     ),
-    window: optional(windowArb, 10),
+    window: optional(windowArb, 0.1),
     reward: rewardArb,
-    promotions: optional(promotionsArb),
-    stack: optional(fc.constantFrom("max" as const, "multiply" as const)),
-    caps: optional(capsArb, 1),
-    minAmount: optional(minAmountArb, 3),
+    promotions: optional(promotionsArb, 0.5),
+    stack: optional(fc.constantFrom("max" as const, "multiply" as const), 0.5),
+    caps: optional(capsArb, 0.6),
+    minAmount: optional(minAmountArb, 0.25),
     expiry: expiryArb,
     activation: activationArb,
   })
