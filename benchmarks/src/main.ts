@@ -10,7 +10,6 @@
  * published figures must come from; smoke and partial runs write files git
  * ignores.
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
@@ -25,12 +24,11 @@ import { benchOpenLots } from "./openlots.js";
 import { benchPlanning } from "./planning.js";
 import { benchPostgres } from "./postgres.js";
 import { benchRedis } from "./redis.js";
+import { resultsFile, SECTIONS, type Section, sourceOf } from "./results.js";
 import { benchRules } from "./rules.js";
 import { makeSubject } from "./subject.js";
 
-const SECTIONS = ["rules", "planning", "memory", "postgres", "redis"] as const;
 const here = dirname(fileURLToPath(import.meta.url));
-type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: readonly string[]): { smoke: boolean; only: Set<Section> } {
   const smoke = argv.includes("--smoke");
@@ -61,40 +59,6 @@ function machine() {
   };
 }
 
-/** Where a run's results go: only a full run of every section is `latest.json`. */
-export function resultsFile(smoke: boolean, complete: boolean): string {
-  if (smoke) return "smoke.tmp.json";
-  return complete ? "latest.json" : "partial.tmp.json";
-}
-
-export interface Source {
-  /** `git rev-parse HEAD`: the commit the run started at. */
-  readonly commit: string;
-  /** Whether the checkout differed from that commit (results files aside). */
-  readonly dirty: boolean;
-  /** The first differing paths, as `git status --porcelain` lists them. */
-  readonly changes: readonly string[];
-}
-
-/** The commit the run is at, and whether the checkout (the built packages among it) differs from it. */
-function source(): Source | null {
-  try {
-    const git = (...args: string[]) =>
-      execFileSync("git", args, { cwd: join(here, ".."), encoding: "utf8" }).trim();
-    const top = git("rev-parse", "--show-toplevel");
-    const changes = execFileSync("git", ["status", "--porcelain"], { cwd: top, encoding: "utf8" })
-      .split("\n")
-      .filter((line) => line.trim() !== "" && !line.slice(3).startsWith("benchmarks/results/"));
-    return {
-      commit: git("rev-parse", "HEAD"),
-      dirty: changes.length > 0,
-      changes: changes.slice(0, 20),
-    };
-  } catch {
-    return null; // not a git checkout
-  }
-}
-
 /** The shortest measured window must reach the mode's minimum: a check in full mode, a note in smoke mode. */
 function checkWindows(config: Config, report: Report): void {
   const { count, shortestMs } = report.windows;
@@ -119,7 +83,7 @@ async function main(): Promise<number> {
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   const started = Date.now();
   const info = machine();
-  const built = source();
+  const built = sourceOf(here);
   console.log(
     `coinage benchmarks (${smoke ? "smoke" : "full"}): ${info.nproc} cores, ${info.cpu}, node ${info.node}; ` +
       `${built === null ? "not a git checkout" : `commit ${built.commit}${built.dirty ? " with uncommitted changes" : ""}`}; run ${runId}`,

@@ -182,10 +182,11 @@ function difference(a: Set<string>, b: Set<string>): string[] {
 
 /**
  * KEYS: claim, head, lots, open, entries, usage, requests, lease, events,
- * expiry, expiryVersions.
+ * expiry, expiryVersions, claim holders.
  * ARGV: user, request id, event field ('' for none), usage count n, n pairs
  * (key, value), lot id ('new' for a new lot), lot json, debt, min expiry,
- * entry json, record json, expiry member ('' for none).
+ * entry json, record json, expiry member ('' for none), claim holders' ttl
+ * ('' for none).
  */
 const FLOOR_SCRIPT = `
 redis.call('GET', KEYS[1])
@@ -223,6 +224,10 @@ if member ~= '' then
   redis.call('HSET', KEYS[11], member, version + 1)
   redis.call('ZADD', KEYS[10], ARGV[at + 3], member)
 end
+if ARGV[at + 7] ~= '' then
+  redis.call('INCR', KEYS[12])
+  redis.call('PEXPIRE', KEYS[12], ARGV[at + 7])
+end
 return 1
 `;
 
@@ -240,9 +245,8 @@ class FloorPlan {
   ) {
     const commit = calls.find((c) => c.keys.length === 7);
     const read = calls.find((c) => c.keys.length === 5);
-    const claim = calls.find(
-      (c) => c.keys.length === 1 && c.args.length === 1 && c.args[0] === user,
-    );
+    // The claim: the call on the request id's key (and its holders), for the user.
+    const claim = calls.find((c) => c.keys[0]?.includes(request) === true && c.args[0] === user);
     if (commit === undefined || read === undefined || claim === undefined) {
       throw new Error(
         "redis floor: the captured command has no claim, read or commit call; update benchmarks/src/redis.ts",
@@ -250,7 +254,7 @@ class FloorPlan {
     }
     // The event read: the other one-key call with one argument (the event's member).
     const event = calls.find((c) => c !== claim && c.keys.length === 1 && c.args.length === 1);
-    const expiry = calls.find((c) => c.keys.length === 2);
+    const expiry = calls.find((c) => c !== claim && c.keys.length === 2);
     const [head, lots, open, entries, usage, requests, lease] = commit.keys as string[];
     const a = commit.args;
     // Commit args: 8 fixed, then counted groups lots (3), entries (2), usage (2), requests (2).
@@ -285,6 +289,7 @@ class FloorPlan {
       event?.keys[0] ?? (head as string),
       expiry?.keys[0] ?? (head as string),
       expiry?.keys[1] ?? (head as string),
+      claim.keys[1] ?? (head as string),
     ];
     this.args = [
       user,
@@ -299,6 +304,7 @@ class FloorPlan {
       entry[1] as string,
       record[1] as string,
       expiry === undefined ? "" : user,
+      claim.keys[1] === undefined ? "" : (claim.args[1] ?? ""),
     ];
   }
 

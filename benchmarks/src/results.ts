@@ -58,7 +58,10 @@ export function unquotable(results: unknown): string[] {
   };
   const problems: string[] = [];
   if (run.mode !== "full") problems.push(`mode is ${String(run.mode)}, not full`);
-  if (Array.isArray(run.sections) && !SECTIONS.every((s) => (run.sections as unknown[]).includes(s)))
+  if (
+    Array.isArray(run.sections) &&
+    !SECTIONS.every((s) => (run.sections as unknown[]).includes(s))
+  )
     problems.push(`only sections ${run.sections.join(", ")} ran`);
   if (Array.isArray(run.skipped) && run.skipped.length > 0)
     problems.push(`${run.skipped.length} sections were skipped`);
@@ -78,5 +81,5 @@ export function quotedCommits(markdown: string, heading: string): string[] {
   const rest = markdown.slice(start + heading.length + 2);
   const end = rest.search(new RegExp(`\\n${level} `));
   const section = end < 0 ? rest : rest.slice(0, end);
-  return [...section.matchAll(/commit `?([0-9a-f]{7,40})`?/g)].map((m) => m[1] as string);
+  return [...section.matchAll(/commit `?([0-9a-f]{7,40})\b/g)].map((m) => m[1] as string);
 }

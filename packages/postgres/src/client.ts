@@ -217,7 +217,10 @@ const CONNECTION_ERROR_CODES = new Set([
   "ENOTFOUND",
   "EAI_AGAIN",
   "EHOSTUNREACH",
+  "EHOSTDOWN",
   "ENETUNREACH",
+  "ENETDOWN",
+  "ENOTCONN",
   "ECONNABORTED",
 ]);
 
@@ -230,9 +233,15 @@ export function sqlState(error: unknown): string | undefined {
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
-/** The connection itself failed: it cannot be used again. */
+/**
+ * The connection itself failed: it cannot be used again. A failed connect to
+ * a name with several addresses arrives as an `AggregateError` of one
+ * failure per address.
+ */
 export function isConnectionError(error: unknown): boolean {
   if (error === null || typeof error !== "object") return false;
+  const errors = (error as { errors?: unknown }).errors;
+  if (Array.isArray(errors) && errors.length > 0 && errors.every(isConnectionError)) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) return true;
   const state = sqlState(error);

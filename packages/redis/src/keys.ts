@@ -89,7 +89,7 @@ export interface ProgramKeys {
   readonly expiryVersions: string;
   /** String: the (encoded) user id that owns a request id in this program. */
   claim(requestId: string): string;
-  /** String: how many calls under a request id's claim may still commit (expires). */
+  /** String: how many calls took a request id's claim and did not give it back (expires). */
   claimHolders(requestId: string): string;
   /** String: what an event has handed out in total (decimal string). */
   budget(eventId: string): string;

@@ -172,7 +172,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
       const id = requireId(eventId, "eventId");
       const event = await call("getEvent", () => store.getEvent(programId, id));
       if (event === null) throw new CoinageError("EVENT_NOT_FOUND", { eventId: id });
-      return event;
+      return freezeDeep(event);
     },
     async update(eventId, patchInput, updateOptions) {
       const id = requireId(eventId, "eventId");
@@ -227,7 +227,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
           cursor === undefined ? { limit: limit + 1 } : { limit: limit + 1, after: cursor },
         ),
       );
-      const items = rows.slice(0, limit);
+      const items = rows.slice(0, limit).map(freezeDeep);
       return {
         items,
         nextCursor:

@@ -31,7 +31,8 @@ export type CalendarRule =
  */
 export function readCalendarRule(rule: Exclude<DateRule, { at: string }>): CalendarRule {
   if ("endOf" in rule) {
-    const { endOf, plus } = rule;
+    const { plus } = rule;
+    const endOf: unknown = rule.endOf;
     if (!isUnit(endOf)) {
       throw invalidInput({
         path: "endOf",

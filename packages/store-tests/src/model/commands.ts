@@ -32,6 +32,7 @@ import {
   type Expected,
   expireAll,
   figures,
+  type ModelLot,
   type ModelState,
   nextRequestId,
   type Request,
@@ -112,7 +113,7 @@ export function describeExpected(request: Request, expected: Expected): string {
     case "reverseAllocation":
       return `reverse allocation${expected.debt > 0n ? " with debt" : ""}${expected.forgiven > 0n ? " forgiven" : ""}`;
     case "reverseRedemption":
-      return `reverse redemption${expected.expired > 0n ? " expired at once" : ""}`;
+      return `reverse redemption${expected.repaid > 0n ? " repaying a reversed allocation" : ""}${expected.expired > 0n ? " expired at once" : ""}`;
     default:
       return `${request.op}: ${expected.kind}`;
   }
@@ -361,41 +362,37 @@ class Redeem implements Cmd {
 export type ReverseTarget = "allocation" | "redemption" | "linked" | "bad";
 export type ReverseShare = number | "whole" | "over";
 
-function linkedTarget(state: ModelState): string | undefined {
-  const redemptions = state.order.filter(
-    (id) => state.requests.get(id)?.op === "redeem" && reversible(state, id) > 0n,
-  );
+function linkedTarget(state: ModelState, pick: number): string | undefined {
   const lotOf = (user: string, lotId: number) =>
     account(state, user).lots.find((l) => l.id === lotId);
-  const reversedLot = (user: string, lotId: number) => {
-    const lot = lotOf(user, lotId);
-    if (lot === undefined) return false;
-    if (lot.shortfall > 0n) return true;
+  const redemptionsWith = (test: (lot: ModelLot) => boolean) =>
+    state.order.filter((id) => {
+      const r = state.requests.get(id);
+      if (r?.op !== "redeem" || reversible(state, id) <= 0n) return false;
+      return r.parts.some((p) => {
+        const lot = lotOf(r.userId, p.lotId);
+        return lot !== undefined && test(lot);
+      });
+    });
+  const allocationReversed = (lot: ModelLot) => {
     const source = lot.requestId === null ? undefined : state.requests.get(lot.requestId);
-    return source !== undefined && source.reversed > 0n;
+    return lot.shortfall > 0n || (source !== undefined && source.reversed > 0n);
   };
-  const candidates = [
-    ...redemptions.filter((id) => {
-      const r = state.requests.get(id);
-      return r?.parts.some((p) => reversedLot(r.userId, p.lotId)) ?? false;
-    }),
-    ...redemptions.filter((id) => {
-      const r = state.requests.get(id);
-      return (
-        r?.parts.some((p) => {
-          const lot = lotOf(r.userId, p.lotId);
-          return lot !== undefined && lot.expiresAt !== null && lot.expiresAt <= state.now;
-        }) ?? false
-      );
-    }),
-    ...state.order.filter((id) => {
-      const r = state.requests.get(id);
-      if (r?.op !== "allocate" || r.lotId === null || reversible(state, id) <= 0n) return false;
-      const lot = lotOf(r.userId, r.lotId);
-      return lot !== undefined && lot.remaining < lot.coins;
-    }),
-  ];
-  return candidates[candidates.length - 1 - Math.floor(candidates.length / 3)] ?? candidates[0];
+  const spentAllocations = state.order.filter((id) => {
+    const r = state.requests.get(id);
+    if (r?.op !== "allocate" || r.lotId === null || reversible(state, id) <= 0n) return false;
+    const lot = lotOf(r.userId, r.lotId);
+    return lot !== undefined && lot.remaining < lot.coins;
+  });
+  const expiredLot = (lot: ModelLot) => lot.expiresAt !== null && lot.expiresAt <= state.now;
+  // Mostly: undo a redemption whose allocation was reversed; else reverse an allocation whose
+  // coins were spent (which makes such a redemption); now and then one that spent expired coins.
+  const kinds =
+    pick % 4 === 0
+      ? [redemptionsWith(expiredLot), redemptionsWith(allocationReversed), spentAllocations]
+      : [redemptionsWith(allocationReversed), spentAllocations, redemptionsWith(expiredLot)];
+  const list = kinds.find((k) => k.length > 0) ?? [];
+  return list[list.length - 1 - (pick % Math.max(1, list.length))];
 }
 
 export function reversal(
@@ -421,10 +418,13 @@ export function reversal(
           : requestId;
     of ??= `unknown-${pick}`;
   } else if (target === "linked") {
-    of = linkedTarget(state);
+    of = linkedTarget(state, pick);
   } else {
     const op = target === "allocation" ? "allocate" : "redeem";
-    const list = state.order.filter((id) => state.requests.get(id)?.op === op);
+    // Mostly one with coins left to reverse; now and then any (which may have nothing left).
+    const list = state.order.filter(
+      (id) => state.requests.get(id)?.op === op && (pick % 5 === 0 || reversible(state, id) > 0n),
+    );
     of = list[list.length - 1 - (pick % Math.max(1, list.length))];
   }
   const reversibleKinds = state.order.filter((id) => {
@@ -467,6 +467,91 @@ class Reverse implements Cmd {
   }
   toString = () =>
     `reverse(${this.target} #${this.pick}, ${this.share === "whole" || this.share === "over" ? this.share : `${this.share}%`}${this.special === undefined ? "" : `, id#${this.special}`})`;
+}
+
+/**
+ * Spend, refund, cancel: an allocation, a redemption of everything the
+ * user can spend, then reversals of both in one of four orders — refund
+ * then cancel; cancel part, refund, cancel the rest; refund part, cancel
+ * part, refund and cancel the rest; or let the allocation's coins expire
+ * first (advancing the clock to its expiry), then cancel and refund.
+ */
+class SpendRefundCancel implements Cmd {
+  constructor(
+    readonly user: number,
+    readonly event: number,
+    readonly amount: AmountSpec,
+    readonly order: 0 | 1 | 2 | 3,
+    readonly share: number,
+  ) {}
+  check = () => true;
+  async run(model: Model, real: Real) {
+    const state = model.state;
+    const earn = allocation(state, this.user, this.event, this.amount);
+    const userId = earn.input.userId;
+    const label = `${this}`;
+    const earned = await step(
+      model,
+      real,
+      earn,
+      `${label}: allocate ${JSON.stringify(earn.input)}`,
+    );
+    const spendable = spendableCoins(account(state, userId), state.now);
+    if (earned.kind !== "allocate" || earned.coins === 0n || spendable === 0n) {
+      await verifyAfter(model, real, [userId], [earn.input.event]);
+      return;
+    }
+    const spend: Request = {
+      op: "redeem",
+      input: { userId, coins: fromUnits(spendable), requestId: nextRequestId(state, "x") },
+    };
+    await step(model, real, spend, `${label}: redeem everything`);
+    const reverse = async (of: string, share: ReverseShare) => {
+      const left = reversible(state, of);
+      if (left === 0n) return;
+      const input =
+        share === "whole"
+          ? { requestId: nextRequestId(state, "r"), of }
+          : {
+              requestId: nextRequestId(state, "r"),
+              of,
+              coins: fromUnits(shareOf(state, left, share as number)),
+            };
+      await step(
+        model,
+        real,
+        { op: "reverse", input },
+        `${label}: reverse ${JSON.stringify(input)} (${fromUnits(left)} left)`,
+      );
+    };
+    const refund = (share: ReverseShare) => reverse(earn.input.requestId, share);
+    const cancel = (share: ReverseShare) => reverse(spend.input.requestId, share);
+    if (this.order === 0) {
+      await refund("whole");
+      await cancel("whole");
+    } else if (this.order === 1) {
+      await cancel(this.share);
+      await refund("whole");
+      await cancel("whole");
+    } else if (this.order === 2) {
+      await refund(this.share);
+      await cancel(this.share);
+      await refund("whole");
+      await cancel("whole");
+    } else {
+      const lot = account(state, userId).lots.find((l) => l.id === earned.lotId);
+      if (lot?.expiresAt != null && lot.expiresAt > state.now) {
+        state.now = lot.expiresAt;
+        real.world.clock.set(state.now);
+      }
+      await cancel(this.share);
+      await refund("whole");
+      await cancel("whole");
+    }
+    await verifyAfter(model, real, [userId], [earn.input.event]);
+  }
+  toString = () =>
+    `spendRefundCancel(u${this.user}, e${this.event}, ${JSON.stringify(this.amount)}, order ${this.order}, ${this.share}%)`;
 }
 
 export type Adjustment =
@@ -754,13 +839,10 @@ export const reverseShareArb: fc.Arbitrary<ReverseShare> = fc.oneof(
   { weight: 1, arbitrary: fc.constant("over" as const) },
 );
 
-export const reverseTargetArb = fc.constantFrom<ReverseTarget>(
-  "allocation",
-  "redemption",
-  "linked",
-  "linked",
-  "linked",
-  "bad",
+export const reverseTargetArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom<ReverseTarget>("allocation", "redemption") },
+  { weight: 4, arbitrary: fc.constant<ReverseTarget>("linked") },
+  { weight: 1, arbitrary: fc.constant<ReverseTarget>("bad") },
 );
 
 export const adjustmentArb: fc.Arbitrary<Adjustment> = fc.oneof(
@@ -808,6 +890,18 @@ export const commandArbs: fc.Arbitrary<Cmd>[] = weighted([
     fc
       .tuple(reverseTargetArb, fc.nat(30), reverseShareArb, special)
       .map(([t, p, s, id]) => new Reverse(t, p, s, id)),
+  ],
+  [
+    2,
+    fc
+      .tuple(
+        user,
+        eventIndex,
+        amountArb,
+        fc.constantFrom<0 | 1 | 2 | 3>(0, 1, 2, 3),
+        fc.integer({ min: 1, max: 99 }),
+      )
+      .map(([u, e, a, o, s]) => new SpendRefundCancel(u, e, a, o, s)),
   ],
   [1, fc.tuple(user, adjustmentArb).map(([u, a]) => new Adjust(u, a))],
   [

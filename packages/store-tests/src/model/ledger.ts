@@ -304,6 +304,8 @@ export type Expected =
       readonly restored: bigint;
       readonly expired: bigint;
       readonly lots: readonly Move[];
+      /** Of the restored coins, those that repaid a reversed allocation's shortfall (not compared). */
+      readonly repaid: bigint;
     }
   | { readonly kind: "adjust"; readonly coins: bigint; readonly lots: readonly Move[] };
 
@@ -496,12 +498,15 @@ function reverse(state: ModelState, input: ReverseInput, payload: string): Expec
   const trial = structuredClone(acc);
   sweep(trial, state.now);
   const lot = original.lotId === null ? undefined : trial.lots.find((l) => l.id === original.lotId);
-  const left =
+  // Coins restored into the lot after the allocation was reversed count as the lot's expired
+  // coins too when they expire, so the difference is kept from going below 0.
+  const rest =
     original.op === "allocate"
       ? lot === undefined
         ? 0n
         : original.coins - lot.expired - original.reversed
       : original.coins - original.reversed;
+  const left = rest < 0n ? 0n : rest;
   const coins = input.coins === undefined ? left : units(input.coins);
   if (coins <= 0n || coins > left) return error("REVERSAL_EXCEEDS_ORIGINAL", left);
   sweep(acc, state.now);
@@ -572,6 +577,7 @@ function reverseRedemption(
   let left = coins;
   let expired = 0n;
   let cancelled = 0n;
+  let repaid = 0n;
   const moves: Move[] = [];
   for (const part of [...original.parts].reverse()) {
     const skipped = minBig(skip, part.coins);
@@ -587,6 +593,7 @@ function reverseRedemption(
         ? minBig(minBig(give, lot.shortfall), acc.debt)
         : minBig(give, lot.shortfall);
     lot.shortfall -= repay;
+    repaid += repay;
     if (state.program.clawback === "debt") acc.debt -= repay;
     else cancelled += repay;
     let rest = give - repay;
@@ -603,7 +610,7 @@ function reverseRedemption(
   acc.totals.restore += coins;
   acc.totals.reverse -= cancelled;
   acc.totals.expire -= expired;
-  return { kind: "reverseRedemption", coins, restored: coins, expired, lots: moves };
+  return { kind: "reverseRedemption", coins, restored: coins, expired, lots: moves, repaid };
 }
 
 /** The sweep of `expire({ before })`: every account's lots with `expiresAt <= cutoff`. */
@@ -652,7 +659,8 @@ export function reversible(state: ModelState, requestId: string): bigint {
   const lot = account(state, original.userId).lots.find((l) => l.id === original.lotId);
   if (lot === undefined) return 0n;
   const expiredNow = lot.remaining > 0n && isExpired(lot, state.now) ? lot.remaining : 0n;
-  return original.coins - lot.expired - expiredNow - original.reversed;
+  const left = original.coins - lot.expired - expiredNow - original.reversed;
+  return left < 0n ? 0n : left;
 }
 
 /** The request a booked record was made by, to send it again. */

@@ -152,6 +152,8 @@ async function oneRun(
 // biome-ignore lint/suspicious/noExplicitAny: the two properties differ in their generated values
 function property(options: ModelRun): fc.IAsyncProperty<any> {
   const length = options.sizes.length;
+  const replayPath = options.sizes.replayPath;
+  const replay = replayPath === undefined ? {} : { replayPath };
   if (options.concurrent) {
     return fc.asyncProperty(
       fc.scheduler(),
@@ -160,6 +162,7 @@ function property(options: ModelRun): fc.IAsyncProperty<any> {
       fc.commands(concurrentCommands, {
         maxCommands: Math.max(1, Math.floor(length / 3)),
         size: "max",
+        ...replay,
       }),
       (scheduler, program, events, cmds) => oneRun(options, program, events, cmds, scheduler),
     );
@@ -167,7 +170,7 @@ function property(options: ModelRun): fc.IAsyncProperty<any> {
   return fc.asyncProperty(
     programArb,
     eventsArb,
-    fc.commands(commandArbs, { maxCommands: length, size: "max" }),
+    fc.commands(commandArbs, { maxCommands: length, size: "max", ...replay }),
     (program, events, cmds) => oneRun(options, program, events, cmds, undefined),
   );
 }
@@ -175,7 +178,9 @@ function property(options: ModelRun): fc.IAsyncProperty<any> {
 // biome-ignore lint/suspicious/noExplicitAny: see property()
 function failure(details: fc.RunDetails<any>, options: ModelRun): Error {
   const report = fc.defaultReportMessage(details) ?? "the property failed";
-  const env = `COINAGE_MODEL_SEED=${details.seed} COINAGE_MODEL_PATH="${details.counterexamplePath ?? ""}"`;
+  // fast-check prints the commands' own replay path inside the counterexample.
+  const replayPath = /replayPath="([^"]*)"/.exec(report)?.[1];
+  const env = `COINAGE_MODEL_SEED=${details.seed} COINAGE_MODEL_PATH="${details.counterexamplePath ?? ""}"${replayPath === undefined ? "" : ` COINAGE_MODEL_REPLAY_PATH="${replayPath}"`}`;
   const length = options.sizes.length === 60 ? "" : ` COINAGE_MODEL_LENGTH=${options.sizes.length}`;
   return new Error(
     `${report}\n\nReplay with: ${env}${length} npx vitest run ${options.testFile} -t "${options.testName}"`,

@@ -8,6 +8,7 @@
  * | `COINAGE_MODEL_CONCURRENT`      | 1000    | commands the concurrent model test executes (at least)    |
  * | `COINAGE_MODEL_SEED`            | random  | seed of the run to replay (printed with every failure)    |
  * | `COINAGE_MODEL_PATH`            | —       | counterexample path to replay (printed with every failure) |
+ * | `COINAGE_MODEL_REPLAY_PATH`     | —       | the commands' replay path (printed with every failure)     |
  * | `COINAGE_MODEL_PROGRESS`        | —       | set to 1 to print a line after every batch of runs        |
  */
 
@@ -27,6 +28,7 @@ export interface Sizes {
   /** Set when replaying one failure. */
   readonly seed: number | undefined;
   readonly path: string | undefined;
+  readonly replayPath: string | undefined;
   readonly progress: boolean;
 }
 
@@ -38,6 +40,7 @@ export function sizes(): Sizes {
     concurrent: envInt("COINAGE_MODEL_CONCURRENT", 1_000),
     seed: seed === undefined || seed === "" ? undefined : parseSeed(seed),
     path: process.env.COINAGE_MODEL_PATH || undefined,
+    replayPath: process.env.COINAGE_MODEL_REPLAY_PATH || undefined,
     progress: process.env.COINAGE_MODEL_PROGRESS === "1",
   };
 }

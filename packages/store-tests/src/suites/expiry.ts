@@ -85,6 +85,48 @@ export function expirySuite(ref: StoreRef): void {
     expect((await allHistory(coins, "u1")).map((e) => e.type)).toEqual(["earn"]);
   });
 
+  it("allocate - should date endOf-month expiry and a one-day activation on New York's wall clock across DST changes", async () => {
+    const world = newWorld(storeOf(ref), {
+      timeZone: "America/New_York",
+      start: "2026-03-07T17:00:00.000Z", // Saturday 12:00 EST, the eve of spring-forward
+    });
+    const { coins, clock } = world;
+    await coins.events.create(
+      fixed("NY", "100", { expiry: { endOf: "month" }, activation: { days: 1 } }),
+    );
+
+    const spring = await coins.allocate({ userId: "u1", event: "NY", requestId: "spring" });
+    // Sunday 12:00 EDT, 23 hours later; 1 April 00:00 EDT.
+    expect(spring.availableAt).toBe("2026-03-08T16:00:00.000Z");
+    expect(spring.expiresAt).toBe("2026-04-01T04:00:00.000Z");
+    const [lot] = await world.lots("u1", [spring.lotId as number]);
+    expect(lot?.availableAt).toBe(Date.parse("2026-03-08T16:00:00.000Z"));
+    expect(lot?.expiresAt).toBe(Date.parse("2026-04-01T04:00:00.000Z"));
+
+    clock.set(Date.parse("2026-03-08T16:00:00.000Z") - 1);
+    const pending = await coins.balance("u1");
+    expectDec(pending.pending, "100");
+    expectDec(pending.available, "0");
+    clock.set("2026-03-08T16:00:00.000Z");
+    expectDec((await coins.balance("u1")).available, "100");
+    clock.set(Date.parse("2026-04-01T04:00:00.000Z") - 1);
+    expectDec((await coins.balance("u1")).available, "100");
+    clock.set("2026-04-01T04:00:00.000Z");
+    expectDec((await coins.balance("u1")).available, "0", "expired at New York's midnight");
+
+    clock.set("2026-10-20T16:00:00.000Z"); // 12:00 EDT
+    const autumn = await coins.allocate({ userId: "u1", event: "NY", requestId: "autumn" });
+    expect(autumn.availableAt).toBe("2026-10-21T16:00:00.000Z");
+    // 1 November 00:00 is still EDT: the clocks go back at 02:00.
+    expect(autumn.expiresAt).toBe("2026-11-01T04:00:00.000Z");
+
+    clock.set("2026-11-01T05:30:00.000Z"); // 01:30 EDT, the first of the two 01:30s
+    const fallBack = await coins.allocate({ userId: "u1", event: "NY", requestId: "fall-back" });
+    // Monday 01:30 EST, 25 hours later; 1 December 00:00 EST.
+    expect(fallBack.availableAt).toBe("2026-11-02T06:30:00.000Z");
+    expect(fallBack.expiresAt).toBe("2026-12-01T05:00:00.000Z");
+  });
+
   it("expire - should sweep every account, across batches", async () => {
     const { coins, clock } = newWorld(storeOf(ref));
     await coins.events.create(fixed("SHORT", "5", { expiry: { days: 1 } }));
