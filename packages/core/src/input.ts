@@ -22,7 +22,8 @@
  * Beyond {@link MAX_DEPTH} levels, containers are copied empty: no schema
  * nests that deep, and every validator refuses a container in such a place
  * by its kind alone. A value that needs more than {@link MAX_COPIED_VALUES}
- * copies (shared or cyclic references multiply) is refused as too large.
+ * objects and arrays copied (shared or cyclic references multiply them) is
+ * refused as too large.
  */
 import { type CoinageError, invalidInput } from "./errors.js";
 
@@ -30,7 +31,7 @@ import { type CoinageError, invalidInput } from "./errors.js";
 export const MAX_DEPTH = 32;
 /** Longest array copied item by item. */
 export const MAX_COPIED_ITEMS = 100_000;
-/** Most values copied from one input. */
+/** Most objects and arrays copied from one input. */
 export const MAX_COPIED_VALUES = 100_000;
 
 /** Prototype of the copies of objects that were not plain: itself no plain object's. */
@@ -106,20 +107,35 @@ function copy(
   if (budget.left < 0) {
     throw invalidInput({ path: root, message: "is too large to read" });
   }
-  if (guard(path, () => Array.isArray(value))) {
+  let isArray: boolean;
+  let prototype: unknown;
+  try {
+    isArray = Array.isArray(value);
+    prototype = isArray ? undefined : Object.getPrototypeOf(value);
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  if (isArray) {
     const list = value as unknown[];
     const length = arrayLength(list, path);
     if (length > MAX_COPIED_ITEMS) return sparse(length);
     if (depth >= MAX_DEPTH) return [];
     const out: unknown[] = [];
     for (let i = 0; i < length; i++) {
-      const at = `${children}[${i}]`;
-      const item = guard(at, () => list[i]);
-      out.push(copy(item, at, at, depth + 1, budget, root));
+      let item: unknown;
+      try {
+        item = list[i];
+      } catch (error) {
+        throw unreadable(`${children}[${i}]`, error);
+      }
+      if (typeof item === "object" && item !== null) {
+        const at = `${children}[${i}]`;
+        item = copy(item, at, at, depth + 1, budget, root);
+      }
+      out.push(item);
     }
     return out;
   }
-  const prototype = guard(path, () => Object.getPrototypeOf(value));
   const plain = prototype === Object.prototype || prototype === null;
   if (!plain) {
     const time = dateTime(value);
@@ -127,16 +143,32 @@ function copy(
   }
   const out: Record<string, unknown> = plain ? {} : Object.create(NOT_PLAIN);
   if (depth >= MAX_DEPTH) return out;
-  const keys = guard(path, () => Object.keys(value));
+  let keys: string[];
+  try {
+    keys = Object.keys(value);
+  } catch (error) {
+    throw unreadable(path, error);
+  }
   for (const key of keys) {
-    const at = childPath(children, key);
-    const item = guard(at, () => (value as Record<string, unknown>)[key]);
-    Object.defineProperty(out, key, {
-      value: copy(item, at, at, depth + 1, budget, root),
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    });
+    let item: unknown;
+    try {
+      item = (value as Record<string, unknown>)[key];
+    } catch (error) {
+      throw unreadable(childPath(children, key), error);
+    }
+    if (typeof item === "object" && item !== null) {
+      const at = childPath(children, key);
+      item = copy(item, at, at, depth + 1, budget, root);
+    }
+    // `__proto__` is an ordinary key of the copy, never its prototype.
+    if (key === "__proto__") {
+      Object.defineProperty(out, key, {
+        value: item,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    } else out[key] = item;
   }
   return out;
 }

@@ -54,7 +54,9 @@ export type BatchOutcome<T> =
  *   again).
  * - **Idempotency.** Under concurrent calls with the same `requestId`, exactly
  *   one commits; every other answers `replayed` with the committed record.
- *   A command whose `decide` threw leaves no record, so it may be retried.
+ *   A command whose `decide` threw leaves no record and does not bind its
+ *   `requestId`: it may be retried, and the id used by another user or
+ *   payload.
  * - **Budgets.** When a change carries `budget` with a positive `add`, the
  *   event's budget counter after the commit never exceeds `limit`, however
  *   many accounts allocate at once; if it would, the store calls `decide`
@@ -69,7 +71,12 @@ export type BatchOutcome<T> =
  * - **History.** Entries are append-only; `history` pages them by `seq`,
  *   newest first.
  * - **Failures.** A store that cannot reach its backend, or times out, throws
- *   `CoinageError("STORE_UNAVAILABLE")` with the cause.
+ *   `CoinageError("STORE_UNAVAILABLE")` with the cause: the engine passes it
+ *   on as the one code a caller may retry. Anything else a store throws that
+ *   is not a `CoinageError` reaches the caller as `INTERNAL`.
+ * - **Ids.** Ids are any strings, `__proto__` and `constructor` included:
+ *   snapshot maps (`usage`, `requests`) hold them as own properties (build
+ *   them without a prototype), and core reads only own properties.
  */
 export interface Store {
   /** A short name for messages and test titles, e.g. `"memory"`. */

@@ -170,20 +170,95 @@ describe.skipIf(skip)("postgres faults", () => {
     }
   });
 
-  it("statement_timeout - a tiny timeout on a pool: every call all or nothing, then retried once", async () => {
+  it("statement_timeout - a tiny timeout on a pool: each call committed as the tables say, or STORE_UNAVAILABLE with nothing written; then retried once", async () => {
     const programId = "tiny-timeout";
-    const tinyPool = newPool({ max: 8, options: "-c statement_timeout=1" });
-    const tiny = postgresStore({ pool: tinyPool, schema: fixture.schema });
-    const commands = Array.from({ length: 120 }, (_, i) =>
-      allocate(programId, `user-${i % 3}`, `tiny-${i}`, 1),
+    const users = ["user-0", "user-1", "user-2"];
+    await fixture.store.execute(allocate(programId, "user-0", "tiny-seed", 1));
+    const tinyOptions = "-c statement_timeout=1";
+    const concurrent = Array.from({ length: 120 }, (_, i) =>
+      allocate(programId, users[i % 3] as string, `tiny-${i}`, 1),
     );
-    let failed: Set<string>;
+    // The free accounts again, one call at a time: without lock waits most of these fit in 1 ms.
+    const sequential = Array.from({ length: 40 }, (_, i) =>
+      allocate(programId, users[1 + (i % 2)] as string, `tiny-seq-${i}`, 1),
+    );
+    const commands = [...concurrent, ...sequential];
+    const settled: PromiseSettledResult<Awaited<ReturnType<Store["execute"]>>>[] = [];
+    const holder = await fixture.pool.connect();
+    const tinyPool = newPool({ max: 8, options: tinyOptions });
+    const onePool = newPool({ max: 1, options: tinyOptions });
     try {
-      failed = await runAll(tiny, commands);
+      // user-0's account row stays locked by another transaction while its calls
+      // run, so each waits longer than the timeout: the failure branch runs for
+      // certain. The other accounts are free; their calls go either way.
+      await holder.query("BEGIN");
+      await holder.query(
+        `SELECT 1 FROM "${fixture.schema}".coinage_accounts WHERE program_id = $1 AND user_id = 'user-0' FOR UPDATE`,
+        [programId],
+      );
+      const tiny = postgresStore({ pool: tinyPool, schema: fixture.schema });
+      settled.push(...(await Promise.allSettled(concurrent.map((c) => tiny.execute(c)))));
+      await holder.query("ROLLBACK");
+      const one = postgresStore({ pool: onePool, schema: fixture.schema });
+      for (const command of sequential) {
+        settled.push(...(await Promise.allSettled([one.execute(command)])));
+      }
     } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
       await tinyPool.end();
+      await onePool.end();
     }
-    await expectAllOrNothingThenRetry(fixture, programId, commands, failed);
+
+    const ids = commands.map((command) => command.request?.requestId as string);
+    const trace = await traces(fixture, programId, ids);
+    const rows = await fixture.sql(
+      `SELECT l.request_id, l.user_id, l.id::int AS lot_id, l.coins::int AS coins,
+              e.balance_after::int AS balance_after
+         FROM coinage_lots l
+         JOIN coinage_entries e
+           ON e.program_id = l.program_id AND e.user_id = l.user_id AND e.request_id = l.request_id
+        WHERE l.program_id = $1 AND l.request_id = ANY($2::text[])`,
+      [programId, ids],
+    );
+    const booked = new Map(rows.map((row) => [String(row.request_id), row]));
+    const failed = new Set<string>();
+    expect(settled).toHaveLength(commands.length);
+    settled.forEach((outcome, i) => {
+      const id = ids[i] as string;
+      if (outcome.status === "rejected") {
+        expectUnavailable(outcome.reason);
+        expect(trace.get(id), `${id} failed, so nothing of it may be written`).toEqual(NONE);
+        failed.add(id);
+        return;
+      }
+      expect(outcome.value.status, id).toBe("committed");
+      expect(trace.get(id), id).toEqual(FULL);
+      const { result } = outcome.value as {
+        result: { lotId: number; coins: number; balance: number };
+      };
+      expect(booked.get(id), `${id}: the returned result is what the tables hold`).toEqual({
+        request_id: id,
+        user_id: commands[i]?.userId,
+        lot_id: result.lotId,
+        coins: result.coins,
+        balance_after: result.balance,
+      });
+    });
+    // Every call of the locked account took the failure branch.
+    const lockedIds = ids.filter((_, i) => commands[i]?.userId === "user-0");
+    expect(lockedIds).toHaveLength(40);
+    expect(lockedIds.filter((id) => failed.has(id))).toEqual(lockedIds);
+    console.log(
+      `tiny timeout: ${ids.length - failed.size} committed, ${failed.size} STORE_UNAVAILABLE`,
+    );
+
+    for (const command of commands.filter((c) => failed.has(c.request?.requestId as string))) {
+      expect((await fixture.store.execute(command)).status).toBe("committed");
+    }
+    const after = await traces(fixture, programId, ids);
+    for (const id of ids) expect(after.get(id), id).toEqual(FULL);
+    expect((await checkInvariants(fixture, programId)).problems).toEqual([]);
   });
 
   it("unreachable server - every method fails with STORE_UNAVAILABLE", async () => {

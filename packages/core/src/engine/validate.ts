@@ -122,12 +122,20 @@ export function optionalInstant(value: unknown, path: string): Date | undefined 
  * with the original error as `cause`.
  */
 export function asCoinageError(operation: string, error: unknown): CoinageError {
-  if (error instanceof CoinageError) return error;
+  if (isCoinageError(error)) return error;
   return new CoinageError(
     "INTERNAL",
     { operation },
     { message: `Coinage failed during ${operation}: ${messageOf(error)}`, cause: error },
   );
+}
+
+function isCoinageError(error: unknown): error is CoinageError {
+  try {
+    return error instanceof CoinageError;
+  } catch {
+    return false; // a Proxy whose prototype cannot be read
+  }
 }
 
 function messageOf(error: unknown): string {

@@ -201,15 +201,24 @@ export async function runModel(options: ModelRun, target: number): Promise<void>
     if (details.failed) throw failure(details, options);
     return;
   }
+  // Several batches at once: each run is its own program, so runs are independent, and a
+  // store on a server is kept busy while one run waits for its answers.
   const start = options.tally.commands;
-  while (options.tally.commands - start < target) {
-    const details = await fc.check(prop, { seed: randomSeed(), numRuns: RUNS_PER_BATCH });
-    if (details.failed) throw failure(details, options);
-    if (options.sizes.progress) {
-      const seen = [...options.tally.seen].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      console.log(
-        `model: ${options.tally.commands - start} of ${target} commands (${options.testName})\n${seen.map(([what, n]) => `  ${what}: ${n}`).join("\n")}`,
-      );
+  let failed: Error | undefined;
+  const worker = async () => {
+    while (failed === undefined && options.tally.commands - start < target) {
+      const details = await fc.check(prop, { seed: randomSeed(), numRuns: RUNS_PER_BATCH });
+      if (details.failed) failed ??= failure(details, options);
+      else if (options.sizes.progress) progress(options, options.tally.commands - start, target);
     }
-  }
+  };
+  await Promise.all(Array.from({ length: options.sizes.parallel }, worker));
+  if (failed !== undefined) throw failed;
+}
+
+function progress(options: ModelRun, done: number, target: number): void {
+  const seen = [...options.tally.seen].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  console.log(
+    `model: ${done} of ${target} commands (${options.testName})\n${seen.map(([what, n]) => `  ${what}: ${n}`).join("\n")}`,
+  );
 }

@@ -9,6 +9,7 @@
  * | `COINAGE_MODEL_SEED`            | random  | seed of the run to replay (printed with every failure)    |
  * | `COINAGE_MODEL_PATH`            | —       | counterexample path to replay (printed with every failure) |
  * | `COINAGE_MODEL_REPLAY_PATH`     | —       | the commands' replay path (printed with every failure)     |
+ * | `COINAGE_MODEL_PARALLEL`        | 4       | batches of runs executed at once (each run its own program) |
  * | `COINAGE_MODEL_PROGRESS`        | —       | set to 1 to print a line after every batch of runs        |
  */
 
@@ -29,6 +30,7 @@ export interface Sizes {
   readonly seed: number | undefined;
   readonly path: string | undefined;
   readonly replayPath: string | undefined;
+  readonly parallel: number;
   readonly progress: boolean;
 }
 
@@ -41,6 +43,7 @@ export function sizes(): Sizes {
     seed: seed === undefined || seed === "" ? undefined : parseSeed(seed),
     path: process.env.COINAGE_MODEL_PATH || undefined,
     replayPath: process.env.COINAGE_MODEL_REPLAY_PATH || undefined,
+    parallel: Math.max(1, envInt("COINAGE_MODEL_PARALLEL", 4)),
     progress: process.env.COINAGE_MODEL_PROGRESS === "1",
   };
 }
