@@ -59,9 +59,9 @@ export function describeLowLevel(
         ),
       );
       expect(outcomes.filter((o) => o.status === "committed")).toHaveLength(1);
-      for (const outcome of outcomes) {
-        if (outcome.status === "replayed") expect(outcome.record.requestId).toBe("r-dup");
-      }
+      const replays = outcomes.filter((o) => o.status === "replayed");
+      expect(replays).toHaveLength(19);
+      for (const outcome of replays) expect(outcome.record.requestId).toBe("r-dup");
       const snapshot = await store.loadAccount(P, "dup", emptyReads);
       expect(snapshot.version).toBe(1);
       expect(balanceOf(snapshot)).toBe(7);
@@ -371,18 +371,35 @@ export function describeLowLevel(
           ),
         ),
       );
-      const committed = calls.filter(
-        (c) => c.status === "fulfilled" && c.value.status === "committed",
-      );
-      expect(committed.length).toBeLessThanOrEqual(1);
+      const statuses = calls.map((c) => (c.status === "fulfilled" ? c.value.status : "failed"));
+      for (const c of calls) {
+        if (c.status === "rejected") {
+          expect(CoinageError.is(c.reason, "INSUFFICIENT_COINS"), String(c.reason)).toBe(true);
+        }
+      }
+      const committed = statuses.filter((s) => s === "committed").length;
+      const replayed = statuses.filter((s) => s === "replayed").length;
       const record = await store.findRequest(M, "shared");
-      if (record !== null) {
-        expect(record.userId).toBe("s");
+      const balance = balanceOf(await store.loadAccount(M, "s", emptyReads));
+      if (record === null) {
+        // No 4-coin call got the id: every call failed, and nothing was spent.
+        expect(statuses.every((s) => s === "failed")).toBe(true);
+        expect(balance).toBe(10);
+      } else {
+        // One 4-coin call committed; every call after it replayed its record.
+        expect(committed).toBe(1);
+        expect(record).toMatchObject({ userId: "s", coins: "4" });
+        expect(balance).toBe(6);
+        for (const c of calls) {
+          if (c.status === "fulfilled" && c.value.status === "replayed")
+            expect(c.value.record).toMatchObject({ requestId: "shared", coins: "4" });
+        }
         const other = await store
           .execute(credit({ programId: M, userId: "t", requestId: "shared", coins: 1 }))
           .catch((error: unknown) => error);
-        expect(other).toMatchObject({ status: "replayed" });
+        expect(other).toMatchObject({ status: "replayed", record: { userId: "s" } });
       }
+      expect(committed + replayed + statuses.filter((s) => s === "failed").length).toBe(20);
     });
 
     it("executeMany - should keep an event budget within its limit, in input order", async () => {

@@ -86,12 +86,46 @@ export interface RequestRecord {
   readonly parts: readonly LotMovement[];
 }
 
-/** An account's open state: everything a command needs to decide, and nothing of its history. */
+/**
+ * Per-account totals over the open lots, kept on the account and rewritten by
+ * every commit, so that a command never has to read every open lot.
+ */
+export interface AccountTotals {
+  /** Sum of `remaining` over the open lots (remaining > 0), expired ones not yet swept included. */
+  readonly open: string;
+  /** Of `open`, the coins of lots still pending at `asOf` (`availableAt > asOf`). */
+  readonly pending: string;
+  /** The instant the totals were computed for: the last commit's instant (0 for a new account). */
+  readonly asOf: number;
+  /**
+   * A lower bound of the earliest instant after `asOf` at which an open lot
+   * expires or becomes available; `null` when none ever will. Before it, the
+   * totals alone give the balance.
+   */
+  readonly nextChangeAt: number | null;
+}
+
+/**
+ * What a command sees of one account: its totals, and only the lots it needs.
+ * A command's cost grows with the lots it touches, never with the account's
+ * history or its number of open lots.
+ */
 export interface AccountSnapshot {
   readonly userId: string;
   /** 0 for an account that has never been written. */
   readonly version: number;
-  /** Every open lot (remaining > 0), plus any lot asked for by id in `AccountReads.lotIds`. */
+  readonly totals: AccountTotals;
+  /**
+   * Sorted by id, without duplicates: the union of
+   * - the lots asked for by id in `AccountReads.lotIds` (open or closed);
+   * - due lots: open, `expiresAt <= reads.at`;
+   * - activated lots: open, `totals.asOf < availableAt <= reads.at`;
+   * - the next-expiry group: every open lot whose `expiresAt` is the smallest one after `reads.at`;
+   * - the next activation: one open lot with the smallest `availableAt` after `reads.at`;
+   * - spend lots (when `reads.spend` is set): open lots spendable at `reads.at`, in FIFO order
+   *   (see `compareSpendOrder`), until their `remaining` adds up to `reads.spend` (all of them
+   *   when it does not).
+   */
   readonly lots: readonly Lot[];
   readonly debt: string;
   readonly nextLotId: number;
@@ -104,8 +138,12 @@ export interface AccountSnapshot {
   readonly budgetUsed?: string;
 }
 
-/** What a command reads besides the open lots. */
+/** What a command reads of an account. */
 export interface AccountReads {
+  /** The command's instant: the snapshot holds every open lot whose state changes by then. */
+  readonly at: number;
+  /** Spendable coins to cover: FIFO lots are read until they add up to this (decimal string). */
+  readonly spend?: string;
   readonly usageKeys: readonly string[];
   readonly requestIds: readonly string[];
   readonly lotIds: readonly number[];
@@ -116,6 +154,8 @@ export interface AccountReads {
 export interface AccountChange {
   /** Lots created or changed, in their full new state. */
   readonly lots: readonly Lot[];
+  /** The account's totals after the change; stores persist them as given. */
+  readonly totals: AccountTotals;
   readonly debt: string;
   readonly nextLotId: number;
   readonly nextEntrySeq: number;
