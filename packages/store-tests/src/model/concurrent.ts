@@ -86,6 +86,17 @@ function build(state: ModelState, ops: readonly OpSpec[]): Request[] {
   return requests;
 }
 
+/**
+ * The event whose budget counter a request may change: an allocation's (the
+ * counter is program-wide), or the one a reversal gives back to.
+ */
+function budgetEvent(state: ModelState, request: Request): string | undefined {
+  if (request.op === "allocate") return request.input.event;
+  if (request.op !== "reverse") return undefined;
+  const original = state.requests.get(request.input.of);
+  return original?.budgetCounted ? (original.eventId ?? undefined) : undefined;
+}
+
 /** Groups of request indexes that share an account, a budget or a request id. */
 function groups(state: ModelState, requests: readonly Request[]): number[][] {
   const parent = requests.map((_, i) => i);
@@ -103,15 +114,8 @@ function groups(state: ModelState, requests: readonly Request[]): number[][] {
     join(`id:${request.input.requestId}`, i);
     const user = userOf(state, request);
     if (user !== undefined) join(`user:${user}`, i);
-    if (
-      request.op === "allocate" &&
-      state.events.get(request.input.event)?.spec.caps?.budget !== undefined
-    )
-      join(`budget:${request.input.event}`, i);
-    if (request.op === "reverse") {
-      const original = state.requests.get(request.input.of);
-      if (original?.budgetCounted) join(`budget:${original.eventId}`, i);
-    }
+    const event = budgetEvent(state, request);
+    if (event !== undefined) join(`budget:${event}`, i);
   });
   const out = new Map<number, number[]>();
   requests.forEach((_, i) => {
@@ -163,11 +167,8 @@ export class Concurrent implements Cmd {
         const request = requests[i] as Request;
         const user = userOf(state, request);
         if (user !== undefined) users.add(user);
-        if (request.op === "allocate") events.add(request.input.event);
-        if (request.op === "reverse") {
-          const eventId = state.requests.get(request.input.of)?.eventId;
-          if (eventId) events.add(eventId);
-        }
+        const event = budgetEvent(state, request);
+        if (event !== undefined) events.add(event);
       }
       const actual = await Promise.all(
         [...users].map(async (user) => ({

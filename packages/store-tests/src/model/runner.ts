@@ -106,7 +106,7 @@ export interface ModelRun {
 }
 
 /** Runs per batch; a failure's seed replays its batch, and seed + path its counterexample. */
-const RUNS_PER_BATCH = 20;
+const RUNS_PER_BATCH = 5;
 
 async function oneRun(
   options: ModelRun,

@@ -1,16 +1,12 @@
 /**
- * How much the model runs, from environment variables:
- *
- * | variable                        | default | meaning                                                   |
- * | ------------------------------- | ------- | --------------------------------------------------------- |
- * | `COINAGE_MODEL_COMMANDS`        | 10000   | commands the sequential model test executes (at least)    |
- * | `COINAGE_MODEL_LENGTH`          | 60      | most commands in one run (one fresh program)              |
- * | `COINAGE_MODEL_CONCURRENT`      | 1000    | commands the concurrent model test executes (at least)    |
- * | `COINAGE_MODEL_SEED`            | random  | seed of the run to replay (printed with every failure)    |
- * | `COINAGE_MODEL_PATH`            | —       | counterexample path to replay (printed with every failure) |
- * | `COINAGE_MODEL_REPLAY_PATH`     | —       | the commands' replay path (printed with every failure)     |
- * | `COINAGE_MODEL_PARALLEL`        | 4       | batches of runs executed at once (each run its own program) |
- * | `COINAGE_MODEL_PROGRESS`        | —       | set to 1 to print a line after every batch of runs        |
+ * How much the model runs, from environment variables (the package README
+ * has the table): `COINAGE_MODEL_COMMANDS` (8,500) and
+ * `COINAGE_MODEL_CONCURRENT` (1,500) commands for the sequential and the
+ * concurrent test, at least 10,000 per store together;
+ * `COINAGE_MODEL_LENGTH` (60) commands at most per run;
+ * `COINAGE_MODEL_PARALLEL` (4) batches at once; `COINAGE_MODEL_SEED`,
+ * `COINAGE_MODEL_PATH` and `COINAGE_MODEL_REPLAY_PATH` to replay a failure;
+ * `COINAGE_MODEL_PROGRESS=1` for progress lines.
  */
 
 function envInt(name: string, fallback: number): number {
@@ -37,9 +33,9 @@ export interface Sizes {
 export function sizes(): Sizes {
   const seed = process.env.COINAGE_MODEL_SEED;
   return {
-    commands: envInt("COINAGE_MODEL_COMMANDS", 10_000),
+    commands: envInt("COINAGE_MODEL_COMMANDS", 8_500),
     length: Math.max(1, envInt("COINAGE_MODEL_LENGTH", 60)),
-    concurrent: envInt("COINAGE_MODEL_CONCURRENT", 1_000),
+    concurrent: envInt("COINAGE_MODEL_CONCURRENT", 1_500),
     seed: seed === undefined || seed === "" ? undefined : parseSeed(seed),
     path: process.env.COINAGE_MODEL_PATH || undefined,
     replayPath: process.env.COINAGE_MODEL_REPLAY_PATH || undefined,

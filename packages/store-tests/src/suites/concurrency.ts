@@ -43,6 +43,8 @@ export function concurrencySuite(ref: StoreRef): void {
     });
     expect(spent).toBeLessThanOrEqual(1000);
     expect(outcomes.some((o) => !o.ok)).toBe(true);
+    // A redemption of at most 60 was refused, so fewer than 60 coins were left then, and later.
+    expect(spent).toBeGreaterThan(1000 - 60);
     const balance = await coins.balance("u1");
     expectDec(balance.available, 1000 - spent);
     const history = await allHistory(coins, "u1");
@@ -145,6 +147,9 @@ export function concurrencySuite(ref: StoreRef): void {
       if (outcome.ok) expected += outcome.value;
       else expect(outcome.code).toBe("INSUFFICIENT_COINS");
     }
+    // Every allocation books; the first redemption to run finds at least the seeded 25.
+    expect(outcomes.filter((o, i) => i % 2 === 0 && o.ok)).toHaveLength(20);
+    expect(outcomes.filter((o, i) => i % 2 === 1 && o.ok).length).toBeGreaterThan(0);
     expectDec((await coins.balance("u1")).available, expected);
     const history = await allHistory(coins, "u1");
     expect(history).toHaveLength(1 + outcomes.filter((o) => o.ok).length);
