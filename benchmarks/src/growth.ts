@@ -29,6 +29,7 @@ import {
   type RedemptionResult,
   type RequestRecord,
 } from "@coinage/core";
+import { everyOpenLot, totalsOf } from "./accounts.js";
 import {
   type Config,
   heading,
@@ -75,7 +76,7 @@ export function seedCommand(
   return {
     programId,
     userId,
-    reads: { usageKeys: [], requestIds: [], lotIds: [] },
+    reads: everyOpenLot(at),
     decide(snapshot) {
       let lot: Lot | undefined;
       let total = 0n;
@@ -106,9 +107,11 @@ export function seedCommand(
           reason: SEEDED_REASON,
         });
       }
+      const spent = { ...lot, remaining: remaining.toString() };
       return {
         change: {
-          lots: [{ ...lot, remaining: remaining.toString() }],
+          lots: [spent],
+          totals: totalsOf(replaced(snapshot.lots, spent), at),
           debt: snapshot.debt,
           nextLotId: snapshot.nextLotId,
           nextEntrySeq: snapshot.nextEntrySeq + count,
@@ -120,6 +123,11 @@ export function seedCommand(
       };
     },
   };
+}
+
+/** `lots` with the lot of `changed`'s id replaced by it. */
+function replaced(lots: readonly Lot[], changed: Lot): Lot[] {
+  return lots.map((lot) => (lot.id === changed.id ? changed : lot));
 }
 
 /** The fingerprint the engine gives a redemption of `coins` without a reason. */
@@ -146,7 +154,7 @@ export function seededRedemption(
     programId: program.id,
     userId,
     request: { requestId, fingerprint: print },
-    reads: { usageKeys: [], requestIds: [], lotIds: [] },
+    reads: everyOpenLot(at),
     decide(snapshot) {
       let lot: Lot | undefined;
       let total = 0n;
@@ -183,9 +191,11 @@ export function seededRedemption(
           asOf: new Date(at).toISOString(),
         },
       };
+      const spent = { ...lot, remaining: (BigInt(lot.remaining) - 1n).toString() };
       return {
         change: {
-          lots: [{ ...lot, remaining: (BigInt(lot.remaining) - 1n).toString() }],
+          lots: [spent],
+          totals: totalsOf(replaced(snapshot.lots, spent), at),
           debt: snapshot.debt,
           nextLotId: snapshot.nextLotId,
           nextEntrySeq: snapshot.nextEntrySeq + 1,

@@ -25,6 +25,7 @@ import type {
   RedeemInput,
   Store,
 } from "@coinage/core";
+import { everyOpenLot } from "./accounts.js";
 import type { Report } from "./harness.js";
 
 /** The reason on history entries the growth benchmark seeds in batches (they carry no request id). */
@@ -135,11 +136,7 @@ async function readAccount(
     beforeSeq = (page[page.length - 1] as Entry).seq;
   }
   entries.reverse();
-  const snapshot = await store.loadAccount(programId, userId, {
-    usageKeys: [],
-    requestIds: [],
-    lotIds: [],
-  });
+  const snapshot = await store.loadAccount(programId, userId, everyOpenLot(Date.now()));
   const balance = await coins.balance(userId);
   return {
     entries,

@@ -15,6 +15,7 @@
  */
 import { type Lot, planRedemption, previewReward } from "@coinage/core";
 import { memoryStore } from "@coinage/memory";
+import { openLots } from "./accounts.js";
 import { amounts } from "./fixtures.js";
 import {
   type Config,
@@ -45,14 +46,7 @@ export async function benchMemory(config: Config, report: Report, runId: string)
   // The usage the allocations' decisions see: a monthly counter well under the cap.
   const usage = { perUser: { month: "1000" } };
   const lotsOf = new Map<string, readonly Lot[]>();
-  for (const userId of users) {
-    const snapshot = await subject.store.loadAccount(program.id, userId, {
-      usageKeys: [],
-      requestIds: [],
-      lotIds: [],
-    });
-    lotsOf.set(userId, snapshot.lots);
-  }
+  for (const userId of users) lotsOf.set(userId, await openLots(subject.store, program.id, userId));
   const allocUser = (k: number) => `ma${(k * 7919) % allocationAccounts}`;
   const redeemUser = (k: number) => users[(k * 104729) % accounts] as string;
   let a = 0;

@@ -5,13 +5,16 @@
  * target is that 1,000 open lots cost at most twice one lot. (Smoke mode
  * stops at 100 lots: funding 1,000 lots through the engine takes seconds.)
  *
- * Each account is funded by allocations from seven events with different
- * expiries (every third never expires), so FIFO has real ordering work; each
- * lot holds billions of coins, and every measured redemption takes one coin,
- * so no lot closes and the count stays what the row says (checked after the
- * run, on every account).
+ * Each account is funded by real allocations, so every lot has its request
+ * record. Every third lot never expires; each of the others expires at an
+ * instant of its own, in an order unrelated to the lots' ids, so FIFO has
+ * real ordering work and no two lots of an account tie on expiry (as lots
+ * earned over months would not). Each lot holds billions of coins and every
+ * measured redemption takes one, so no lot closes and the count stays what
+ * the row says (checked before and after the measurement, on every account).
  */
 import type { EventInput } from "@coinage/core";
+import { openLots } from "./accounts.js";
 import {
   type Config,
   heading,
@@ -28,22 +31,41 @@ import type { Subject } from "./subject.js";
 /** 1,000 open lots may cost at most this many times one lot. */
 export const OPEN_LOTS_TARGET = 2;
 
+/** The open lots per account of the rows; the last one carries the target. */
 export function lotCounts(config: Config): number[] {
   return config.smoke ? [1, 10, 100] : [1, 10, 100, 1000];
 }
 
-const LOT_EVENTS = 7;
 /** Currency per funding allocation: 4 billion coins at the benchmark's coin value. */
 const LOT_AMOUNT = "1000000000";
+const HOUR = 3_600_000;
 
-/** The funding events: 100 % of the amount, expiries from never to about two years. */
-export function lotEvents(): EventInput[] {
-  return Array.from({ length: LOT_EVENTS }, (_, k) => ({
-    id: `LOTS-${k}`,
-    name: `Open-lots funding ${k}`,
-    reward: { kind: "percentage", percent: "100" },
-    expiry: k % 3 === 0 ? "never" : { days: 300 + 61 * k },
-  }));
+/** The event lot `k` of an account is allocated from. */
+function lotEvent(k: number): string {
+  return k % 3 === 0 ? "LOTS-NEVER" : `LOTS-${k}`;
+}
+
+/**
+ * The funding events of accounts with up to `lots` lots, each paying 100 % of
+ * the amount: one that never expires, and one per other lot number expiring
+ * at its own instant, a year or so after `at` (hours apart, shuffled).
+ */
+export function lotEvents(lots: number, at: number): EventInput[] {
+  const reward = { kind: "percentage", percent: "100" } as const;
+  const events: EventInput[] = [
+    { id: "LOTS-NEVER", name: "Open-lots funding", reward, expiry: "never" },
+  ];
+  for (let k = 0; k < lots; k++) {
+    if (lotEvent(k) === "LOTS-NEVER") continue;
+    const expiresAt = at + 400 * 24 * HOUR + ((k * 7919) % lots) * HOUR;
+    events.push({
+      id: lotEvent(k),
+      name: `Open-lots funding ${k}`,
+      reward,
+      expiry: { at: new Date(expiresAt).toISOString() },
+    });
+  }
+  return events;
 }
 
 /** Give `userId` `count` open lots, in `allocateMany` calls of up to 1,000 items. */
@@ -53,22 +75,13 @@ async function fundLots(subject: Subject, userId: string, count: number): Promis
       const k = start + j;
       return {
         userId,
-        event: `LOTS-${k % LOT_EVENTS}`,
+        event: lotEvent(k),
         requestId: `${subject.ids}-lots-${userId}-${k}`,
         amount: LOT_AMOUNT,
       };
     });
     await subject.tracker.allocateMany(subject.coins, items);
   }
-}
-
-async function openLotCount(subject: Subject, userId: string): Promise<number> {
-  const snapshot = await subject.store.loadAccount(subject.coins.program.id, userId, {
-    usageKeys: [],
-    requestIds: [],
-    lotIds: [],
-  });
-  return snapshot.lots.filter((lot) => BigInt(lot.remaining) > 0n).length;
 }
 
 /** Every account holds exactly the open lots its row is about: the problems, if any. */
@@ -79,7 +92,7 @@ async function wrongLotCounts(
   const problems: string[] = [];
   for (const [count, users] of accounts) {
     for (const userId of users) {
-      const open = await openLotCount(subject, userId);
+      const open = (await openLots(subject.store, subject.coins.program.id, userId)).length;
       if (open !== count) problems.push(`${userId} holds ${open} open lots, not ${count}`);
     }
   }
@@ -94,7 +107,8 @@ export async function benchOpenLots(
   heading(`open lots (${subject.label}): redeem and balance by open lots`);
   const counts = lotCounts(config);
   const perCount = config.smoke ? 1 : 4;
-  for (const event of lotEvents()) await subject.coins.events.create(event);
+  for (const event of lotEvents(Math.max(...counts), Date.now()))
+    await subject.coins.events.create(event);
   const accounts = new Map<number, string[]>();
   const t0 = Date.now();
   for (const count of counts) {

@@ -43,13 +43,60 @@ export interface ReadOptions {
 }
 
 /**
+ * Values core built from data it had read and then froze deeply (parsed
+ * events): plain data that can neither throw nor change, so reading one
+ * again needs no copy.
+ */
+const frozenData = new WeakSet<object>();
+
+/** Marks `value`, which core built from read data and froze deeply, as needing no copy. */
+export function markFrozenData<T extends object>(value: T): T {
+  frozenData.add(value);
+  return value;
+}
+
+/**
  * `value` read once as plain data (see the module note). `path` names the
- * value itself in an error; its fields are reported under `children`.
+ * value itself in an error; its fields are reported under `children`. A
+ * value marked with {@link markFrozenData} is returned as it is.
  */
 export function readInput(value: unknown, path: string, options: ReadOptions = {}): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (frozenData.has(value)) return value;
   const budget = { left: MAX_COPIED_VALUES };
   return copy(value, path, options.children ?? path, 0, budget, path);
 }
+
+/**
+ * The own enumerable field `key` of `value`, read once, or `undefined` when
+ * `value` is not an object, is an array, or has no such field: what a copy
+ * made by {@link readInput} would hold there, without copying the rest.
+ * Asking `value` for the field may throw (a revoked Proxy): that is
+ * `INVALID_INPUT` at `path`; reading it may throw (a getter, a Proxy's
+ * `get`): that is `INVALID_INPUT` at `fieldPath`.
+ */
+export function readOwnField(
+  value: unknown,
+  key: string,
+  path: string,
+  fieldPath: string,
+): unknown {
+  if (typeof value !== "object" || value === null) return undefined;
+  let present: boolean;
+  try {
+    present = !Array.isArray(value) && isOwnEnumerable.call(value, key);
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  if (!present) return undefined;
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch (error) {
+    throw unreadable(fieldPath, error);
+  }
+}
+
+const isOwnEnumerable = Object.prototype.propertyIsEnumerable;
 
 /**
  * The items of an array, read once (the items themselves are not copied),

@@ -24,6 +24,7 @@ const DECIMAL_PATTERN = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 export const MAX_DECIMAL_LENGTH = 64;
 
 export const ZERO: Dec = new Dec(0);
+export const ONE: Dec = new Dec(1);
 
 /**
  * Parse an amount. Strings must be plain decimals (`"12.50"`, no exponent,

@@ -80,5 +80,13 @@ export function roundingOf(rounding: RoundingMode | Rounding): Rounding {
 
 /** `toDecimalString` without a negative zero. */
 export function canonicalDecimal(value: Dec, scale?: number): string {
-  return toDecimalString(value.isZero() ? ZERO : value, scale);
+  const canonical = value.isZero() ? ZERO : value;
+  if (scale === undefined) return canonical.toFixed();
+  const places = canonical.decimalPlaces();
+  if (!(places <= scale)) return toDecimalString(canonical, scale);
+  // Already at most `scale` places: the exact text padded with zeros, which is
+  // what `toFixed(scale)` writes, without its second rounding.
+  const text = canonical.toFixed();
+  if (places === scale) return text;
+  return `${text}${places === 0 ? "." : ""}${"0".repeat(scale - places)}`;
 }

@@ -39,12 +39,6 @@ export interface Real {
   readonly seen: Map<string, { seq: number; running: bigint; totals: Totals }>;
   /** Commands executed, for the count printed per store. */
   readonly tally: Tally;
-  /**
-   * "strict": every lot field, including `expired` and `shortfall`, must be
-   * present and equal. "tolerant" skips those two when a store does not
-   * return them (only for running the model against older code).
-   */
-  readonly lotFields: "strict" | "tolerant";
   /** For concurrent steps: an engine on a store whose every call starts when the scheduler says. */
   readonly scheduled?: { readonly scheduler: fc.Scheduler; readonly coins: Coinage };
 }
@@ -251,12 +245,7 @@ export function expectBalance(
 }
 
 /** Every lot of the account, every field. */
-export function expectLots(
-  stored: readonly Lot[],
-  acc: ModelAccount,
-  lotFields: Real["lotFields"],
-  label: string,
-): void {
+export function expectLots(stored: readonly Lot[], acc: ModelAccount, label: string): void {
   same(
     [...stored].map((lot) => lot.id).sort((a, b) => a - b),
     acc.lots.map((lot) => lot.id),
@@ -269,14 +258,13 @@ export function expectLots(
     const got = byId.get(lot.id);
     if (got === undefined) continue;
     const where = `${label}: lot ${lot.id}`;
-    const skipNew = lotFields === "tolerant" && got.expired === undefined;
     same(
       {
         id: got.id,
         coins: show(units(got.coins)),
         remaining: show(units(got.remaining)),
-        expired: skipNew ? "-" : show(unitsOrNull(got.expired) ?? -1n),
-        shortfall: skipNew ? "-" : show(unitsOrNull(got.shortfall) ?? -1n),
+        expired: show(unitsOrNull(got.expired) ?? -1n),
+        shortfall: show(unitsOrNull(got.shortfall) ?? -1n),
         earnedAt: iso(got.earnedAt),
         availableAt: iso(got.availableAt),
         expiresAt: got.expiresAt === null ? null : iso(got.expiresAt),
@@ -287,8 +275,8 @@ export function expectLots(
         id: lot.id,
         coins: show(lot.coins),
         remaining: show(lot.remaining),
-        expired: skipNew ? "-" : show(lot.expired),
-        shortfall: skipNew ? "-" : show(lot.shortfall),
+        expired: show(lot.expired),
+        shortfall: show(lot.shortfall),
         earnedAt: iso(lot.earnedAt),
         availableAt: iso(lot.availableAt),
         expiresAt: lot.expiresAt === null ? null : iso(lot.expiresAt),
@@ -352,7 +340,7 @@ export async function verifyUser(state: ModelState, real: Real, userId: string):
   ]);
   const model = figures(acc, state.now);
   expectBalance(balance, model, state.program.coinValue, label);
-  expectLots(stored, acc, real.lotFields, label);
+  expectLots(stored, acc, label);
 
   const totals = { ...seen.totals };
   let running = seen.running;

@@ -1,201 +1,43 @@
 /**
  * The model's commands: each sends one thing to the engine, applies the
  * same to the model, compares the answers, and checks the accounts it
- * touched. `commandArbs` generates them.
+ * touched. `commandArbs` generates them. Commands hold indexes, not ids
+ * (`user#3`, `event#1`: the run's users and events, modulo their count;
+ * `#n` of a reversal or replay counts back from the latest request), so a
+ * shrunk sequence stays meaningful whatever the run's events are.
  */
-import type { Coinage } from "@coinage/core";
 import fc from "fast-check";
 import { expect } from "vitest";
-import { fromUnits, HOUR, iso, units } from "../harness.js";
-import {
-  applyPatch,
-  EVENT_IDS,
-  type EventPatch,
-  needsAmount,
-  patchArb,
-  patchInput,
-} from "./catalog.js";
-import {
-  count,
-  expectAnswer,
-  expectBalance,
-  expectFigure,
-  expectReward,
-  expectWithinCaps,
-  type Real,
-  verifyBudget,
-  verifyUser,
-} from "./checks.js";
+import { fromUnits, HOUR, iso } from "../harness.js";
+import { applyPatch, EVENT_IDS, type EventPatch, patchArb, patchInput } from "./catalog.js";
+import { expectBalance, expectFigure, expectReward, type Real } from "./checks.js";
 import {
   account,
-  apply,
-  type Expected,
   expireAll,
   figures,
-  type ModelLot,
-  type ModelState,
   nextRequestId,
   type Request,
   requestOf,
   reversible,
-  SCALE,
   spendableCoins,
   usageOf,
-  userOf,
 } from "./ledger.js";
+import {
+  type Adjustment,
+  type AmountSpec,
+  adjustment,
+  allocation,
+  altered,
+  eventAt,
+  type ReverseShare,
+  type ReverseTarget,
+  redemption,
+  reversal,
+  shareOf,
+  userAt,
+} from "./requests.js";
 import { inactiveReason, reward } from "./rules.js";
-
-/** fast-check's model: a box, so a concurrent step can replace the whole state with the order it chose. */
-export interface Model {
-  state: ModelState;
-}
-
-export type Cmd = fc.AsyncCommand<Model, Real>;
-
-export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
-export const settle = (promise: Promise<unknown>): Promise<Outcome> =>
-  promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-
-export function send(coins: Coinage, request: Request): Promise<unknown> {
-  switch (request.op) {
-    case "allocate":
-      return coins.allocate(request.input);
-    case "redeem":
-      return coins.redeem(request.input);
-    case "reverse":
-      return coins.reverse(request.input);
-    case "adjust":
-      return coins.adjust(request.input);
-  }
-}
-
-/** One coin at the program's scale, in model units. */
-export const coinUnit = (state: ModelState): bigint =>
-  10n ** BigInt(SCALE - state.program.coinScale);
-
-/** `share` percent of `coins`, rounded down to the coin scale, at least one unit. */
-export function shareOf(state: ModelState, coins: bigint, share: number): bigint {
-  const unit = coinUnit(state);
-  const part = ((coins * BigInt(share)) / 100n / unit) * unit;
-  return part < unit ? unit : part;
-}
-
-/**
- * Send a request, apply it to the model, compare. Checks the caps are kept
- * (with the usage before the allocation) and the balance in the answer.
- */
-export async function step(
-  model: Model,
-  real: Real,
-  request: Request,
-  label: string,
-): Promise<Expected> {
-  const outcome = await settle(send(real.world.coins, request));
-  real.tally.commands += 1;
-  const expected = judge(model.state, request, outcome, label);
-  count(real.tally, describeExpected(request, expected));
-  return expected;
-}
-
-/** A short name for the kind of answer, for the statistics. */
-export function describeExpected(request: Request, expected: Expected): string {
-  switch (expected.kind) {
-    case "error":
-      return `${request.op}: ${expected.code}`;
-    case "allocate":
-      return expected.reward.ineligible.length > 0
-        ? `allocate: ${expected.reward.ineligible.join("|")}`
-        : `allocate: ${expected.coins > 0n ? "coins" : "zero"}${expected.reward.clips.length > 0 ? " clipped" : ""}`;
-    case "reverseAllocation":
-      return `reverse allocation${expected.debt > 0n ? " with debt" : ""}${expected.forgiven > 0n ? " forgiven" : ""}`;
-    case "reverseRedemption":
-      return `reverse redemption${expected.repaid > 0n ? " repaying a reversed allocation" : ""}${expected.expired > 0n ? " expired at once" : ""}`;
-    default:
-      return `${request.op}: ${expected.kind}`;
-  }
-}
-
-/** Apply `request` to the model and compare with the engine's `outcome`. */
-export function judge(
-  state: ModelState,
-  request: Request,
-  outcome: Outcome,
-  label: string,
-): Expected {
-  if (request.op === "allocate" && outcome.ok && !state.requests.has(request.input.requestId)) {
-    const coins = units((outcome.value as { coins: string }).coins);
-    expectWithinCaps(state, request.input.userId, request.input.event, coins, label);
-  }
-  const expected = apply(state, request);
-  expectAnswer(outcome, expected, label);
-  if (expected.kind !== "replay" && expected.kind !== "error" && outcome.ok) {
-    const record = state.requests.get(request.input.requestId);
-    if (record !== undefined) record.result = outcome.value;
-    const balance = (outcome.value as { balance?: Parameters<typeof expectBalance>[0] }).balance;
-    const user = userOf(state, request);
-    if (balance !== undefined && user !== undefined)
-      expectBalance(
-        balance,
-        figures(account(state, user), state.now),
-        state.program.coinValue,
-        `${label}: balance in the answer`,
-      );
-  }
-  return expected;
-}
-
-export async function verifyAfter(
-  model: Model,
-  real: Real,
-  users: Iterable<string>,
-  events: Iterable<string> = [],
-) {
-  for (const user of new Set(users)) await verifyUser(model.state, real, user);
-  for (const event of new Set(events)) await verifyBudget(model.state, real, event);
-}
-
-const eventAt = (state: ModelState, index: number): string => {
-  const ids = [...state.events.keys()];
-  return ids[index % ids.length] as string;
-};
-const userAt = (state: ModelState, index: number): string =>
-  state.users[index % state.users.length] as string;
-
-// ---------------------------------------------------------------------------
-
-/** An amount: a string, `null` = none for events that need none, `"missing"` = none even when needed. */
-export type AmountSpec = string | null | "missing";
-
-function amountFor(state: ModelState, eventId: string, amount: AmountSpec): string | undefined {
-  if (amount === "missing") return undefined;
-  const spec = state.events.get(eventId)?.spec;
-  if (amount === null) return spec !== undefined && needsAmount(spec) ? "250" : undefined;
-  return amount;
-}
-
-export function allocation(
-  state: ModelState,
-  user: number,
-  event: number,
-  amount: AmountSpec,
-  special?: number,
-): Extract<Request, { op: "allocate" }> {
-  const eventId = eventAt(state, event);
-  const value = amountFor(state, eventId, amount);
-  return {
-    op: "allocate",
-    input: {
-      userId: userAt(state, user),
-      event: eventId,
-      requestId: nextRequestId(state, "a", special),
-      ...(value === undefined ? {} : { amount: value }),
-    },
-  };
-}
+import { type Cmd, judge, type Model, settle, step, verifyAfter } from "./steps.js";
 
 class Allocate implements Cmd {
   constructor(
@@ -211,7 +53,7 @@ class Allocate implements Cmd {
     await verifyAfter(model, real, [request.input.userId], [request.input.event]);
   }
   toString = () =>
-    `allocate(u${this.user}, e${this.event}, ${JSON.stringify(this.amount)}${this.special === undefined ? "" : `, id#${this.special}`})`;
+    `allocate(user#${this.user}, event#${this.event}, ${JSON.stringify(this.amount)}${this.special === undefined ? "" : `, id#${this.special}`})`;
 }
 
 export type BulkItem =
@@ -308,27 +150,6 @@ class AllocateMany implements Cmd {
   toString = () => `allocateMany(${JSON.stringify(this.items)})`;
 }
 
-/** A redemption of `share` percent of what the user can spend, or one coin unit more than that. */
-export function redemption(
-  state: ModelState,
-  user: number,
-  share: number | "over",
-  special?: number,
-): Request {
-  // A share goes to a user who has coins to spend, when there is one.
-  const holders = state.users.filter((u) => spendableCoins(account(state, u), state.now) > 0n);
-  const userId =
-    share === "over" || holders.length === 0
-      ? userAt(state, user)
-      : (holders[user % holders.length] as string);
-  const spendable = spendableCoins(account(state, userId), state.now);
-  const coins = share === "over" ? spendable + coinUnit(state) : shareOf(state, spendable, share);
-  return {
-    op: "redeem",
-    input: { userId, coins: fromUnits(coins), requestId: nextRequestId(state, "x", special) },
-  };
-}
-
 class Redeem implements Cmd {
   constructor(
     readonly user: number,
@@ -350,93 +171,7 @@ class Redeem implements Cmd {
     await verifyAfter(model, real, [userId]);
   }
   toString = () =>
-    `redeem(u${this.user}, ${this.share === "over" ? "over" : `${this.share}%`}${this.special === undefined ? "" : `, id#${this.special}`})`;
-}
-
-/**
- * Which request a reversal picks: any allocation or redemption; "linked":
- * a redemption that spent coins of an allocation reversed since (or of a
- * lot that expired), else an allocation whose coins were spent; "bad": an
- * adjustment or reversal (NOT_REVERSIBLE), an unknown id, or itself.
- */
-export type ReverseTarget = "allocation" | "redemption" | "linked" | "bad";
-export type ReverseShare = number | "whole" | "over";
-
-function linkedTarget(state: ModelState, pick: number): string | undefined {
-  const lotOf = (user: string, lotId: number) =>
-    account(state, user).lots.find((l) => l.id === lotId);
-  const redemptionsWith = (test: (lot: ModelLot) => boolean) =>
-    state.order.filter((id) => {
-      const r = state.requests.get(id);
-      if (r?.op !== "redeem" || reversible(state, id) <= 0n) return false;
-      return r.parts.some((p) => {
-        const lot = lotOf(r.userId, p.lotId);
-        return lot !== undefined && test(lot);
-      });
-    });
-  const allocationReversed = (lot: ModelLot) => {
-    const source = lot.requestId === null ? undefined : state.requests.get(lot.requestId);
-    return lot.shortfall > 0n || (source !== undefined && source.reversed > 0n);
-  };
-  const spentAllocations = state.order.filter((id) => {
-    const r = state.requests.get(id);
-    if (r?.op !== "allocate" || r.lotId === null || reversible(state, id) <= 0n) return false;
-    const lot = lotOf(r.userId, r.lotId);
-    return lot !== undefined && lot.remaining < lot.coins;
-  });
-  const expiredLot = (lot: ModelLot) => lot.expiresAt !== null && lot.expiresAt <= state.now;
-  // Mostly: undo a redemption whose allocation was reversed; else reverse an allocation whose
-  // coins were spent (which makes such a redemption); now and then one that spent expired coins.
-  const kinds =
-    pick % 4 === 0
-      ? [redemptionsWith(expiredLot), redemptionsWith(allocationReversed), spentAllocations]
-      : [redemptionsWith(allocationReversed), spentAllocations, redemptionsWith(expiredLot)];
-  const list = kinds.find((k) => k.length > 0) ?? [];
-  return list[list.length - 1 - (pick % Math.max(1, list.length))];
-}
-
-export function reversal(
-  state: ModelState,
-  target: ReverseTarget,
-  pick: number,
-  share: ReverseShare,
-  special?: number,
-): Request {
-  const requestId = nextRequestId(state, "r", special);
-  let of: string | undefined;
-  if (target === "bad") {
-    const others = state.order.filter((id) => {
-      const op = state.requests.get(id)?.op;
-      return op === "adjust" || op === "reverse";
-    });
-    const choice = pick % 3;
-    of =
-      choice === 0
-        ? others[pick % Math.max(1, others.length)]
-        : choice === 1
-          ? `unknown-${pick}`
-          : requestId;
-    of ??= `unknown-${pick}`;
-  } else if (target === "linked") {
-    of = linkedTarget(state, pick);
-  } else {
-    const op = target === "allocation" ? "allocate" : "redeem";
-    // Mostly one with coins left to reverse; now and then any (which may have nothing left).
-    const list = state.order.filter(
-      (id) => state.requests.get(id)?.op === op && (pick % 5 === 0 || reversible(state, id) > 0n),
-    );
-    of = list[list.length - 1 - (pick % Math.max(1, list.length))];
-  }
-  const reversibleKinds = state.order.filter((id) => {
-    const op = state.requests.get(id)?.op;
-    return op === "allocate" || op === "redeem";
-  });
-  of ??= reversibleKinds[pick % Math.max(1, reversibleKinds.length)];
-  of ??= `unknown-${pick}`;
-  const left = reversible(state, of);
-  if (share === "whole") return { op: "reverse", input: { requestId, of } };
-  const coins = share === "over" ? left + coinUnit(state) : shareOf(state, left, share);
-  return { op: "reverse", input: { requestId, of, coins: fromUnits(coins) } };
+    `redeem(user#${this.user}, ${this.share === "over" ? "over" : `${this.share}%`}${this.special === undefined ? "" : `, id#${this.special}`})`;
 }
 
 class Reverse implements Cmd {
@@ -551,38 +286,7 @@ class SpendRefundCancel implements Cmd {
     await verifyAfter(model, real, [userId], [earn.input.event]);
   }
   toString = () =>
-    `spendRefundCancel(u${this.user}, e${this.event}, ${JSON.stringify(this.amount)}, order ${this.order}, ${this.share}%)`;
-}
-
-export type Adjustment =
-  | { readonly credit: number; readonly days: number | null }
-  | { readonly debit: number | "over" };
-
-export function adjustment(state: ModelState, user: number, change: Adjustment): Request {
-  const userId = userAt(state, user);
-  const requestId = nextRequestId(state, "j");
-  if ("credit" in change) {
-    // Whole coins, plus a fraction at coin scale 2 (e.g. 5.85).
-    const cents = state.program.coinScale === 2 ? BigInt((change.credit * 37) % 100) : 0n;
-    const coins = BigInt(change.credit) * 10n ** BigInt(SCALE) + cents * 10n ** BigInt(SCALE - 2);
-    return {
-      op: "adjust",
-      input: {
-        userId,
-        coins: fromUnits(coins),
-        requestId,
-        reason: "model credit",
-        expiresAt: change.days === null ? null : iso(state.now + change.days * 24 * HOUR),
-      },
-    };
-  }
-  const spendable = spendableCoins(account(state, userId), state.now);
-  const coins =
-    change.debit === "over" ? spendable + coinUnit(state) : shareOf(state, spendable, change.debit);
-  return {
-    op: "adjust",
-    input: { userId, coins: fromUnits(-coins), requestId, reason: "model debit" },
-  };
+    `spendRefundCancel(user#${this.user}, event#${this.event}, ${JSON.stringify(this.amount)}, order ${this.order}, ${this.share}%)`;
 }
 
 class Adjust implements Cmd {
@@ -596,7 +300,7 @@ class Adjust implements Cmd {
     await step(model, real, request, `adjust ${JSON.stringify(request.input)}`);
     await verifyAfter(model, real, request.op === "adjust" ? [request.input.userId] : []);
   }
-  toString = () => `adjust(u${this.user}, ${JSON.stringify(this.change)})`;
+  toString = () => `adjust(user#${this.user}, ${JSON.stringify(this.change)})`;
 }
 
 class Expire implements Cmd {
@@ -649,7 +353,7 @@ class BalanceAt implements Cmd {
     expectBalance(balance, figures(account(state, userId), at), state.program.coinValue, label);
     expect(balance.asOf, `${label}: asOf`).toBe(iso(at));
   }
-  toString = () => `balanceAt(u${this.user}, +${this.hours}h)`;
+  toString = () => `balanceAt(user#${this.user}, +${this.hours}h)`;
 }
 
 export type ReplayMode = "same" | "conflict" | "otherOp";
@@ -677,32 +381,6 @@ class Replay implements Cmd {
     await verifyAfter(model, real, [record.userId]);
   }
   toString = () => `replay(#${this.pick}, ${this.mode})`;
-}
-
-/** The same request id with another payload. */
-function altered(request: Request): Request {
-  switch (request.op) {
-    case "allocate":
-      return {
-        op: "allocate",
-        input: { ...request.input, amount: request.input.amount === "1" ? "2" : "1" },
-      };
-    case "redeem":
-      return {
-        op: "redeem",
-        input: {
-          ...request.input,
-          coins: fromUnits(units(request.input.coins) + 10n ** BigInt(SCALE)),
-        },
-      };
-    case "reverse":
-      return {
-        op: "reverse",
-        input: { ...request.input, coins: request.input.coins === "1" ? "2" : "1" },
-      };
-    case "adjust":
-      return { op: "adjust", input: { ...request.input, reason: "another reason" } };
-  }
 }
 
 export type VersionMode = "none" | "current" | "stale";
@@ -751,7 +429,7 @@ class UpdateEvent implements Cmd {
     event.version += 1;
   }
   toString = () =>
-    `update(e${this.event}, ${JSON.stringify(this.patch)}${this.invalid ? ", invalid" : ""}, ${this.version})`;
+    `update(event#${this.event}, ${JSON.stringify(this.patch)}${this.invalid ? ", invalid" : ""}, ${this.version})`;
 }
 
 class Preview implements Cmd {
@@ -785,7 +463,7 @@ class Preview implements Cmd {
     );
     expectReward(result, expected, label);
   }
-  toString = () => `preview(u${this.user}, e${this.event}, ${this.amount})`;
+  toString = () => `preview(user#${this.user}, event#${this.event}, ${this.amount})`;
 }
 
 // ---------------------------------------------------------------------------

@@ -10,24 +10,18 @@
 import type { Store } from "@coinage/core";
 import type fc from "fast-check";
 import { expectBalance, expectFigure, expectLots, type Real } from "./checks.js";
+import { account, figures, type ModelState, type Request, userOf } from "./ledger.js";
 import {
   type Adjustment,
   type AmountSpec,
   adjustment,
   allocation,
-  type Cmd,
-  judge,
-  type Model,
-  type Outcome,
   type ReverseShare,
   type ReverseTarget,
   redemption,
   reversal,
-  send,
-  settle,
-  verifyAfter,
-} from "./commands.js";
-import { account, figures, type ModelState, type Request, userOf } from "./ledger.js";
+} from "./requests.js";
+import { type Cmd, judge, type Model, type Outcome, send, settle, verifyAfter } from "./steps.js";
 
 /** A store whose calls each wait for the scheduler before they start. */
 export function scheduledStore(store: Store, scheduler: fc.Scheduler): Store {
@@ -210,7 +204,7 @@ export class Concurrent implements Cmd {
               trial.program.coinValue,
               `${user} after the batch`,
             );
-            expectLots(lots, acc, real.lotFields, `${user} after the batch`);
+            expectLots(lots, acc, `${user} after the batch`);
           }
           for (const { event, used } of budgets)
             expectFigure(used, trial.budgets.get(event) ?? 0n, `budget of ${event}`);

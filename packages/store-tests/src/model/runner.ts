@@ -14,9 +14,7 @@ import { type Real, type Tally, verifyBudget, verifyUser } from "./checks.js";
 import {
   adjustmentArb,
   amountArb,
-  type Cmd,
   commandArbs,
-  type Model,
   reverseShareArb,
   reverseTargetArb,
   shareArb,
@@ -26,6 +24,7 @@ import { newState } from "./ledger.js";
 import type { RoundingMode } from "./ratio.js";
 import type { ModelProgram } from "./rules.js";
 import { randomSeed, type Sizes } from "./sizes.js";
+import type { Cmd, Model } from "./steps.js";
 
 /** The users of every run: plain ids and ids that stores must keep as opaque strings. */
 export const USERS = ["u1", "u2", "__proto__", "u 4:{x}", "ü5"] as const;
@@ -98,7 +97,6 @@ export interface ModelRun {
   readonly store: Store;
   readonly sizes: Sizes;
   readonly tally: Tally;
-  readonly lotFields: Real["lotFields"];
   readonly concurrent: boolean;
   /** For the replay line: the test file and the vitest name filter of the test. */
   readonly testFile: string;
@@ -129,7 +127,6 @@ async function oneRun(
     world,
     seen: new Map(),
     tally: options.tally,
-    lotFields: options.lotFields,
     ...(scheduler === undefined
       ? {}
       : {

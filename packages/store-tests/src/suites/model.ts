@@ -32,7 +32,6 @@ export function modelSuite(ref: StoreRef): void {
             store: storeOf(ref),
             sizes: wanted,
             tally,
-            lotFields: "strict",
             concurrent,
             testFile: relative(process.cwd(), task.file.filepath),
             testName: name,

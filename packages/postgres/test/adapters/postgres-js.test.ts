@@ -1,0 +1,25 @@
+/** `fromPostgresJs`: a postgres.js transaction (`sql.begin`) as coinage's `Queryable`. */
+import postgres from "postgres";
+import { fromPostgresJs } from "../../src/adapters/postgres-js.js";
+import { DATABASE_URL, skipServerTests } from "../support/server.js";
+import { describeAdapter } from "./suite.js";
+
+const skip = await skipServerTests("adapters/postgres-js.test.ts");
+
+describeAdapter("fromPostgresJs", skip, async (schema) => {
+  const sql = postgres(DATABASE_URL, {
+    max: 2,
+    onnotice: () => {},
+    connection: { search_path: schema },
+  });
+  return {
+    transaction: (fn) => sql.begin(fn) as Promise<Awaited<ReturnType<typeof fn>>>,
+    insertOrder: async (tx, order) => {
+      await tx`INSERT INTO orders (id, user_id, total) VALUES (${order.id}, ${order.userId}, ${order.total})`;
+    },
+    orderIds: async (tx) =>
+      (await tx<{ id: string }[]>`SELECT id FROM orders ORDER BY id`).map((row) => row.id),
+    queryable: fromPostgresJs,
+    close: () => sql.end(),
+  };
+});

@@ -1,0 +1,157 @@
+/**
+ * The checks every transaction adapter passes against the real server: its
+ * `Queryable` runs parameterised statements inside the library's own
+ * transaction, and coinage's commands through it commit or roll back with
+ * the caller's writes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Queryable, sqlState } from "../../src/client.js";
+import { type Fixture, ident, serverFixture } from "../support/server.js";
+
+export interface Order {
+  readonly id: string;
+  readonly userId: string;
+  readonly total: string;
+}
+
+/** One library, set up on a schema that holds coinage's tables and `orders`. */
+export interface AdapterCase<Tx> {
+  /** A transaction of the library: commits when `fn` returns, rolls back when it throws. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Writes an order with the library's own API. */
+  insertOrder(tx: Tx, order: Order): Promise<void>;
+  /** Reads the ids of all orders with the library's own API. */
+  orderIds(tx: Tx): Promise<string[]>;
+  /** The adapter under test. */
+  queryable(tx: Tx): Queryable;
+  close(): Promise<void>;
+}
+
+export const ORDERS_TABLE = `CREATE TABLE orders (
+  id text PRIMARY KEY,
+  user_id text NOT NULL,
+  total numeric(12, 2) NOT NULL
+)`;
+
+/** Thrown inside a transaction to roll it back. */
+class Rollback extends Error {}
+
+/** Runs a transaction that ends with `throw new Rollback()`; any other failure fails the test. */
+async function rolledBack(run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof Rollback) return;
+    throw error;
+  }
+  expect.fail("the transaction was not rolled back");
+}
+
+export function describeAdapter<Tx>(
+  name: string,
+  skip: boolean,
+  open: (schema: string) => Promise<AdapterCase<Tx>>,
+): void {
+  describe.skipIf(skip)(name, () => {
+    let fixture: Fixture & { schema: string };
+    let library: AdapterCase<Tx>;
+    beforeAll(async () => {
+      fixture = await serverFixture({ max: 4 });
+      await fixture.sql(ORDERS_TABLE);
+      library = await open(fixture.schema);
+    });
+    afterAll(async () => {
+      await library?.close();
+      await fixture?.close();
+    });
+
+    let n = 0;
+    const unique = (prefix: string) => `${prefix}-${++n}`;
+    const storedOrders = async () =>
+      (await fixture.sql("SELECT id FROM orders ORDER BY id")).map((row) => row.id);
+
+    describe("the adapter's query", () => {
+      it("should pass positional parameters, reused and out of order, as the server's values", async () => {
+        await rolledBack(() =>
+          library.transaction(async (tx) => {
+            const { rows } = await library
+              .queryable(tx)
+              .query(
+                "SELECT $2::text AS b, $1::int AS a, $2::text || '-' || $1::text AS b_a, $3::text IS NULL AS none",
+                [7, "x", null],
+              );
+            expect(rows).toEqual([{ b: "x", a: 7, b_a: "x-7", none: true }]);
+            throw new Rollback();
+          }),
+        );
+      });
+
+      it("should bring back text casts as strings and exact, and JSON as JSON", async () => {
+        await rolledBack(() =>
+          library.transaction(async (tx) => {
+            const { rows } = await library.queryable(tx).query(
+              `SELECT $1::numeric::text AS coins, $2::bigint::text AS big, ($2::bigint + 1)::text AS next,
+                 $3::text::jsonb AS doc, json_build_array($2::bigint, $1::numeric::text) AS arr,
+                 now()::text AS at, 1 AS one, true AS yes`,
+              [
+                "12345678901234567890.123456789",
+                1_700_000_000_000,
+                JSON.stringify({ a: [1, "b"] }),
+              ],
+            );
+            const [row] = rows as Record<string, unknown>[];
+            expect(row).toMatchObject({
+              coins: "12345678901234567890.123456789",
+              big: "1700000000000",
+              next: "1700000000001",
+              one: 1,
+              yes: true,
+            });
+            expect(typeof row?.at).toBe("string");
+            // coinage accepts JSON parsed or as text
+            const parse = (value: unknown) =>
+              typeof value === "string" ? JSON.parse(value) : value;
+            expect(parse(row?.doc)).toEqual({ a: [1, "b"] });
+            expect(parse(row?.arr)).toEqual([1_700_000_000_000, "12345678901234567890.123456789"]);
+            throw new Rollback();
+          }),
+        );
+      });
+
+      it("should run inside the library's transaction: seen by its own reads, gone after a rollback", async () => {
+        const id = unique("order");
+        await rolledBack(() =>
+          library.transaction(async (tx) => {
+            const { rows } = await library
+              .queryable(tx)
+              .query(
+                `INSERT INTO ${ident(fixture.schema)}.orders (id, user_id, total) VALUES ($1, $2, $3) RETURNING id`,
+                [id, "u", "9.99"],
+              );
+            expect(rows).toEqual([{ id }]);
+            expect(await library.orderIds(tx)).toContain(id);
+            expect(await storedOrders()).not.toContain(id);
+            throw new Rollback();
+          }),
+        );
+        expect(await storedOrders()).not.toContain(id);
+      });
+
+      it("should fail with an error that carries the SQLSTATE, as coinage classifies it", async () => {
+        await rolledBack(() =>
+          library.transaction(async (tx) => {
+            const failure = await library
+              .queryable(tx)
+              .query("SELECT 1 / $1::int AS x", [0])
+              .then(
+                () => undefined,
+                (error: unknown) => error,
+              );
+            expect(sqlState(failure)).toBe("22012");
+            throw new Rollback();
+          }),
+        );
+      });
+    });
+  });
+}
