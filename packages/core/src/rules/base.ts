@@ -5,7 +5,7 @@
  */
 import { invalidInput } from "../errors.js";
 import { Dec, parseDecimal, ZERO } from "../money/decimal.js";
-import { parsedTieredBase, parseTiers, type TierShare, tieredBase } from "./tiers.js";
+import { parsedTieredBase, parseTiers, type TierShare, tieredBase, withTexts } from "./tiers.js";
 import type { RewardRule } from "./types.js";
 
 export interface Base {
@@ -48,12 +48,13 @@ export function prepareBase(rule: RewardRule): ((amount: Dec) => Base) | undefin
       return () => ({ currency: ZERO, coins });
     }
     case "percentage": {
-      const percent = parseDecimal(rule.percent, "reward.percent");
-      return (amount) => ({ currency: amount.mul(percent).mul(HUNDREDTH), coins: ZERO });
+      // The product by the exact rate is the product by the percent, then by 0.01.
+      const rate = parseDecimal(rule.percent, "reward.percent").mul(HUNDREDTH);
+      return (amount) => ({ currency: amount.mul(rate), coins: ZERO });
     }
     case "tiered": {
       const { mode } = rule;
-      const tiers = parseTiers(rule.tiers);
+      const tiers = withTexts(parseTiers(rule.tiers));
       return (amount) => parsedTieredBase(mode, tiers, amount);
     }
     default:

@@ -17,6 +17,14 @@ export interface CapLimit {
   readonly used?: Dec;
   /** `limit − used`, never below 0. */
   readonly remaining: Dec;
+  /** The texts of a clip by this limit, written when it first clips (see `clip`). */
+  texts?: ClipTexts;
+}
+
+interface ClipTexts {
+  readonly limit: string;
+  readonly used: string | undefined;
+  readonly after: string;
 }
 
 /** The event's caps with the usage applied, in order: per allocation, per user (as listed), budget. */
@@ -29,10 +37,12 @@ export function capLimits(caps: Caps | undefined, usage: RewardUsage | undefined
   }
   for (const [i, cap] of (caps.perUser ?? []).entries()) {
     const limit = parseDecimal(cap.coins, `caps.perUser[${i}].coins`);
-    limits.push(perUserLimit(cap.period, limit, usage, `usage.perUser.${cap.period}`));
+    const path = `usage.perUser.${cap.period}`;
+    limits.push(perUserLimit(cap.period, limit, usedAt(usage?.perUser?.[cap.period], path)));
   }
   if (caps.budget !== undefined) {
-    limits.push(budgetLimit(parseDecimal(caps.budget, "caps.budget"), usage));
+    const limit = parseDecimal(caps.budget, "caps.budget");
+    limits.push(budgetLimit(limit, usedAt(usage?.budget, "usage.budget")));
   }
   return limits;
 }
@@ -55,66 +65,106 @@ export function prepareCaps(
       : { cap: "perAllocation", limit: allocation, remaining: allocation };
   const list = caps.perUser ?? [];
   if (!Array.isArray(list)) throw new TypeError("caps.perUser is not an array");
-  const perUser: { period: CapPeriod; limit: Dec; path: string }[] = [];
+  const perUser: UsedLimit[] = [];
   for (let i = 0; i < list.length; i++) {
     const cap = list[i] as PerUserCap;
     const limit = parseDecimal(cap.coins, `caps.perUser[${i}].coins`);
-    perUser.push({ period: cap.period, limit, path: `usage.perUser.${cap.period}` });
+    const { period } = cap;
+    perUser.push(
+      usedLimit(
+        (usage) => usage?.perUser?.[period],
+        `usage.perUser.${period}`,
+        (used) => perUserLimit(period, limit, used),
+      ),
+    );
   }
-  const budget = caps.budget === undefined ? undefined : parseDecimal(caps.budget, "caps.budget");
+  const budgetCap =
+    caps.budget === undefined ? undefined : parseDecimal(caps.budget, "caps.budget");
+  const budget =
+    budgetCap === undefined
+      ? undefined
+      : usedLimit(
+          (usage) => usage?.budget,
+          "usage.budget",
+          (used) => budgetLimit(budgetCap, used),
+        );
   return (usage) => {
     const limits: CapLimit[] = perAllocation === undefined ? [] : [perAllocation];
-    for (const cap of perUser) limits.push(perUserLimit(cap.period, cap.limit, usage, cap.path));
-    if (budget !== undefined) limits.push(budgetLimit(budget, usage));
+    for (const cap of perUser) limits.push(cap(usage));
+    if (budget !== undefined) limits.push(budget(usage));
     return limits;
   };
 }
 
-function perUserLimit(
-  period: CapPeriod,
-  limit: Dec,
-  usage: RewardUsage | undefined,
+type UsedLimit = (usage: RewardUsage | undefined) => CapLimit;
+
+/**
+ * One cap's limit for a usage. The last usage value read is remembered
+ * with its limit, so the same user's usage previewed again is not parsed
+ * again; any other value is parsed (and checked) as always.
+ */
+function usedLimit(
+  read: (usage: RewardUsage | undefined) => string | undefined,
   path: string,
-): CapLimit {
-  const used = usedAt(usage?.perUser?.[period], path);
+  make: (used: Dec) => CapLimit,
+): UsedLimit {
+  let last: { readonly value: string | undefined; readonly limit: CapLimit } | undefined;
+  return (usage) => {
+    const value = read(usage);
+    if (last !== undefined && last.value === value) return last.limit;
+    const limit = make(usedAt(value, path));
+    last = { value, limit };
+    return limit;
+  };
+}
+
+function perUserLimit(period: CapPeriod, limit: Dec, used: Dec): CapLimit {
   return { cap: "perUser", period, limit, used, remaining: max(limit.minus(used), ZERO) };
 }
 
-function budgetLimit(limit: Dec, usage: RewardUsage | undefined): CapLimit {
-  const used = usedAt(usage?.budget, "usage.budget");
+function budgetLimit(limit: Dec, used: Dec): CapLimit {
   return { cap: "budget", limit, used, remaining: max(limit.minus(used), ZERO) };
 }
 
-/** Clip `value` by each limit in turn; report each clip that lowered it. */
+/**
+ * Clip `value` by each limit in turn; report each clip that lowered it.
+ * `text` is `value` as `canonicalDecimal` writes it, when already known.
+ */
 export function applyCaps(
   value: Dec,
   limits: readonly CapLimit[],
+  text?: string,
 ): { value: Dec; clips: CapClip[] } {
   let current = value;
+  let currentText = text;
   const clips: CapClip[] = [];
   for (const limit of limits) {
     if (!current.gt(limit.remaining)) continue;
-    clips.push(clip(limit, current));
+    const clipped = clip(limit, currentText ?? canonicalDecimal(current));
+    clips.push(clipped);
     current = limit.remaining;
+    currentText = clipped.after;
   }
   return { value: current, clips };
 }
 
 /** The clip of `before` by `limit`, keys in the order cap, period, limit, used, before, after. */
-function clip(limit: CapLimit, before: Dec): CapClip {
-  const { cap, period, used } = limit;
-  const text = canonicalDecimal(limit.limit);
-  const from = canonicalDecimal(before);
-  const after = canonicalDecimal(limit.remaining);
+function clip(limit: CapLimit, before: string): CapClip {
+  const { cap, period } = limit;
+  limit.texts ??= {
+    limit: canonicalDecimal(limit.limit),
+    used: limit.used === undefined ? undefined : canonicalDecimal(limit.used),
+    after: canonicalDecimal(limit.remaining),
+  };
+  const { limit: text, used, after } = limit.texts;
   if (used === undefined) {
     return period === undefined
-      ? { cap, limit: text, before: from, after }
-      : { cap, period, limit: text, before: from, after };
+      ? { cap, limit: text, before, after }
+      : { cap, period, limit: text, before, after };
   }
-  const usedText = canonicalDecimal(used);
   return period === undefined
-    ? { cap, limit: text, used: usedText, before: from, after }
-    : { cap, period, limit: text, used: usedText, before: from, after };
+    ? { cap, limit: text, used, before, after }
+    : { cap, period, limit: text, used, before, after };
 }
 
 /** The tightest limit (least remaining), or `undefined` without caps. */

@@ -27,38 +27,40 @@ import {
   resolveActivation,
   resolveExpiry,
 } from "../time/dates.js";
-import { formatInstant } from "../time/instant.js";
 import { type Base, prepareBase, ruleBase } from "./base.js";
 import { type CapLimit, capLimits, prepareCaps } from "./caps.js";
 import { eventActivity, type InactiveReason, prepareActivity } from "./eligibility.js";
 import { type PromotionResult, preparePromotions, promotionMultiplier } from "./promotions.js";
 import type { CoinEvent, RewardUsage } from "./types.js";
 
-/** The event-dependent steps of a preview. `now` has been checked to be a valid date. */
+/**
+ * The event-dependent steps of a preview, at the instant `at` (epoch ms,
+ * checked to be a valid time); instants they answer are epoch ms too.
+ */
 export interface EventParts {
-  availableAt(now: Date, timeZone: string): string;
-  expiresAt(now: Date, timeZone: string): string | null;
+  availableAt(at: number, timeZone: string): number;
+  expiresAt(at: number, timeZone: string): number | null;
   limits(usage: RewardUsage | undefined): CapLimit[];
-  activity(event: CoinEvent, now: Date): InactiveReason | null;
+  activity(event: CoinEvent, at: number): InactiveReason | null;
   /** True when the event has a minimum amount and `amount` is below it. */
   below(event: CoinEvent, amount: Dec | undefined): boolean;
   base(amount: Dec): Base;
-  promotions(now: Date): PromotionResult;
+  promotions(at: number): PromotionResult;
 }
 
 /** The parts of `event`, reading its data on every call. */
 export function directParts(event: CoinEvent): EventParts {
   return {
-    availableAt: (now, zone) => resolveActivation(event.activation, now, zone).toISOString(),
-    expiresAt: (now, zone) => resolveExpiry(event.expiry, now, zone)?.toISOString() ?? null,
+    availableAt: (at, zone) => resolveActivation(event.activation, new Date(at), zone).getTime(),
+    expiresAt: (at, zone) => resolveExpiry(event.expiry, new Date(at), zone)?.getTime() ?? null,
     limits: (usage) => capLimits(event.caps, usage),
-    activity: (e, now) => eventActivity(e, now),
+    activity: (e, at) => eventActivity(e, new Date(at)),
     below: (e, amount) =>
       e.minAmount !== undefined &&
       amount !== undefined &&
       amount.lt(parseDecimal(e.minAmount, "minAmount")),
     base: (amount) => ruleBase(event.reward, amount),
-    promotions: (now) => promotionMultiplier(event.promotions, event.stack, now),
+    promotions: (at) => promotionMultiplier(event.promotions, event.stack, new Date(at)),
   };
 }
 
@@ -111,19 +113,10 @@ function prepareParts(event: CoinEvent): EventParts {
   const base = attempt(() => prepareBase(event.reward) ?? FAILED);
   const promotions = attempt(() => preparePromotions(event.promotions, event.stack));
   return {
-    availableAt:
-      activation === FAILED
-        ? direct.availableAt
-        : (now, zone) => formatInstant(activation(now.getTime(), zone)),
-    expiresAt:
-      expiry === FAILED
-        ? direct.expiresAt
-        : (now, zone) => {
-            const ms = expiry(now.getTime(), zone);
-            return ms === null ? null : formatInstant(ms);
-          },
+    availableAt: activation === FAILED ? direct.availableAt : activation,
+    expiresAt: expiry === FAILED ? direct.expiresAt : expiry,
     limits: limits === FAILED ? direct.limits : limits,
-    activity: activity === FAILED ? direct.activity : (e, now) => activity(e, now.getTime()),
+    activity: activity === FAILED ? direct.activity : activity,
     below:
       minAmount === FAILED
         ? direct.below
@@ -133,7 +126,7 @@ function prepareParts(event: CoinEvent): EventParts {
             minAmount !== null &&
             amount.lt(minAmount),
     base: base === FAILED ? direct.base : base,
-    promotions: promotions === FAILED ? direct.promotions : (now) => promotions(now.getTime()),
+    promotions: promotions === FAILED ? direct.promotions : promotions,
   };
 }
 

@@ -1,5 +1,6 @@
 /** Promotions: multipliers active in a time window, and how several combine. */
-import { Dec, max, parseDecimal } from "../money/decimal.js";
+import { Dec, max, ONE, parseDecimal } from "../money/decimal.js";
+import { canonicalDecimal } from "../money/ratio.js";
 import { instant } from "./eligibility.js";
 import type { Promotion } from "./types.js";
 
@@ -8,9 +9,9 @@ export type Stack = "max" | "multiply";
 export interface PromotionResult {
   readonly active: { id: string; multiplier: string }[];
   readonly multiplier: Dec;
+  /** `multiplier` as `canonicalDecimal` writes it, when already known. */
+  readonly text?: string;
 }
-
-const ONE = new Dec(1);
 
 /** The promotions active at `now`: `from ≤ now < until`. */
 export function activePromotions(
@@ -58,9 +59,13 @@ interface PreparedPromotion {
   readonly id: string;
   readonly text: string;
   readonly multiplier: Dec;
+  /** `multiplier` as `canonicalDecimal` writes it. */
+  readonly canonical: string;
   readonly from: number;
   readonly until: number;
 }
+
+const NONE_ACTIVE = "1";
 
 /**
  * `promotionMultiplier` with every promotion's window and multiplier read
@@ -72,29 +77,37 @@ export function preparePromotions(
   promotions: readonly Promotion[] | undefined,
   stack: Stack | undefined,
 ): (at: number) => PromotionResult {
-  if (promotions === undefined) return () => ({ active: [], multiplier: ONE });
+  if (promotions === undefined) return () => ({ active: [], multiplier: ONE, text: NONE_ACTIVE });
   if (!Array.isArray(promotions)) throw new TypeError("promotions is not an array");
   const prepared: PreparedPromotion[] = [];
   for (let i = 0; i < promotions.length; i++) {
     if (!(i in promotions)) throw new TypeError("promotions has a hole");
     const p = promotions[i] as Promotion;
+    const multiplier = parseDecimal(p.multiplier, `promotions[${i}].multiplier`);
     prepared.push({
       id: p.id,
       text: p.multiplier,
-      multiplier: parseDecimal(p.multiplier, `promotions[${i}].multiplier`),
+      multiplier,
+      canonical: canonicalDecimal(multiplier),
       from: instant(p.from, `promotions[${i}].from`),
       until: instant(p.until, `promotions[${i}].until`),
     });
   }
+  const multiply = stack === "multiply";
   return (at) => {
     const active: { id: string; multiplier: string }[] = [];
-    const multipliers: Dec[] = [];
+    let chosen: PreparedPromotion | undefined;
+    let product: Dec | undefined;
     for (const p of prepared) {
-      if (p.from <= at && at < p.until) {
-        active.push({ id: p.id, multiplier: p.text });
-        multipliers.push(p.multiplier);
-      }
+      if (!(p.from <= at && at < p.until)) continue;
+      active.push({ id: p.id, multiplier: p.text });
+      if (chosen === undefined) chosen = p;
+      else if (multiply) product = (product ?? chosen.multiplier).mul(p.multiplier);
+      // As `combineMultipliers`: the first of equal largest multipliers.
+      else if (!chosen.multiplier.gte(p.multiplier)) chosen = p;
     }
-    return { active, multiplier: combineMultipliers(multipliers, stack) };
+    if (chosen === undefined) return { active, multiplier: ONE, text: NONE_ACTIVE };
+    if (product !== undefined) return { active, multiplier: product };
+    return { active, multiplier: chosen.multiplier, text: chosen.canonical };
   };
 }

@@ -13,6 +13,7 @@
  * the whole computation divides exactly once.
  */
 import { Dec, parseDecimal, ZERO } from "../money/decimal.js";
+import { canonicalDecimal } from "../money/ratio.js";
 import type { Tier, TieredReward } from "./types.js";
 
 /** One tier's share of a reward. `upTo` is absent for the last tier. */
@@ -25,6 +26,14 @@ export interface TierShare {
   readonly currency: Dec;
   /** Fixed coins of this share. */
   readonly coins: Dec;
+  /** The tier's `from`, `upTo` and percent as the breakdown writes them, when already known. */
+  readonly texts?: TierTexts;
+}
+
+export interface TierTexts {
+  readonly from: string;
+  readonly upTo?: string;
+  readonly rate?: string;
 }
 
 export interface TieredBase {
@@ -39,7 +48,10 @@ export interface TieredBase {
 export interface ParsedTier {
   readonly from: Dec;
   readonly percent?: Dec;
+  /** `percent ÷ 100`, exact. */
+  readonly rate?: Dec;
   readonly coins?: Dec;
+  readonly texts?: TierTexts;
 }
 
 /**
@@ -48,12 +60,35 @@ export interface ParsedTier {
  */
 const HUNDREDTH = new Dec("0.01");
 
+/**
+ * Tiers as decimals. A product by a tier's exact `rate` is its product by
+ * `percent` then by 0.01: both are the exact product rounded once, to the
+ * same precision.
+ */
 export function parseTiers(tiers: readonly Tier[]): ParsedTier[] {
   return tiers.map((tier, i) => {
     const from = parseDecimal(tier.from, `reward.tiers[${i}].from`);
-    return "percent" in tier
-      ? { from, percent: parseDecimal(tier.percent, `reward.tiers[${i}].percent`) }
-      : { from, coins: parseDecimal(tier.coins, `reward.tiers[${i}].coins`) };
+    if (!("percent" in tier)) {
+      return { from, coins: parseDecimal(tier.coins, `reward.tiers[${i}].coins`) };
+    }
+    const percent = parseDecimal(tier.percent, `reward.tiers[${i}].percent`);
+    return { from, percent, rate: percent.mul(HUNDREDTH) };
+  });
+}
+
+/** Parsed tiers with the texts of their breakdown lines written once. */
+export function withTexts(tiers: readonly ParsedTier[]): ParsedTier[] {
+  return tiers.map((tier, i) => {
+    const next = tiers[i + 1];
+    const from = canonicalDecimal(tier.from);
+    const rate = tier.percent === undefined ? undefined : canonicalDecimal(tier.percent);
+    const texts: TierTexts =
+      next === undefined
+        ? rate === undefined
+          ? { from }
+          : { from, rate }
+        : { from, upTo: canonicalDecimal(next.from), ...(rate === undefined ? {} : { rate }) };
+    return { ...tier, texts };
   });
 }
 
@@ -76,7 +111,7 @@ function flatParsed(parsed: readonly ParsedTier[], amount: Dec): TieredBase {
   const tier = parsed[index];
   if (tier === undefined) return { currency: ZERO, coins: ZERO, shares: [] };
   const next = parsed[index + 1];
-  const currency = tier.percent === undefined ? ZERO : amount.mul(tier.percent).mul(HUNDREDTH);
+  const currency = tier.rate === undefined ? ZERO : amount.mul(tier.rate);
   const coins = tier.coins ?? ZERO;
   return { currency, coins, shares: [tierShare(tier, next, currency, coins)] };
 }
@@ -100,7 +135,7 @@ function progressiveParsed(parsed: readonly ParsedTier[], amount: Dec): TieredBa
     const next = parsed[i + 1];
     const top = next === undefined || amount.lt(next.from) ? amount : next.from;
     const slice = top.minus(tier.from);
-    const part = tier.percent === undefined ? ZERO : slice.mul(tier.percent).mul(HUNDREDTH);
+    const part = tier.rate === undefined ? ZERO : slice.mul(tier.rate);
     const fixed = tier.coins ?? ZERO;
     currency = currency.plus(part);
     coins = coins.plus(fixed);
@@ -115,14 +150,16 @@ function tierShare(
   currency: Dec,
   coins: Dec,
 ): TierShare {
-  const { from, percent } = tier;
+  const { from, percent, texts } = tier;
   if (next === undefined) {
-    return percent === undefined ? { from, currency, coins } : { from, percent, currency, coins };
+    return percent === undefined
+      ? { from, currency, coins, texts }
+      : { from, percent, currency, coins, texts };
   }
   const upTo = next.from;
   return percent === undefined
-    ? { from, upTo, currency, coins }
-    : { from, upTo, percent, currency, coins };
+    ? { from, upTo, currency, coins, texts }
+    : { from, upTo, percent, currency, coins, texts };
 }
 
 export function tieredBase(rule: TieredReward, amount: Dec): TieredBase {
