@@ -44,7 +44,12 @@ export interface ErrorDetails {
   REQUEST_NOT_FOUND: { requestId: string };
   NOT_REVERSIBLE: { requestId: string; kind: string };
   REVERSAL_EXCEEDS_ORIGINAL: { requestId: string; remaining: string; requested: string };
-  STORE_UNAVAILABLE: { operation: string };
+  /**
+   * `retry: "transaction"`: the call ran inside the caller's transaction
+   * (`withTransaction`); roll back that whole transaction and run it again
+   * (retrying the call alone inside it is not enough).
+   */
+  STORE_UNAVAILABLE: { operation: string; retry?: "transaction" };
   /** A failure that is neither the caller's input nor the store's backend (a bug, a corrupt record); `cause` holds it. */
   INTERNAL: { operation: string };
 }

@@ -55,14 +55,18 @@ export function markFrozenData<T extends object>(value: T): T {
   return value;
 }
 
+/** Whether `value` was marked with {@link markFrozenData}. */
+export function isFrozenData(value: object): boolean {
+  return frozenData.has(value);
+}
+
 /**
  * `value` read once as plain data (see the module note). `path` names the
  * value itself in an error; its fields are reported under `children`. A
  * value marked with {@link markFrozenData} is returned as it is.
  */
 export function readInput(value: unknown, path: string, options: ReadOptions = {}): unknown {
-  if (typeof value !== "object" || value === null) return value;
-  if (frozenData.has(value)) return value;
+  if (typeof value !== "object" || value === null || frozenData.has(value)) return value;
   const budget = { left: MAX_COPIED_VALUES };
   return copy(value, path, options.children ?? path, 0, budget, path);
 }

@@ -1,14 +1,15 @@
 /**
- * The adapter layer: the three kinds of client coinage accepts, reduced to one
- * small `Driver` with autocommit queries and transactions.
- *
- * Only the surface coinage calls is typed, so `pg` stays an optional peer:
+ * The shapes of the clients coinage accepts. Only the surface coinage calls
+ * is typed, so `pg` stays an optional peer:
  * - a `pg.Pool` (or anything with `query` and a `connect()` that checks out a
  *   client with `query` and `release`): each transaction on its own connection;
  * - a single connected `pg.Client`: one connection cannot hold two
  *   transactions, so every call on it is serialised;
  * - a `@electric-sql/pglite` instance: `transaction(fn)`, which PGlite
- *   serialises itself.
+ *   serialises itself;
+ * - for `withTransaction`, any `Queryable` that is inside an open transaction:
+ *   a `pg` client after `BEGIN`, the transaction object PGlite hands to
+ *   `transaction(fn)`, or an adapter over another library's transaction.
  */
 
 /** A result as every supported client returns it. */
@@ -52,228 +53,63 @@ export interface PGliteLike extends Queryable {
 /** What `postgresStore({ pool })` and `migrate(pool)` accept. */
 export type PostgresClient = PoolLike | PGliteLike | Queryable;
 
-/** A row as a plain object; every value coinage reads is cast in SQL to a stable type. */
+/** A row as a plain object; every value coinage reads is cast in SQL to text. */
 export type Row = Record<string, unknown>;
 
-/** One open connection inside a transaction. */
-export interface Connection {
-  query(text: string, values?: readonly unknown[]): Promise<Row[]>;
-  /** Run a script of several statements (no parameters). */
-  script(sql: string): Promise<void>;
+/**
+ * The members of a node-postgres client (`pg.Client`, a pool's client) that
+ * coinage uses beyond `query(text, values)`: named prepared statements
+ * (`query({ name, text, values })`) and the transaction status the server
+ * reported last (`getTransactionStatus()`, pg ≥ 8.16: `"I"` idle, `"T"` in a
+ * transaction, `"E"` in a failed one).
+ */
+export interface PgClientLike extends Queryable {
+  query(
+    config: { name?: string; text: string; values?: unknown[] } | string,
+    values?: unknown[],
+  ): Promise<QueryResultLike>;
+  escapeIdentifier(value: string): string;
+  getTransactionStatus?(): string | null;
 }
 
-export interface Driver {
-  readonly kind: "pool" | "client" | "pglite";
-  /** One statement in its own (implicit) transaction. */
-  query(text: string, values?: readonly unknown[]): Promise<Row[]>;
-  /**
-   * Run `fn` inside `BEGIN … COMMIT` at READ COMMITTED. If `fn` throws, the
-   * transaction is rolled back and the error rethrown.
-   */
-  transaction<T>(fn: (connection: Connection) => Promise<T>): Promise<T>;
+/** A node-postgres client: it takes named statements. */
+export function isPgClient(client: unknown): client is PgClientLike {
+  const candidate = client as Partial<PgClientLike> | null;
+  return (
+    candidate !== null &&
+    typeof candidate === "object" &&
+    typeof candidate.query === "function" &&
+    typeof candidate.escapeIdentifier === "function" &&
+    typeof (candidate as { connect?: unknown }).connect === "function"
+  );
 }
 
-/** Normalise a pool, a client or a PGlite instance into a `Driver`. */
-export function toDriver(client: PostgresClient): Driver {
-  if (client === null || typeof client !== "object" || typeof client.query !== "function") {
-    throw new TypeError(
-      "postgresStore: `pool` must be a pg.Pool, a connected pg.Client or a PGlite instance",
-    );
-  }
-  if (isPGlite(client)) return pgliteDriver(client);
-  if (isPool(client)) return poolDriver(client);
-  return clientDriver(client);
-}
-
-function isPGlite(client: PostgresClient): client is PGliteLike {
-  return typeof (client as Partial<PGliteLike>).transaction === "function";
+export function isPGlite(client: unknown): client is PGliteLike {
+  return typeof (client as Partial<PGliteLike> | null)?.transaction === "function";
 }
 
 /**
- * A `pg.Client` also has `connect()`, but it opens the connection instead of
- * checking one out. Pools are told apart by their counters.
+ * A pool. A `pg.Client` also has `connect()`, but it opens the connection
+ * instead of checking one out: pools are told apart by their counters.
  */
-function isPool(client: PostgresClient): client is PoolLike {
+export function isPool(client: unknown): client is PoolLike {
   const candidate = client as Partial<PoolLike> & { totalCount?: unknown; idleCount?: unknown };
   return (
-    typeof candidate.connect === "function" &&
-    typeof (client as Partial<PoolClientLike>).release !== "function" &&
+    typeof candidate?.connect === "function" &&
+    !isPoolClient(client) &&
     (typeof candidate.totalCount === "number" || typeof candidate.idleCount === "number")
   );
 }
 
-const BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED";
-
-function rowsOf(result: QueryResultLike): Row[] {
-  return result.rows as Row[];
+/** A connection checked out of a pool (`pg.PoolClient`): it has `release`. */
+export function isPoolClient(client: unknown): client is PoolClientLike {
+  return typeof (client as Partial<PoolClientLike> | null)?.release === "function";
 }
 
-function pgConnection(client: Queryable): Connection {
-  return {
-    async query(text, values) {
-      return rowsOf(await client.query(text, values === undefined ? undefined : [...values]));
-    },
-    async script(sql) {
-      // Without parameters node-postgres uses the simple protocol, which runs several statements.
-      await client.query(sql);
-    },
-  };
-}
-
-function poolDriver(pool: PoolLike): Driver {
-  return {
-    kind: "pool",
-    async query(text, values) {
-      return rowsOf(await pool.query(text, values === undefined ? undefined : [...values]));
-    },
-    async transaction(fn) {
-      const client = await pool.connect();
-      let broken: Error | boolean = false;
-      const onError = (error: Error) => {
-        broken = error;
-      };
-      client.on?.("error", onError);
-      try {
-        return await runTransaction(pgConnection(client), client, fn);
-      } catch (error) {
-        if (isConnectionError(error)) broken = error instanceof Error ? error : true;
-        throw error;
-      } finally {
-        client.removeListener?.("error", onError);
-        client.release(broken);
-      }
-    },
-  };
-}
-
-function clientDriver(client: Queryable): Driver {
-  const connection = pgConnection(client);
-  const mutex = new Mutex();
-  return {
-    kind: "client",
-    query: (text, values) => mutex.run(() => connection.query(text, values)),
-    transaction: (fn) => mutex.run(() => runTransaction(connection, client, fn)),
-  };
-}
-
-async function runTransaction<T>(
-  connection: Connection,
-  client: Queryable,
-  fn: (connection: Connection) => Promise<T>,
-): Promise<T> {
-  await client.query(BEGIN);
-  let result: T;
-  try {
-    result = await fn(connection);
-  } catch (error) {
-    if (!isConnectionError(error)) {
-      try {
-        await client.query("ROLLBACK");
-      } catch (rollbackError) {
-        // The connection is gone; the server rolls back on its own.
-        if (!isConnectionError(rollbackError)) throw rollbackError;
-      }
-    }
-    throw error;
-  }
-  await client.query("COMMIT");
-  return result;
-}
-
-function pgliteDriver(db: PGliteLike): Driver {
-  const wrap = (target: Queryable & { exec(sql: string): Promise<unknown> }): Connection => ({
-    async query(text, values) {
-      return rowsOf(await target.query(text, values === undefined ? undefined : [...values]));
-    },
-    async script(sql) {
-      await target.exec(sql);
-    },
-  });
-  const outside = wrap(db);
-  return {
-    kind: "pglite",
-    query: (text, values) => outside.query(text, values),
-    // PGlite runs one transaction at a time and queues the rest.
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
-  };
-}
-
-/** Runs async functions one after another. */
-class Mutex {
-  #tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.#tail.then(fn, fn);
-    this.#tail = next.catch(() => undefined);
-    return next;
-  }
-}
-
-const CONNECTION_ERROR_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "EHOSTDOWN",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "ENOTCONN",
-  "ECONNABORTED",
-]);
-
-const CONNECTION_ERROR_MESSAGES =
-  /connection terminated|connection error|client was closed|not queryable|cannot use a pool after calling end|timeout exceeded when trying to connect|query read timeout|pglite is closed|socket hang up/i;
-
-/** SQLSTATE of a server error, when there is one. */
-export function sqlState(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
-
-/**
- * The connection itself failed: it cannot be used again. A failed connect to
- * a name with several addresses arrives as an `AggregateError` of one
- * failure per address.
- */
-export function isConnectionError(error: unknown): boolean {
-  if (error === null || typeof error !== "object") return false;
-  const errors = (error as { errors?: unknown }).errors;
-  if (Array.isArray(errors) && errors.length > 0 && errors.every(isConnectionError)) return true;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) return true;
-  const state = sqlState(error);
-  if (state !== undefined)
-    return state.startsWith("08") || state === "57P01" || state === "57P02" || state === "57P03";
-  const message = (error as { message?: unknown }).message;
-  return typeof message === "string" && CONNECTION_ERROR_MESSAGES.test(message);
-}
-
-/**
- * The database could not be reached or did not answer in time: a lost
- * connection, a timeout or cancellation, exhausted resources.
- */
-export function isUnavailableError(error: unknown): boolean {
-  if (isConnectionError(error)) return true;
-  const state = sqlState(error);
-  if (state === undefined) return false;
+export function isQueryable(client: unknown): client is Queryable {
   return (
-    state === "57014" || // query_canceled (statement_timeout)
-    state === "55P03" || // lock_not_available (lock_timeout)
-    state === "25P03" || // idle_in_transaction_session_timeout
-    // in_failed_sql_transaction: an earlier statement of the transaction was
-    // cancelled (a timeout racing the next statement); it is rolled back whole.
-    state === "25P02" ||
-    state.startsWith("53") || // insufficient resources
-    state === "40001" ||
-    state === "40P01"
+    client !== null &&
+    typeof client === "object" &&
+    typeof (client as Partial<Queryable>).query === "function"
   );
-}
-
-/** Worth running the whole transaction again. */
-export function isRetryableError(error: unknown): boolean {
-  const state = sqlState(error);
-  return state === "40001" || state === "40P01";
 }

@@ -6,8 +6,11 @@
 import DecimalJs from "decimal.js";
 import { invalidInput } from "../errors.js";
 
+/** Significant digits every result is rounded to. */
+export const PRECISION = 80;
+
 export const Dec = DecimalJs.clone({
-  precision: 80,
+  precision: PRECISION,
   rounding: DecimalJs.ROUND_HALF_EVEN,
   toExpNeg: -100,
   toExpPos: 100,

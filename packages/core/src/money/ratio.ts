@@ -13,7 +13,15 @@
  */
 import { invalidInput } from "../errors.js";
 import type { Program } from "../program.js";
-import { type Dec, type DecimalInput, parseDecimal, toDecimalString, ZERO } from "./decimal.js";
+import {
+  type Dec,
+  type DecimalInput,
+  ONE,
+  PRECISION,
+  parseDecimal,
+  toDecimalString,
+  ZERO,
+} from "./decimal.js";
 import { isRoundingMode, type Rounding, type RoundingMode, roundings } from "./rounding.js";
 
 /**
@@ -43,7 +51,9 @@ export function coinsToCurrency(coins: DecimalInput, program: Program): string {
  * rarely changes, so this saves parsing it on every call; the text is
  * compared each time, so a different value is always parsed (and checked).
  */
-let lastCoinValue: { readonly text: string; readonly value: Dec } | undefined;
+let lastCoinValue:
+  | { readonly text: string; readonly value: Dec; readonly inverse: Dec | undefined }
+  | undefined;
 
 /** The program's coin value as a decimal; `coinValue` must be positive. */
 export function coinValueOf(program: Program): Dec {
@@ -53,8 +63,36 @@ export function coinValueOf(program: Program): Dec {
   if (!value.gt(ZERO)) {
     throw invalidInput({ path: "program.coinValue", message: "must be greater than 0" });
   }
-  if (typeof text === "string") lastCoinValue = { text, value };
+  if (typeof text === "string") lastCoinValue = { text, value, inverse: exactInverse(value) };
   return value;
+}
+
+/**
+ * `1 ÷ coinValue` when it is a finite decimal (0.25 → 4, 0.001 → 1000),
+ * for the coin value `coinValueOf` returned last; `undefined` otherwise
+ * (0.3, or another coin value). Dividing by the coin value is multiplying
+ * by it, exactly, when nothing is rounded (see `productIsExact`).
+ */
+export function coinValueInverse(coinValue: Dec): Dec | undefined {
+  return lastCoinValue !== undefined && lastCoinValue.value === coinValue
+    ? lastCoinValue.inverse
+    : undefined;
+}
+
+/** `1 ÷ value` if that quotient is exact, checked by an exact product. */
+function exactInverse(value: Dec): Dec | undefined {
+  const inverse = ONE.div(value);
+  return inverse.sd() + value.sd() <= PRECISION && inverse.mul(value).eq(ONE) ? inverse : undefined;
+}
+
+/**
+ * Whether a product of factors with these many significant digits in all
+ * is exact: `x × y` has at most `sd(x) + sd(y)` of them, so when the sum
+ * fits the precision no product of them (nor a quotient equal to one) is
+ * rounded.
+ */
+export function productIsExact(digits: number): boolean {
+  return digits <= PRECISION;
 }
 
 /** The program's coin scale, checked: an integer from 0 to 8. */

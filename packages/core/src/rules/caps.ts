@@ -5,6 +5,7 @@
  * lowers the reward is reported as a `CapClip`.
  */
 import { invalidInput } from "../errors.js";
+import { readOwnField } from "../input.js";
 import { type Dec, max, parseDecimal, ZERO } from "../money/decimal.js";
 import { canonicalDecimal } from "../money/ratio.js";
 import type { CapClip, CapPeriod, Caps, PerUserCap, RewardUsage } from "./types.js";
@@ -38,7 +39,9 @@ export function capLimits(caps: Caps | undefined, usage: RewardUsage | undefined
   for (const [i, cap] of (caps.perUser ?? []).entries()) {
     const limit = parseDecimal(cap.coins, `caps.perUser[${i}].coins`);
     const path = `usage.perUser.${cap.period}`;
-    limits.push(perUserLimit(cap.period, limit, usedAt(usage?.perUser?.[cap.period], path)));
+    limits.push(
+      perUserLimit(cap.period, limit, usedAt(perUserUsed(usage, cap.period, path), path)),
+    );
   }
   if (caps.budget !== undefined) {
     const limit = parseDecimal(caps.budget, "caps.budget");
@@ -70,10 +73,11 @@ export function prepareCaps(
     const cap = list[i] as PerUserCap;
     const limit = parseDecimal(cap.coins, `caps.perUser[${i}].coins`);
     const { period } = cap;
+    const path = `usage.perUser.${period}`;
     perUser.push(
       usedLimit(
-        (usage) => usage?.perUser?.[period],
-        `usage.perUser.${period}`,
+        (usage) => perUserUsed(usage, period, path),
+        path,
         (used) => perUserLimit(period, limit, used),
       ),
     );
@@ -104,11 +108,11 @@ type UsedLimit = (usage: RewardUsage | undefined) => CapLimit;
  * again; any other value is parsed (and checked) as always.
  */
 function usedLimit(
-  read: (usage: RewardUsage | undefined) => string | undefined,
+  read: (usage: RewardUsage | undefined) => unknown,
   path: string,
   make: (used: Dec) => CapLimit,
 ): UsedLimit {
-  let last: { readonly value: string | undefined; readonly limit: CapLimit } | undefined;
+  let last: { readonly value: unknown; readonly limit: CapLimit } | undefined;
   return (usage) => {
     const value = read(usage);
     if (last !== undefined && last.value === value) return last.limit;
@@ -176,7 +180,16 @@ export function tightest(limits: readonly CapLimit[]): CapLimit | undefined {
   return best;
 }
 
-function usedAt(value: string | undefined, path: string): Dec {
+/**
+ * What the user already earned in `period`: read from `usage.perUser` when
+ * a cap needs it, once, as `readOwnField` reads (a getter or Proxy that
+ * throws is `INVALID_INPUT` at its path).
+ */
+function perUserUsed(usage: RewardUsage | undefined, period: CapPeriod, path: string): unknown {
+  return readOwnField(usage?.perUser, period, "usage.perUser", path);
+}
+
+function usedAt(value: unknown, path: string): Dec {
   if (value === undefined) return ZERO;
   const used = parseDecimal(value, path);
   if (used.isNegative() && !used.isZero())

@@ -11,7 +11,7 @@
  * filled in. Optional fields left out stay out.
  */
 import { invalidInput } from "../errors.js";
-import { readInput } from "../input.js";
+import { markFrozenData, readInput } from "../input.js";
 import { formatInstant, parseInstant } from "../time/instant.js";
 import {
   checkKeys,
@@ -111,7 +111,7 @@ export function parseEvent(input: unknown): CoinEvent {
   const issues = new Issues();
   const event = readEvent(readInput(input, ""), issues);
   if (event === undefined || issues.count > 0) throw invalidInput(issues.list);
-  return freezeDeep(event);
+  return markFrozenData(freezeDeep(event));
 }
 
 /**
@@ -159,7 +159,7 @@ export function parseEventPatch(event: CoinEvent, input: unknown): CoinEvent {
   }
   const next = readEvent(merged, issues);
   if (next === undefined || issues.count > 0) throw invalidInput(issues.list);
-  return freezeDeep({ ...next, version: next.version + 1 });
+  return markFrozenData(freezeDeep({ ...next, version: next.version + 1 }));
 }
 
 /** `value` with every object and array in it frozen; it is returned. */

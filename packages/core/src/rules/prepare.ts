@@ -19,6 +19,7 @@
  * is seen); changing a nested object of an event in place after previewing
  * it (a tier's `percent`, say) is not supported: build a new event instead.
  */
+import { isFrozenData } from "../input.js";
 import type { Dec } from "../money/decimal.js";
 import { parseDecimal } from "../money/decimal.js";
 import {
@@ -77,7 +78,8 @@ const SOURCES = [
 ] as const satisfies readonly (keyof CoinEvent)[];
 
 interface Prepared {
-  readonly sources: readonly unknown[];
+  /** The sources it was built from, or `undefined` for an event that cannot change (see `markFrozenData`). */
+  readonly sources: readonly unknown[] | undefined;
   readonly parts: EventParts;
 }
 
@@ -87,8 +89,10 @@ const prepared = new WeakMap<object, Prepared>();
 export function eventParts(event: CoinEvent): EventParts {
   if (typeof event !== "object" || event === null) return directParts(event);
   const known = prepared.get(event);
-  if (known !== undefined && sameSources(event, known.sources)) return known.parts;
-  const sources = SOURCES.map((key) => event[key]);
+  if (known !== undefined && (known.sources === undefined || sameSources(event, known.sources))) {
+    return known.parts;
+  }
+  const sources = isFrozenData(event) ? undefined : SOURCES.map((key) => event[key]);
   const parts = prepareParts(event);
   prepared.set(event, { sources, parts });
   return parts;

@@ -10,17 +10,20 @@
  * the program's coin scale with its rounding mode, and never passes a cap.
  */
 import { CoinageError, invalidInput } from "../errors.js";
-import { dateTime, readInput, unreadable } from "../input.js";
-import { Dec, MAX_DECIMAL_LENGTH, parseDecimal, ZERO } from "../money/decimal.js";
+import { dateTime, readOwnField, unreadable } from "../input.js";
+import { type Dec, MAX_DECIMAL_LENGTH, ONE, parseDecimal, ZERO } from "../money/decimal.js";
 import {
   canonicalDecimal,
   coinScaleOf,
   coinsToCurrency,
+  coinValueInverse,
   coinValueOf,
+  productIsExact,
   roundingOf,
 } from "../money/ratio.js";
 import { down } from "../money/rounding.js";
 import type { Program } from "../program.js";
+import { formatInstant } from "../time/instant.js";
 import type { Base } from "./base.js";
 import { applyCaps, tightest } from "./caps.js";
 import { MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS } from "./check.js";
@@ -86,16 +89,15 @@ function preview(
   nowInput: Date,
   usageInput: RewardUsage | undefined,
 ): RewardPreview {
-  const time = dateTime(nowInput);
-  if (time === undefined || !Number.isFinite(time)) {
+  const at = dateTime(nowInput);
+  if (at === undefined || !Number.isFinite(at)) {
     throw invalidInput({ path: "now", message: "expected a valid Date" });
   }
-  const now = new Date(time);
-  const transaction = readInput(transactionInput, "transaction", { children: "" }) as Transaction;
-  const program = readInput(programInput, "program") as Program;
-  const usage = readInput(usageInput, "usage") as RewardUsage | undefined;
+  const amount = readOwnField(transactionInput, "amount", "transaction", "amount");
+  const program = readProgram(programInput);
+  const usage = readUsage(usageInput);
   try {
-    return evaluate(eventParts(event), event, transaction, program, now, usage);
+    return evaluate(eventParts(event), event, amount, program, at, usage);
   } catch (error) {
     if (error instanceof CoinageError) throw error;
     // Every other input is plain data by now: what failed is reading the event.
@@ -103,25 +105,48 @@ function preview(
   }
 }
 
+/** The program's fields a preview uses, each read once (see `readOwnField`). */
+function readProgram(value: Program): Program {
+  return {
+    coinValue: readOwnField(value, "coinValue", "program", "program.coinValue"),
+    coinScale: readOwnField(value, "coinScale", "program", "program.coinScale"),
+    rounding: readOwnField(value, "rounding", "program", "program.rounding"),
+    timeZone: readOwnField(value, "timeZone", "program", "program.timeZone"),
+  } as Program;
+}
+
+/**
+ * The usage's fields, each read once (see `readOwnField`); the per-user
+ * counters in `perUser` are read by the caps that need them (see `caps.ts`).
+ */
+function readUsage(value: RewardUsage | undefined): RewardUsage | undefined {
+  if (typeof value !== "object" || value === null) return value;
+  const perUser = readOwnField(value, "perUser", "usage", "usage.perUser");
+  const budget = readOwnField(value, "budget", "usage", "usage.budget");
+  return { perUser, budget } as RewardUsage;
+}
+
 function evaluate(
   parts: EventParts,
   event: CoinEvent,
-  transaction: Transaction,
+  amountInput: unknown,
   program: Program,
-  now: Date,
+  at: number,
   usage: RewardUsage | undefined,
 ): RewardPreview {
   const coinValue = coinValueOf(program);
   const scale = coinScaleOf(program);
   const round = roundingOf(program.rounding);
-  const amount = readAmount(event, transaction);
-  const availableAt = parts.availableAt(now, program.timeZone);
-  const expiresAt = parts.expiresAt(now, program.timeZone);
+  const amount = readAmount(event, amountInput);
+  const availableMs = parts.availableAt(at, program.timeZone);
+  const expiresMs = parts.expiresAt(at, program.timeZone);
+  const availableAt = formatInstant(availableMs);
+  const expiresAt = expiresMs === null ? null : formatInstant(expiresMs);
   const limits = parts.limits(usage);
 
   const reason: IneligibleReason | null =
-    parts.activity(event, now) ??
-    (expiresAt !== null && Date.parse(expiresAt) <= Date.parse(availableAt)
+    parts.activity(event, at) ??
+    (expiresMs !== null && expiresMs <= availableMs
       ? "expires_before_activation"
       : parts.below(event, amount)
         ? "below_min_amount"
@@ -131,32 +156,47 @@ function evaluate(
   }
 
   const base = parts.base(amount ?? ZERO);
-  const { active, multiplier } = parts.promotions(now);
-  const multiplied = plusCoins(
-    base.currency.mul(multiplier).div(coinValue),
-    base.coins,
-    multiplier,
-  );
-  const capped = applyCaps(multiplied, limits);
+  const promotions = parts.promotions(at);
+  const { active, multiplier } = promotions;
+  // Where the coin value has an exact inverse and nothing is rounded, the
+  // divisions by it are products by its inverse: the same exact numbers.
+  const inverse = coinValueInverse(coinValue);
+  const digits = inverse === undefined ? Number.NaN : base.currency.sd() + inverse.sd();
+  const byInverse =
+    inverse !== undefined && productIsExact(digits) ? base.currency.mul(inverse) : undefined;
+  const converted = plusCoins(byInverse ?? base.currency.div(coinValue), base.coins);
+  const baseCoins = canonicalDecimal(converted);
+  // × 1 is the same number: the base already has at most the precision's digits.
+  const multiplied =
+    multiplier === ONE
+      ? converted
+      : plusCoins(
+          byInverse !== undefined && productIsExact(digits + multiplier.sd())
+            ? byInverse.mul(multiplier)
+            : base.currency.mul(multiplier).div(coinValue),
+          base.coins,
+          multiplier,
+        );
+  const multipliedText = multiplied === converted ? baseCoins : canonicalDecimal(multiplied);
+  const capped = applyCaps(multiplied, limits, multipliedText);
   let rounded = round(capped.value, scale);
   let limitedBy: RewardBreakdown["rounding"]["limitedBy"];
-  const ceiling = tightest(limits);
+  // Rounding down never passes a cap the exact value is within.
+  const ceiling = round === down ? undefined : tightest(limits);
   if (ceiling !== undefined && rounded.gt(ceiling.remaining)) {
     rounded = down(ceiling.remaining, scale);
     limitedBy = ceiling.cap;
   }
   const coins = canonicalDecimal(rounded, scale);
-  const baseCoins = canonicalDecimal(plusCoins(base.currency.div(coinValue), base.coins));
 
   const mode = program.rounding;
-  const exact = canonicalDecimal(capped.value);
+  const exact = capped.clips.at(-1)?.after ?? multipliedText;
   const rounding: RewardBreakdown["rounding"] =
     limitedBy === undefined
       ? { mode, scale, exact, rounded: coins }
       : { mode, scale, exact, rounded: coins, limitedBy };
   const rule = event.reward.kind;
-  const multiplierText = canonicalDecimal(multiplier);
-  const multipliedText = canonicalDecimal(multiplied);
+  const multiplierText = promotions.text ?? canonicalDecimal(multiplier);
   const breakdown: RewardBreakdown =
     base.shares === undefined
       ? {
@@ -224,22 +264,20 @@ function shareView(
   coinValue: Dec,
 ): NonNullable<RewardBreakdown["tiers"]>[number] {
   const same = share.currency === base.currency && share.coins === base.coins;
-  const from = canonicalDecimal(share.from);
-  const rate = share.percent === undefined ? undefined : canonicalDecimal(share.percent);
   const coins = same
     ? baseCoins
     : canonicalDecimal(plusCoins(share.currency.div(coinValue), share.coins));
+  const texts = share.texts;
+  const from = texts?.from ?? canonicalDecimal(share.from);
+  const rate =
+    share.percent === undefined ? undefined : (texts?.rate ?? canonicalDecimal(share.percent));
   if (share.upTo === undefined) return rate === undefined ? { from, coins } : { from, rate, coins };
-  const upTo = canonicalDecimal(share.upTo);
+  const upTo = texts?.upTo ?? canonicalDecimal(share.upTo);
   return rate === undefined ? { from, upTo, coins } : { from, upTo, rate, coins };
 }
 
-/** Amounts must be below this (10^MAX_INTEGER_DIGITS). */
-const AMOUNT_LIMIT = new Dec(`1e${MAX_INTEGER_DIGITS}`);
-
 /** The transaction amount, required by percentage and tiered rules and by `minAmount`. */
-function readAmount(event: CoinEvent, transaction: Transaction): Dec | undefined {
-  const raw = transaction?.amount;
+function readAmount(event: CoinEvent, raw: unknown): Dec | undefined {
   const needed = event.reward.kind !== "fixed" || event.minAmount !== undefined;
   if (raw === undefined) {
     if (!needed) return undefined;
@@ -254,7 +292,8 @@ function readAmount(event: CoinEvent, transaction: Transaction): Dec | undefined
   if (amount.decimalPlaces() > MAX_DECIMAL_PLACES) {
     throw invalidInput({ path: "amount", message: `at most ${MAX_DECIMAL_PLACES} decimal places` });
   }
-  if (amount.gte(AMOUNT_LIMIT)) {
+  // A non-zero decimal's exponent is that of its leading digit: below 10^n is exponent < n.
+  if (!amount.isZero() && amount.e >= MAX_INTEGER_DIGITS) {
     throw invalidInput({ path: "amount", message: `must be less than 10^${MAX_INTEGER_DIGITS}` });
   }
   return amount;

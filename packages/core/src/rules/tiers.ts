@@ -27,7 +27,7 @@ export interface TierShare {
   /** Fixed coins of this share. */
   readonly coins: Dec;
   /** The tier's `from`, `upTo` and percent as the breakdown writes them, when already known. */
-  readonly texts?: TierTexts;
+  readonly texts?: TierTexts | undefined;
 }
 
 export interface TierTexts {

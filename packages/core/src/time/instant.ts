@@ -64,14 +64,49 @@ export function parseInstant(
 
 /**
  * The canonical form of an instant: `toISOString()` (UTC, milliseconds).
- * Years 1000–9999 are written here, which is about twice as fast as
- * `toISOString()`; other years (and invalid times, which throw) go to it.
+ * Whole milliseconds in years 1000–9999 are written here: the time of day
+ * by arithmetic, the date from the last two days written (instants come in
+ * runs of the same few days: now, an expiry), which is several times
+ * faster than `toISOString()`; anything else (and invalid times, which
+ * throw) goes to it.
  */
 export function formatInstant(ms: number): string {
-  const date = new Date(ms);
-  const year = date.getUTCFullYear();
-  if (!(year >= 1000 && year <= 9999)) return date.toISOString();
-  return `${year}-${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())}T${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}.${three(date.getUTCMilliseconds())}Z`;
+  if (!(ms >= FIRST_WRITTEN && ms < END_WRITTEN) || !Number.isInteger(ms)) {
+    return new Date(ms).toISOString();
+  }
+  const day = Math.floor(ms / DAY);
+  let rest = ms - day * DAY;
+  const hours = Math.floor(rest / HOUR);
+  rest -= hours * HOUR;
+  const minutes = Math.floor(rest / MINUTE);
+  rest -= minutes * MINUTE;
+  const seconds = Math.floor(rest / 1000);
+  return `${dateText(day)}${two(hours)}:${two(minutes)}:${two(seconds)}.${three(rest - seconds * 1000)}Z`;
+}
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const FIRST_WRITTEN = Date.UTC(1000, 0, 1);
+const END_WRITTEN = Date.UTC(10000, 0, 1);
+
+/** The last two days written (`YYYY-MM-DDT`), by day number since the epoch, latest first. */
+let latest = { day: Number.NaN, text: "" };
+let previous = latest;
+
+function dateText(day: number): string {
+  if (day === latest.day) return latest.text;
+  let found = previous;
+  if (day !== found.day) {
+    const date = new Date(day * DAY);
+    found = {
+      day,
+      text: `${date.getUTCFullYear()}-${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())}T`,
+    };
+  }
+  previous = latest;
+  latest = found;
+  return found.text;
 }
 
 function two(n: number): string {

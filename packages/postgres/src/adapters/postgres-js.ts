@@ -10,6 +10,7 @@
  * ```
  */
 import type { Queryable } from "../client.js";
+import { CONNECTION_FAILURE, messageOf, UNABLE_TO_CONNECT, withSqlState } from "./sql-state.js";
 
 /** The part of a postgres.js `TransactionSql` (or `Sql`) the adapter uses. */
 export interface PostgresJsTransactionLike {
@@ -18,12 +19,31 @@ export interface PostgresJsTransactionLike {
 
 /**
  * Runs coinage's statements on `tx` with `tx.unsafe(text, values)`; the
- * rows postgres.js returns are the result.
+ * rows postgres.js returns are the result. A server error already carries
+ * its SQLSTATE; a lost connection is given one.
  */
 export function fromPostgresJs(tx: PostgresJsTransactionLike): Queryable {
   return {
     async query(text, values) {
-      return { rows: await tx.unsafe(text, values) };
+      try {
+        return { rows: await tx.unsafe(text, values) };
+      } catch (error) {
+        throw connectionError(error);
+      }
     },
   };
+}
+
+/** postgres.js's own codes for a connection that is gone or never came. */
+const CONNECTION_CODES: Readonly<Record<string, string>> = {
+  CONNECTION_CLOSED: CONNECTION_FAILURE,
+  CONNECTION_ENDED: CONNECTION_FAILURE,
+  CONNECTION_DESTROYED: CONNECTION_FAILURE,
+  CONNECT_TIMEOUT: UNABLE_TO_CONNECT,
+};
+
+function connectionError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  const state = typeof code === "string" ? CONNECTION_CODES[code] : undefined;
+  return state === undefined ? error : withSqlState(error, state, messageOf(error));
 }

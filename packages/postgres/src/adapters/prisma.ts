@@ -10,6 +10,7 @@
  * ```
  */
 import type { Queryable } from "../client.js";
+import { CONNECTION_FAILURE, messageOf, UNABLE_TO_CONNECT, withSqlState } from "./sql-state.js";
 
 /** The part of a Prisma transaction client (or `PrismaClient`) the adapter uses. */
 export interface PrismaTransactionLike {
@@ -18,14 +19,51 @@ export interface PrismaTransactionLike {
 
 /**
  * Runs coinage's statements on `tx` with `$queryRawUnsafe(text, ...values)`,
- * which answers with the rows. Every value coinage reads is cast to text or
- * JSON in SQL, so Prisma's own type mapping (`Decimal`, `BigInt`, `Date`)
- * never applies to them.
+ * which answers with the rows. Every value coinage reads is text, JSON, a
+ * boolean or an `integer`, so Prisma's own mapping of `numeric`, `bigint`
+ * and timestamps (`Decimal`, `BigInt`, `Date`) never applies to them.
  */
 export function fromPrisma(tx: PrismaTransactionLike): Queryable {
   return {
     async query(text, values = []) {
-      return { rows: (await tx.$queryRawUnsafe(text, ...values)) as unknown[] };
+      try {
+        return { rows: (await tx.$queryRawUnsafe(text, ...values)) as unknown[] };
+      } catch (error) {
+        throw driverError(error);
+      }
     },
   };
+}
+
+interface PrismaErrorLike {
+  meta?: {
+    driverAdapterError?: {
+      cause?: { kind?: unknown; originalCode?: unknown; originalMessage?: unknown };
+    };
+  };
+}
+
+/** Driver adapter failures that are not the server's: the connection's. */
+const CONNECTION_KINDS: Readonly<Record<string, string>> = {
+  DatabaseNotReachable: UNABLE_TO_CONNECT,
+  ConnectionClosed: CONNECTION_FAILURE,
+  SocketTimeout: CONNECTION_FAILURE,
+};
+
+/**
+ * Prisma reports a failed raw query as `P2010`, with the driver adapter's
+ * error in `meta`: the server's SQLSTATE as `originalCode`, or the kind of
+ * connection failure.
+ */
+function driverError(error: unknown): unknown {
+  const cause = (error as PrismaErrorLike | null)?.meta?.driverAdapterError?.cause;
+  if (cause === undefined) return error;
+  const state =
+    typeof cause.originalCode === "string"
+      ? cause.originalCode
+      : CONNECTION_KINDS[String(cause.kind)];
+  if (state === undefined) return error;
+  const message =
+    typeof cause.originalMessage === "string" ? cause.originalMessage : messageOf(error);
+  return withSqlState(error, state, message);
 }

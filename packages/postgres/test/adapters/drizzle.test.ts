@@ -64,10 +64,16 @@ describeAdapter("fromDrizzle (node-postgres)", skip, async (schema) => {
   return library(schema, drizzleNodePg({ client: pool }), () => pool.end());
 });
 
-describeAdapter("fromDrizzle (postgres.js)", skip, async (schema) => {
-  const client = postgres(DATABASE_URL, { max: 2, onnotice: () => {} });
-  return library(schema, drizzlePostgresJs({ client }), () => client.end());
-});
+describeAdapter(
+  "fromDrizzle (postgres.js)",
+  skip,
+  async (schema) => {
+    const client = postgres(DATABASE_URL, { max: 2, onnotice: () => {} });
+    return library(schema, drizzlePostgresJs({ client }), () => client.end());
+    // postgres.js does not recover from a session the server ended inside a transaction.
+  },
+  { survivesTermination: false },
+);
 
 describe.skipIf(skip)("fromDrizzle placeholders", () => {
   const run = async (text: string, values: unknown[]) => {

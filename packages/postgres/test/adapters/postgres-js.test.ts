@@ -6,20 +6,27 @@ import { describeAdapter } from "./suite.js";
 
 const skip = await skipServerTests("adapters/postgres-js.test.ts");
 
-describeAdapter("fromPostgresJs", skip, async (schema) => {
-  const sql = postgres(DATABASE_URL, {
-    max: 2,
-    onnotice: () => {},
-    connection: { search_path: schema },
-  });
-  return {
-    transaction: (fn) => sql.begin(fn) as Promise<Awaited<ReturnType<typeof fn>>>,
-    insertOrder: async (tx, order) => {
-      await tx`INSERT INTO orders (id, user_id, total) VALUES (${order.id}, ${order.userId}, ${order.total})`;
-    },
-    orderIds: async (tx) =>
-      (await tx<{ id: string }[]>`SELECT id FROM orders ORDER BY id`).map((row) => row.id),
-    queryable: fromPostgresJs,
-    close: () => sql.end(),
-  };
-});
+describeAdapter(
+  "fromPostgresJs",
+  skip,
+  async (schema) => {
+    const sql = postgres(DATABASE_URL, {
+      max: 2,
+      onnotice: () => {},
+      connection: { search_path: schema },
+    });
+    return {
+      transaction: (fn) => sql.begin(fn) as Promise<Awaited<ReturnType<typeof fn>>>,
+      insertOrder: async (tx, order) => {
+        await tx`INSERT INTO orders (id, user_id, total) VALUES (${order.id}, ${order.userId}, ${order.total})`;
+      },
+      orderIds: async (tx) =>
+        (await tx<{ id: string }[]>`SELECT id FROM orders ORDER BY id`).map((row) => row.id),
+      queryable: fromPostgresJs,
+      close: () => sql.end(),
+    };
+    // postgres.js does not recover from a session the server ended inside
+    // `begin` (its rollback on the closed connection throws asynchronously).
+  },
+  { survivesTermination: false },
+);

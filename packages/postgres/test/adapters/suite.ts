@@ -5,7 +5,8 @@
  * the caller's writes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Queryable, sqlState } from "../../src/client.js";
+import type { Queryable } from "../../src/client.js";
+import { isConnectionError, sqlState } from "../../src/failures.js";
 import { type Fixture, ident, serverFixture } from "../support/server.js";
 
 export interface Order {
@@ -47,10 +48,19 @@ async function rolledBack(run: () => Promise<unknown>): Promise<void> {
   expect.fail("the transaction was not rolled back");
 }
 
+export interface SuiteOptions {
+  /**
+   * Whether the library recovers when the server ends the session of an
+   * open transaction, so that a lost connection can be tested for real.
+   */
+  readonly survivesTermination?: boolean;
+}
+
 export function describeAdapter<Tx>(
   name: string,
   skip: boolean,
   open: (schema: string) => Promise<AdapterCase<Tx>>,
+  options: SuiteOptions = {},
 ): void {
   describe.skipIf(skip)(name, () => {
     let fixture: Fixture & { schema: string };
@@ -152,6 +162,35 @@ export function describeAdapter<Tx>(
           }),
         );
       });
+
+      it.skipIf(options.survivesTermination === false)(
+        "should fail as a lost connection when the server ends the session",
+        async () => {
+          let failure: unknown;
+          await library
+            .transaction(async (tx) => {
+              failure = await library
+                .queryable(tx)
+                .query("SELECT pg_terminate_backend(pg_backend_pid())")
+                .then(
+                  () => undefined,
+                  (error: unknown) => error,
+                );
+              throw new Rollback();
+            })
+            .catch(() => {
+              // The library's own rollback fails too: the session is gone.
+            });
+          expect(failure).toBeDefined();
+          expect(isConnectionError(failure)).toBe(true);
+          // The library goes on with a new connection.
+          await library.transaction(async (tx) => {
+            expect((await library.queryable(tx).query("SELECT 1 AS one")).rows).toEqual([
+              { one: 1 },
+            ]);
+          });
+        },
+      );
     });
   });
 }

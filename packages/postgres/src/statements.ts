@@ -1,0 +1,157 @@
+/**
+ * The store's fixed statements, built once per schema. Values always travel
+ * as parameters: scalars as they are, lists as one array literal each
+ * (`$1::text::text[]`, see `arrayLiteral`), unpacked by `unnest`. The
+ * account reads and the commits are built in `reads.ts` and `writes.ts`.
+ */
+import { columns, entryText, requestText } from "./rows.js";
+import { type Statement, statement } from "./session.js";
+
+/** Quote an identifier (schema name) for SQL text. */
+export function quoteIdent(name: string): string {
+  if (name.length === 0 || name.includes("\u0000")) {
+    throw new TypeError(`not a valid schema name: ${JSON.stringify(name)}`);
+  }
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export interface Tables {
+  readonly events: string;
+  readonly accounts: string;
+  readonly lots: string;
+  readonly entries: string;
+  readonly requests: string;
+  readonly usage: string;
+  readonly budgets: string;
+}
+
+export function tables(schema: string | undefined): Tables {
+  const prefix = schema === undefined ? "" : `${quoteIdent(schema)}.`;
+  return {
+    events: `${prefix}coinage_events`,
+    accounts: `${prefix}coinage_accounts`,
+    lots: `${prefix}coinage_lots`,
+    entries: `${prefix}coinage_entries`,
+    requests: `${prefix}coinage_requests`,
+    usage: `${prefix}coinage_usage`,
+    budgets: `${prefix}coinage_budgets`,
+  };
+}
+
+/** `unnest($n::text::type[], …) AS alias(name, …)` over consecutive parameters from `first`. */
+export function unnest(
+  first: number,
+  alias: string,
+  cols: readonly (readonly [name: string, type: string])[],
+): string {
+  const args = cols.map(([, type], i) => `$${first + i}::text::${type}[]`).join(", ");
+  return `unnest(${args}) AS ${alias}(${cols.map(([name]) => name).join(", ")})`;
+}
+
+export interface Fixed {
+  readonly insertEvent: Statement;
+  readonly replaceEvent: Statement;
+  readonly getEvent: Statement;
+  readonly listEvents: Statement;
+  readonly listEventsAfter: Statement;
+  readonly findRequest: Statement;
+  readonly history: Statement;
+  readonly historyBefore: Statement;
+  readonly findExpiring: Statement;
+  readonly findExpiringAfter: Statement;
+  readonly budgetUsed: Statement;
+  /** $1 program, $2 user → 1 row when the account row exists (locked now). */
+  readonly lockAccount: Statement;
+  /**
+   * $1 program, $2 event, $3 add, $4 limit → 1 row when the budget took the
+   * coins. A negative add (a give-back) always applies, and never takes the
+   * counter below 0.
+   */
+  readonly reserveBudget: Statement;
+  /** $1..$4 programs, request ids, users, fingerprints → the (p, r) this transaction claimed. */
+  readonly claimMany: Statement;
+  /** $1, $2 programs, users → creates the missing rows (in a fixed order). */
+  readonly createAccounts: Statement;
+  /** $1, $2 programs, users → locks them in a fixed order. */
+  readonly lockAccounts: Statement;
+  /** $1, $2 programs, events → creates the missing budget rows. */
+  readonly createBudgets: Statement;
+  /** $1, $2 programs, events → locks and reads them in a fixed order. */
+  readonly lockBudgets: Statement;
+}
+
+export function fixedStatements(t: Tables): Fixed {
+  return {
+    insertEvent: statement(`INSERT INTO ${t.events} (program_id, event_id, version, body)
+      VALUES ($1, $2, $3, $4::text::jsonb) ON CONFLICT DO NOTHING RETURNING 1 AS ok`),
+    replaceEvent: statement(`UPDATE ${t.events} SET version = $3, body = $4::text::jsonb
+      WHERE program_id = $1 AND event_id = $2 AND version = $5 RETURNING 1 AS ok`),
+    getEvent: statement(`SELECT version::text AS version, body::text AS body FROM ${t.events}
+      WHERE program_id = $1 AND event_id = $2`),
+    listEvents: statement(`SELECT version::text AS version, body::text AS body FROM ${t.events}
+      WHERE program_id = $1 ORDER BY event_id LIMIT $2`),
+    listEventsAfter: statement(`SELECT version::text AS version, body::text AS body FROM ${t.events}
+      WHERE program_id = $1 AND event_id > $3 ORDER BY event_id LIMIT $2`),
+    findRequest: statement(`SELECT ${columns(requestText("q"))} FROM ${t.requests} q
+      WHERE q.program_id = $1 AND q.request_id = $2 AND q.kind IS NOT NULL`),
+    history: statement(`SELECT ${columns(entryText("e"))} FROM ${t.entries} e
+      WHERE e.program_id = $1 AND e.user_id = $2 ORDER BY e.seq DESC LIMIT $3`),
+    historyBefore: statement(`SELECT ${columns(entryText("e"))} FROM ${t.entries} e
+      WHERE e.program_id = $1 AND e.user_id = $2 AND e.seq < $4 ORDER BY e.seq DESC LIMIT $3`),
+    findExpiring: statement(`SELECT DISTINCT l.user_id FROM ${t.lots} l
+      WHERE l.program_id = $1 AND l.remaining > 0 AND l.expires_at <= $2
+      ORDER BY l.user_id LIMIT $3`),
+    findExpiringAfter: statement(`SELECT DISTINCT l.user_id FROM ${t.lots} l
+      WHERE l.program_id = $1 AND l.remaining > 0 AND l.expires_at <= $2 AND l.user_id > $4
+      ORDER BY l.user_id LIMIT $3`),
+    budgetUsed: statement(`SELECT used::text AS used FROM ${t.budgets}
+      WHERE program_id = $1 AND event_id = $2`),
+    lockAccount: statement(`SELECT 1 AS locked FROM ${t.accounts}
+      WHERE program_id = $1 AND user_id = $2 FOR NO KEY UPDATE`),
+    // A conflicting row is locked even when the WHERE rejects the update, so
+    // after a refusal the budget can be re-read exactly and decided again.
+    reserveBudget: statement(`INSERT INTO ${t.budgets} AS b (program_id, event_id, used)
+      SELECT $1, $2, greatest($3::numeric, 0) WHERE $3::numeric <= 0 OR $3::numeric <= $4::numeric
+      ON CONFLICT (program_id, event_id) DO UPDATE SET used = greatest(b.used + $3::numeric, 0)
+      WHERE $3::numeric <= 0 OR b.used + $3::numeric <= $4::numeric
+      RETURNING 1 AS ok`),
+    claimMany: statement(`INSERT INTO ${t.requests} (program_id, request_id, user_id, fingerprint)
+      SELECT x.p, x.r, x.u, x.f FROM ${unnest(1, "x", [
+        ["p", "text"],
+        ["r", "text"],
+        ["u", "text"],
+        ["f", "text"],
+      ])}
+      ORDER BY x.p COLLATE "C", x.r COLLATE "C"
+      ON CONFLICT DO NOTHING RETURNING program_id AS p, request_id AS r`),
+    createAccounts: statement(`INSERT INTO ${t.accounts} (program_id, user_id)
+      SELECT x.p, x.u FROM ${unnest(1, "x", [
+        ["p", "text"],
+        ["u", "text"],
+      ])}
+      ORDER BY x.p COLLATE "C", x.u COLLATE "C"
+      ON CONFLICT DO NOTHING`),
+    lockAccounts: statement(`SELECT a.program_id AS p, a.user_id AS u FROM ${t.accounts} a
+      JOIN ${unnest(1, "x", [
+        ["p", "text"],
+        ["u", "text"],
+      ])} ON a.program_id = x.p AND a.user_id = x.u
+      ORDER BY a.program_id, a.user_id
+      FOR NO KEY UPDATE OF a`),
+    createBudgets: statement(`INSERT INTO ${t.budgets} (program_id, event_id)
+      SELECT x.p, x.e FROM ${unnest(1, "x", [
+        ["p", "text"],
+        ["e", "text"],
+      ])}
+      ORDER BY x.p COLLATE "C", x.e COLLATE "C"
+      ON CONFLICT DO NOTHING`),
+    lockBudgets: statement(`SELECT b.program_id AS p, b.event_id AS e, b.used::text AS used
+      FROM ${t.budgets} b
+      JOIN ${unnest(1, "x", [
+        ["p", "text"],
+        ["e", "text"],
+      ])} ON b.program_id = x.p AND b.event_id = x.e
+      ORDER BY b.program_id, b.event_id
+      FOR NO KEY UPDATE OF b`),
+  };
+}
