@@ -32,6 +32,7 @@ describe("maps keyed by ids", () => {
   test("snapshots keep request records and usage counters whatever their ids", () => {
     const change: AccountChange = {
       lots: [],
+      totals: { open: "0", pending: "0", asOf: 0, nextChangeAt: null },
       debt: "0",
       nextLotId: 1,
       nextEntrySeq: 1,
@@ -41,13 +42,21 @@ describe("maps keyed by ids", () => {
     };
     const after = applyChange(emptySnapshot("u1"), change);
     const twice = applyChange(after, { ...change, requests: [] });
-    const view = snapshotFor(twice, { usageKeys: NAMES, requestIds: NAMES, lotIds: [] }, undefined);
+    const view = snapshotFor(
+      twice,
+      { at: 0, usageKeys: NAMES, requestIds: NAMES, lotIds: [] },
+      undefined,
+    );
     for (const name of NAMES) {
       expect(lookup(twice.requests, name)?.requestId, name).toBe(name);
       expect(lookup(view.requests, name)?.requestId, name).toBe(name);
       expect(lookup(view.usage, name), name).toBe("1");
     }
-    const none = snapshotFor(twice, { usageKeys: [], requestIds: [], lotIds: [] }, undefined);
+    const none = snapshotFor(
+      twice,
+      { at: 0, usageKeys: [], requestIds: [], lotIds: [] },
+      undefined,
+    );
     expect(lookup(none.requests, "constructor")).toBeUndefined();
     expect(lookup(emptySnapshot("u1").requests, "toString")).toBeUndefined();
   });

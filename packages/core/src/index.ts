@@ -6,8 +6,18 @@ export type * from "./engine/types.js";
 export type { ErrorCode, ErrorDetails, InputIssue } from "./errors.js";
 export { CoinageError, errorCodes, invalidInput } from "./errors.js";
 export { applyChange, budgetAfter, emptySnapshot, snapshotFor } from "./ledger/apply.js";
-export { compareSpendOrder, planRedemption, spendOrder } from "./ledger/fifo.js";
+export {
+  compareSpendOrder,
+  isExpired,
+  isPending,
+  planRedemption,
+  spendOrder,
+  spendReach,
+} from "./ledger/fifo.js";
 export { canonicalJson, fingerprint, sha256Hex } from "./ledger/fingerprint.js";
+export { isOpenLot } from "./ledger/lot.js";
+export { selectLots } from "./ledger/select.js";
+export { EMPTY_TOTALS } from "./ledger/totals.js";
 // Ledger records and the store contract
 export type * from "./ledger/types.js";
 export type { DecimalInput } from "./money/decimal.js";

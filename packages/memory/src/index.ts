@@ -4,31 +4,36 @@
  * synchronously (no `await` between reading and writing), so concurrent async
  * callers in one process are serialised by the event loop itself.
  * State is lost when the process exits.
+ *
+ * Records are frozen when committed and handed out as they are: snapshots,
+ * lots, entries, request records, results and events are read-only objects
+ * shared between reads.
  */
 import {
   type AccountChange,
   type AccountCommand,
   type AccountReads,
   type AccountSnapshot,
+  type AccountTotals,
   type BatchOutcome,
   budgetAfter,
   type CoinEvent,
   compareDecimalStrings,
+  EMPTY_TOTALS,
   type Entry,
   type ExecuteOutcome,
-  type Lot,
   type RequestRecord,
   type Store,
 } from "@coinage/core";
+import { freezeDeep } from "./freeze.js";
+import { LotIndex } from "./lots.js";
 
 export const DRIVER_NAME = "memory";
 
 interface AccountState {
   version: number;
-  /** Lots with coins left, including expired ones not yet swept. */
-  readonly open: Map<number, Lot>;
-  /** Lots with nothing left; kept for reversals that restore into them. */
-  readonly closed: Map<number, Lot>;
+  totals: AccountTotals;
+  readonly lots: LotIndex;
   debt: string;
   nextLotId: number;
   nextEntrySeq: number;
@@ -61,11 +66,6 @@ export function memoryStore(): Store {
     reads: AccountReads,
   ): AccountSnapshot => {
     const account = program.accounts.get(userId);
-    const lots = new Map<number, Lot>(account?.open ?? []);
-    for (const id of reads.lotIds) {
-      const lot = account?.closed.get(id);
-      if (lot !== undefined) lots.set(id, lot);
-    }
     // Keyed by ids: no prototype, so `__proto__` or `constructor` is an ordinary key.
     const usage: Record<string, string> = Object.create(null);
     for (const key of reads.usageKeys) {
@@ -77,20 +77,21 @@ export function memoryStore(): Store {
       const record = program.requests.get(id);
       if (record !== undefined && record.userId === userId) requests[id] = record;
     }
-    const snapshot: AccountSnapshot = {
+    const totals = account?.totals ?? EMPTY_TOTALS;
+    return Object.freeze({
       userId,
       version: account?.version ?? 0,
-      lots: [...lots.values()].sort((a, b) => a.id - b.id),
+      totals,
+      lots: Object.freeze(account === undefined ? [] : account.lots.select(reads, totals.asOf)),
       debt: account?.debt ?? "0",
       nextLotId: account?.nextLotId ?? 1,
       nextEntrySeq: account?.nextEntrySeq ?? 1,
-      usage,
-      requests,
+      usage: Object.freeze(usage),
+      requests: Object.freeze(requests),
       ...(reads.budgetEventId === undefined
         ? {}
         : { budgetUsed: program.budgets.get(reads.budgetEventId) ?? "0" }),
-    };
-    return structuredClone(snapshot);
+    });
   };
 
   const commit = (program: ProgramState, userId: string, change: AccountChange): void => {
@@ -113,8 +114,8 @@ export function memoryStore(): Store {
     if (account === undefined) {
       account = {
         version: 0,
-        open: new Map(),
-        closed: new Map(),
+        totals: EMPTY_TOTALS,
+        lots: new LotIndex(),
         debt: "0",
         nextLotId: 1,
         nextEntrySeq: 1,
@@ -126,20 +127,12 @@ export function memoryStore(): Store {
     if (change.budget !== undefined && budgetUsed !== undefined) {
       program.budgets.set(change.budget.eventId, budgetUsed);
     }
-    for (const lot of change.lots) {
-      const copy = structuredClone(lot);
-      if (compareDecimalStrings(copy.remaining, "0") > 0) {
-        account.closed.delete(copy.id);
-        account.open.set(copy.id, copy);
-      } else {
-        account.open.delete(copy.id);
-        account.closed.set(copy.id, copy);
-      }
-    }
-    for (const entry of change.entries) account.entries.push(structuredClone(entry));
+    for (const lot of change.lots) account.lots.put(freezeDeep(lot));
+    for (const entry of change.entries) account.entries.push(freezeDeep(entry));
     for (const [key, value] of Object.entries(change.usage)) account.usage.set(key, value);
     for (const record of change.requests)
-      program.requests.set(record.requestId, structuredClone(record));
+      program.requests.set(record.requestId, freezeDeep(record));
+    account.totals = freezeDeep(change.totals);
     account.debt = change.debt;
     account.nextLotId = change.nextLotId;
     account.nextEntrySeq = change.nextEntrySeq;
@@ -150,11 +143,12 @@ export function memoryStore(): Store {
     const program = programState(command.programId);
     if (command.request !== undefined) {
       const existing = program.requests.get(command.request.requestId);
-      if (existing !== undefined) return { status: "replayed", record: structuredClone(existing) };
+      if (existing !== undefined) return { status: "replayed", record: existing };
     }
     const { change, result } = command.decide(snapshotOf(program, command.userId, command.reads));
     commit(program, command.userId, change);
-    return { status: "committed", result: structuredClone(result) };
+    // The result is the one in the command's request record: frozen with it.
+    return { status: "committed", result: freezeDeep(result) };
   };
 
   return {
@@ -163,7 +157,7 @@ export function memoryStore(): Store {
     async insertEvent(programId, event) {
       const program = programState(programId);
       if (program.events.has(event.id)) return false;
-      program.events.set(event.id, structuredClone(event));
+      program.events.set(event.id, freezeDeep(structuredClone(event)));
       return true;
     },
 
@@ -171,25 +165,23 @@ export function memoryStore(): Store {
       const program = programState(programId);
       const current = program.events.get(event.id);
       if (current === undefined || current.version !== expectedVersion) return false;
-      program.events.set(event.id, structuredClone(event));
+      program.events.set(event.id, freezeDeep(structuredClone(event)));
       return true;
     },
 
     async getEvent(programId, eventId) {
-      const event = programs.get(programId)?.events.get(eventId);
-      return event === undefined ? null : structuredClone(event);
+      return programs.get(programId)?.events.get(eventId) ?? null;
     },
 
     async listEvents(programId, page) {
       const events = [...(programs.get(programId)?.events.values() ?? [])]
         .filter((event) => page.after === undefined || event.id > page.after)
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      return structuredClone(events.slice(0, page.limit));
+      return events.slice(0, page.limit);
     },
 
     async findRequest(programId, requestId) {
-      const record = programs.get(programId)?.requests.get(requestId);
-      return record === undefined ? null : structuredClone(record);
+      return programs.get(programId)?.requests.get(requestId) ?? null;
     },
 
     async loadAccount(programId, userId, reads) {
@@ -217,19 +209,15 @@ export function memoryStore(): Store {
         const entry = entries[i] as Entry;
         if (page.beforeSeq === undefined || entry.seq < page.beforeSeq) out.push(entry);
       }
-      return structuredClone(out);
+      return out;
     },
 
     async findExpiring(programId, before, page) {
       const users: string[] = [];
       for (const [userId, account] of programs.get(programId)?.accounts ?? []) {
         if (page.after !== undefined && userId <= page.after) continue;
-        for (const lot of account.open.values()) {
-          if (lot.expiresAt !== null && lot.expiresAt <= before) {
-            users.push(userId);
-            break;
-          }
-        }
+        const earliest = account.lots.earliestExpiry();
+        if (earliest !== null && earliest <= before) users.push(userId);
       }
       users.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       return users.slice(0, page.limit);

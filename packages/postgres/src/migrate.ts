@@ -1,7 +1,9 @@
-import { CoinageError } from "@coinage/core";
-import { isUnavailableError, type PostgresClient, toDriver } from "./client.js";
+import type { PostgresClient } from "./client.js";
+import { asStoreError } from "./failures.js";
 import { migrations as bundled } from "./migrations.generated.js";
-import { quoteIdent } from "./sql.js";
+import { openMode } from "./modes/open.js";
+import { statement } from "./session.js";
+import { quoteIdent } from "./statements.js";
 
 /** One versioned SQL file of `migrations/`. */
 export interface Migration {
@@ -43,20 +45,22 @@ export async function migrate(
   client: PostgresClient,
   options: MigrateOptions = {},
 ): Promise<MigrateResult> {
-  const driver = toDriver(client);
+  const mode = openMode(client, false, "migrate");
   const schema = options.schema;
   try {
-    return await driver.transaction(async (connection) => {
+    return await mode.atomic(async (connection) => {
       await connection.query(
-        "SELECT pg_advisory_xact_lock($1::int, hashtext(coalesce($2::text, current_schema())))",
+        statement(
+          "SELECT pg_advisory_xact_lock($1::int, hashtext(coalesce($2::text, current_schema())))",
+        ),
         [LOCK_CLASS, schema ?? null],
       );
       if (schema !== undefined) {
-        await connection.script(
+        await connection.command(
           `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}; SET LOCAL search_path TO ${quoteIdent(schema)}`,
         );
       }
-      await connection.script(
+      await connection.command(
         `CREATE TABLE IF NOT EXISTS coinage_migrations (
            version    integer PRIMARY KEY,
            name       text NOT NULL,
@@ -64,7 +68,10 @@ export async function migrate(
            applied_at timestamptz NOT NULL DEFAULT now()
          )`,
       );
-      const rows = await connection.query("SELECT version, name, checksum FROM coinage_migrations");
+      const rows = await connection.query(
+        statement("SELECT version, name, checksum FROM coinage_migrations"),
+        [],
+      );
       const done = new Map(rows.map((row) => [Number(row.version), row]));
       const applied: string[] = [];
       for (const migration of migrations) {
@@ -77,9 +84,9 @@ export async function migrate(
           }
           continue;
         }
-        await connection.script(migration.sql);
+        await connection.command(migration.sql);
         await connection.query(
-          "INSERT INTO coinage_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+          statement("INSERT INTO coinage_migrations (version, name, checksum) VALUES ($1, $2, $3)"),
           [migration.version, migration.name, migration.checksum],
         );
         applied.push(migration.name);
@@ -87,9 +94,6 @@ export async function migrate(
       return { applied };
     });
   } catch (error) {
-    if (isUnavailableError(error)) {
-      throw new CoinageError("STORE_UNAVAILABLE", { operation: "migrate" }, { cause: error });
-    }
-    throw error;
+    throw asStoreError("migrate", error, false);
   }
 }

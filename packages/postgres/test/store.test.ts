@@ -5,7 +5,7 @@
 import { CoinageError, type CoinEvent, type ExecuteOutcome } from "@coinage/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkInvariants } from "./support/invariants.js";
-import { allocate, balanceOf, failing, NO_READS, redeem } from "./support/ledger.js";
+import { allocate, balanceOf, failing, NO_READS, READ_AT, redeem } from "./support/ledger.js";
 import { type Fixture, pgliteFixture, serverFixture, skipServerTests } from "./support/server.js";
 
 const skipServer = await skipServerTests("store.test.ts");
@@ -97,9 +97,10 @@ for (const backend of backends) {
           expect(record?.requestId).toBe(id);
           expect(record?.userId).toBe(id);
           const snapshot = await store().loadAccount(p, id, {
+            ...NO_READS,
             usageKeys: [id],
             requestIds: [id],
-            lotIds: [],
+            lotIds: [1],
             budgetEventId: id,
           });
           expect(snapshot.userId).toBe(id);
@@ -127,13 +128,14 @@ for (const backend of backends) {
           status: "committed",
           result: { lotId: 1, coins: 10, balance: 10 },
         });
-        const snapshot = await store().loadAccount(p, "u", NO_READS);
+        const snapshot = await store().loadAccount(p, "u", { ...NO_READS, lotIds: [1] });
         expect(snapshot).toMatchObject({
           userId: "u",
           version: 1,
           debt: "0",
           nextLotId: 2,
           nextEntrySeq: 2,
+          totals: { open: "10", pending: "0", asOf: READ_AT, nextChangeAt: null },
         });
         expect(snapshot.lots).toEqual([
           {
@@ -154,6 +156,7 @@ for (const backend of backends) {
 
       it("loadAccount - should answer an empty snapshot for an unknown account", async () => {
         const snapshot = await store().loadAccount(program(), "nobody", {
+          at: READ_AT,
           usageKeys: ["k"],
           requestIds: ["r"],
           lotIds: [1],
@@ -162,6 +165,7 @@ for (const backend of backends) {
         expect(snapshot).toEqual({
           userId: "nobody",
           version: 0,
+          totals: { open: "0", pending: "0", asOf: 0, nextChangeAt: null },
           lots: [],
           debt: "0",
           nextLotId: 1,
@@ -206,7 +210,7 @@ for (const backend of backends) {
           },
         };
         await store().execute(decimal);
-        const snapshot = await store().loadAccount(p, "u", NO_READS);
+        const snapshot = await store().loadAccount(p, "u", { ...NO_READS, lotIds: [1] });
         expect(snapshot.lots[0]?.coins).toBe("12345678901234567890.123456789");
         expect(snapshot.debt).toBe("0.000000001");
       });
@@ -436,21 +440,19 @@ for (const backend of backends) {
         expect(await store().findExpiring(p, 300, { limit: 1, after: "a" })).toEqual(["b"]);
       });
 
-      it("loadAccount - should return open lots and the closed lots asked for by id", async () => {
+      it("loadAccount - should return the lots asked for by id, open or closed, and no open lot that does not change", async () => {
         const p = program();
         await store().execute(allocate(p, "u", "1", 2));
         await store().execute(allocate(p, "u", "2", 2));
         await store().execute(redeem(p, "u", "3", 2));
-        expect((await store().loadAccount(p, "u", NO_READS)).lots.map((l) => l.id)).toEqual([2]);
+        // Lot 2 never expires and is available: nothing about it changes at READ_AT.
+        expect((await store().loadAccount(p, "u", NO_READS)).lots.map((l) => l.id)).toEqual([]);
         const asked = await store().loadAccount(p, "u", {
           ...NO_READS,
           lotIds: [1],
           requestIds: ["1", "3", "nope"],
         });
-        expect(asked.lots.map((l) => [l.id, l.remaining])).toEqual([
-          [1, "0"],
-          [2, "2"],
-        ]);
+        expect(asked.lots.map((l) => [l.id, l.remaining])).toEqual([[1, "0"]]);
         expect(Object.keys(asked.requests).sort()).toEqual(["1", "3"]);
         // Records of another account are not part of this one.
         await store().execute(allocate(p, "v", "4", 1));

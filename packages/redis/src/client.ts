@@ -1,7 +1,7 @@
 import { CoinageError } from "@coinage/core";
-import type { Script } from "./scripts.js";
+import type { Script } from "./scripts/script.js";
 
-type Arg = string | number;
+export type Arg = string | number;
 
 /** What the store needs to load a script on one node. */
 export interface ScriptLoader {
@@ -11,7 +11,8 @@ export interface ScriptLoader {
 /**
  * The part of an ioredis client the store uses: scripts only. Both `Redis`
  * and `Cluster` from ioredis fit; `nodes` (Cluster only) lets the store load
- * its scripts on every master.
+ * its scripts on every master, and tells it that keys of different slots
+ * live on different servers.
  */
 export interface RedisScriptClient extends ScriptLoader {
   evalsha(sha1: string, numkeys: number, ...args: Arg[]): Promise<unknown>;
@@ -33,6 +34,65 @@ function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith("NOSCRIPT");
 }
 
+interface Waiting {
+  readonly deadline: number;
+  readonly operation: string;
+  readonly fail: (error: Error) => void;
+}
+
+/**
+ * Fails calls that wait longer than `timeoutMs`. One timer serves every call
+ * in flight (a timer per call costs more than the call's own bookkeeping);
+ * it ticks while calls wait, so a call fails between `timeoutMs` and
+ * 1.25 × `timeoutMs` after it was sent.
+ */
+class Deadlines {
+  readonly #timeoutMs: number;
+  readonly #waiting = new Set<Waiting>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(timeoutMs: number) {
+    this.#timeoutMs = timeoutMs;
+  }
+
+  watch<T>(operation: string, work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const waiting: Waiting = { deadline: Date.now() + this.#timeoutMs, operation, fail: reject };
+      this.#waiting.add(waiting);
+      this.#timer ??= this.#start();
+      work.then(
+        (value) => {
+          this.#waiting.delete(waiting);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#waiting.delete(waiting);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #start(): ReturnType<typeof setInterval> {
+    const timer = setInterval(() => this.#tick(), Math.max(1, Math.floor(this.#timeoutMs / 4)));
+    timer.unref?.();
+    return timer;
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    for (const waiting of this.#waiting) {
+      if (waiting.deadline > now) continue;
+      this.#waiting.delete(waiting);
+      waiting.fail(new Error(`${waiting.operation} timed out after ${this.#timeoutMs} ms`));
+    }
+    if (this.#waiting.size === 0 && this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+}
+
 /**
  * Runs scripts by EVALSHA. On NOSCRIPT (first use, a restarted or failed-over
  * node) it loads the script with SCRIPT LOAD, on every master of a Cluster,
@@ -45,26 +105,29 @@ function isNoScript(error: unknown): boolean {
  */
 export class ScriptRunner {
   readonly #client: RedisScriptClient;
-  readonly #timeoutMs: number;
+  readonly #deadlines: Deadlines;
   /** Loads in flight, by sha: concurrent calls that all met NOSCRIPT share one load. */
   readonly #loading = new Map<string, Promise<void>>();
+  /** Whether keys of different slots live on different servers (a Cluster client). */
+  readonly cluster: boolean;
 
   constructor(client: RedisScriptClient, timeoutMs: number) {
     this.#client = client;
-    this.#timeoutMs = timeoutMs;
+    this.#deadlines = new Deadlines(timeoutMs);
+    this.cluster = typeof client.nodes === "function";
   }
 
-  async run(
+  run(
     operation: string,
     script: Script,
     keys: readonly string[],
     args: readonly Arg[] = [],
   ): Promise<unknown> {
-    try {
-      return await this.#withTimeout(operation, this.#call(script, keys, args));
-    } catch (error) {
-      throw unavailable(operation, error);
-    }
+    return this.#deadlines
+      .watch(operation, this.#call(script, keys, args))
+      .catch((error: unknown) => {
+        throw unavailable(operation, error);
+      });
   }
 
   async #call(script: Script, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {
@@ -92,19 +155,5 @@ export class ScriptRunner {
       .finally(() => this.#loading.delete(script.sha));
     this.#loading.set(script.sha, load);
     return load;
-  }
-
-  #withTimeout<T>(operation: string, work: Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`${operation} timed out after ${this.#timeoutMs} ms`)),
-        this.#timeoutMs,
-      );
-    });
-    // The late outcome of a timed-out call is of no interest; keep it from
-    // surfacing as an unhandled rejection.
-    work.catch(() => undefined);
-    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
 }

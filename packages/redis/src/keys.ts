@@ -1,15 +1,22 @@
 /**
  * Key layout. Every key one script touches shares one hash tag, so scripts
- * run on Redis Cluster without CROSSSLOT errors:
+ * run on Redis Cluster without CROSSSLOT errors. Four kinds of tag:
  *
- * - program slot, tag `{<p>}`: events, request-id claims, event budgets, the
- *   expiry index and the sweep's walk sets;
- * - account slot, tag `{<p>:<u>}`: the account head, lots, open-lot set,
- *   history entries, usage counters, request records and the account lease.
+ * - account, `{<p>:<u>}`: the account head (with its totals), lots, the two
+ *   indexes of its open lots, history entries, usage counters, request
+ *   records and the account lease. Everything a command reads and writes.
+ * - request id, `{<p>/<r>}`: the claim that binds a request id to one user of
+ *   the program. One tag per request id, so claims spread over every slot.
+ * - expiry stripe, `{<p>#<k>}` (k = 0..15): one stripe of the program's
+ *   expiry index, and the sweep's walk sets over it. A user's stripe is a
+ *   hash of its id.
+ * - program, `{<p>}`: events and event budgets (the one program-wide counter
+ *   a command may touch), and the index keys of version 0.1 that are still
+ *   read (see `legacy`).
  *
- * `<p>` and `<u>` are {@link encodeId}d, so neither ever holds `{`, `}` or
- * `:`: a tag cannot end early, and `{x:a:b}` cannot be written by two
- * different (program, user) pairs.
+ * `<p>`, `<u>` and `<r>` are {@link encodeId}d, so none holds `{`, `}`, `:`,
+ * `/` or `#`: a tag cannot end early, and no two (kind, program, id) triples
+ * share a tag.
  *
  * Ids used as hash fields or values (request ids, usage keys, claim owners)
  * are encoded the same way: Redis stores bytes, and a JavaScript string with
@@ -30,16 +37,28 @@ function isPlain(code: number): boolean {
 /**
  * An id as it appears inside a key: plain characters as they are, every other
  * UTF-16 code unit as `%` and four hex digits (so lone surrogates encode too),
- * and the empty id as `~`. Injective, and free of `{`, `}`, `:` and spaces.
+ * and the empty id as `~`. Injective, and free of `{`, `}`, `:`, `/`, `#` and
+ * spaces.
  */
 export function encodeId(id: string): string {
   if (id.length === 0) return "~";
+  let plain = true;
+  for (let i = 0; i < id.length && plain; i += 1) plain = isPlain(id.charCodeAt(i));
+  if (plain) return id;
   let out = "";
   for (let i = 0; i < id.length; i += 1) {
     const code = id.charCodeAt(i);
     out += isPlain(code) ? id[i] : `%${code.toString(16).padStart(4, "0")}`;
   }
   return out;
+}
+
+/** The inverse of {@link encodeId}. */
+export function decodeId(encoded: string): string {
+  if (encoded === "~") return "";
+  return encoded.replace(/%([0-9a-f]{4})/g, (_, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
 }
 
 /**
@@ -59,13 +78,28 @@ export function fromOrderedMember(member: string): string {
   return out;
 }
 
+/** How many stripes a program's expiry index has. Part of the layout: never change it. */
+export const EXPIRY_STRIPES = 16;
+
+/** The expiry stripe of a user: FNV-1a over the id's UTF-16 code units. Part of the layout. */
+export function expiryStripe(userId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < userId.length; i += 1) {
+    hash ^= userId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % EXPIRY_STRIPES;
+}
+
 export interface AccountKeys {
-  /** Hash: version, debt, nextLotId, nextEntrySeq, minExpiry. */
+  /** Hash: version, debt, nextLotId, nextEntrySeq and the totals (open, pending, asOf, nextChangeAt). */
   readonly head: string;
   /** Hash: lot id → lot JSON, every lot ever created (closed ones too). */
   readonly lots: string;
-  /** Set: ids of the open lots. */
-  readonly open: string;
+  /** Sorted set of the open lots in spending order: score expiresAt (+inf: never), member by earnedAt then id. */
+  readonly fifo: string;
+  /** Sorted set of the open lots by availableAt (same members as `fifo`). */
+  readonly avail: string;
   /** Sorted set: score seq → entry JSON. */
   readonly entries: string;
   /** Hash: encoded usage key → counter. */
@@ -74,29 +108,46 @@ export interface AccountKeys {
   readonly requests: string;
   /** String: the token of the caller holding the account's lease. */
   readonly lease: string;
+  /** Set of open lot ids, as version 0.1 kept them; dropped when the account migrates. */
+  readonly legacyOpen: string;
+}
+
+export interface ClaimKeys {
+  /** String: the (encoded) user id that owns the request id in its program. */
+  readonly claim: string;
+  /** String: how many calls took the claim and did not give it back (expires). */
+  readonly holders: string;
+  /** String: the same claim as version 0.1 kept it, in the program slot (read, never written). */
+  readonly legacy: string;
+}
+
+export interface ExpiryKeys {
+  /** Sorted set: ordered member of a user → earliest expiry among the account's open lots. */
+  readonly index: string;
+  /** Hash: ordered member of a user → account version the index entry was written for. */
+  readonly versions: string;
+  /** Sorted set (all scores 0): the users due at `before`, walked by the sweep. */
+  sweep(before: number): string;
+  /** String: set while the walk set for `before` was built and found nothing. */
+  sweepEmpty(before: number): string;
+  sweepBuild(before: number, token: string): string;
 }
 
 export interface ProgramKeys {
-  /** Hash: event id → event JSON. */
+  /** Hash: ordered member of an event id → event JSON. */
   readonly events: string;
-  /** Hash: event id → stored version. */
+  /** Hash: ordered member of an event id → stored version. */
   readonly eventVersions: string;
   /** Sorted set (all scores 0): ordered member of every event id. */
   readonly eventIds: string;
-  /** Sorted set: ordered member of a user → earliest expiry among the account's open lots. */
-  readonly expiry: string;
-  /** Hash: ordered member of a user → account version the expiry index entry was written for. */
-  readonly expiryVersions: string;
-  /** String: the (encoded) user id that owns a request id in this program. */
-  claim(requestId: string): string;
-  /** String: how many calls took a request id's claim and did not give it back (expires). */
-  claimHolders(requestId: string): string;
   /** String: what an event has handed out in total (decimal string). */
   budget(eventId: string): string;
-  /** Sorted set (all scores 0): the users due at `before`, walked by the sweep. */
-  sweep(before: number): string;
-  sweepBuild(before: number, token: string): string;
   account(userId: string): AccountKeys;
+  claim(requestId: string): ClaimKeys;
+  /** The expiry stripe holding `userId`. */
+  expiryOf(userId: string): ExpiryKeys;
+  /** Every expiry stripe, then the program-slot index of version 0.1 (last). */
+  readonly expiryStripes: readonly ExpiryKeys[];
 }
 
 /** A key prefix must not hold braces: they would change the hash tag. */
@@ -104,39 +155,50 @@ export function isValidPrefix(prefix: string): boolean {
   return prefix.length > 0 && !prefix.includes("{") && !prefix.includes("}");
 }
 
+function expiryKeys(base: string): ExpiryKeys {
+  return {
+    index: `${base}:expiry`,
+    versions: `${base}:expiry-versions`,
+    sweep: (before) => `${base}:sweep:${before}`,
+    sweepEmpty: (before) => `${base}:sweep-empty:${before}`,
+    sweepBuild: (before, token) => `${base}:sweep-build:${before}:${token}`,
+  };
+}
+
 export function programKeys(prefix: string, programId: string): ProgramKeys {
   const program = encodeId(programId);
   const base = `${prefix}:{${program}}`;
+  const stripes = Array.from({ length: EXPIRY_STRIPES }, (_, k) =>
+    expiryKeys(`${prefix}:{${program}#${k}}`),
+  );
+  // Version 0.1 kept the whole expiry index in the program slot, with the same key names.
+  const legacyExpiry = expiryKeys(base);
   return {
     events: `${base}:events`,
     eventVersions: `${base}:event-versions`,
     eventIds: `${base}:event-ids`,
-    expiry: `${base}:expiry`,
-    expiryVersions: `${base}:expiry-versions`,
-    claim: (requestId) => `${base}:req:${encodeId(requestId)}`,
-    claimHolders: (requestId) => `${base}:req-holders:${encodeId(requestId)}`,
     budget: (eventId) => `${base}:budget:${encodeId(eventId)}`,
-    sweep: (before) => `${base}:sweep:${before}`,
-    sweepBuild: (before, token) => `${base}:sweep-build:${before}:${token}`,
-    account: (userId) => {
-      const account = `${prefix}:{${program}:${encodeId(userId)}}`;
-      return {
-        head: `${account}:head`,
-        lots: `${account}:lots`,
-        open: `${account}:open`,
-        entries: `${account}:entries`,
-        usage: `${account}:usage`,
-        requests: `${account}:requests`,
-        lease: `${account}:lease`,
-      };
+    account: (userId) => accountKeys(`${prefix}:{${program}:${encodeId(userId)}}`),
+    claim: (requestId) => {
+      const id = encodeId(requestId);
+      const tag = `${prefix}:{${program}/${id}}`;
+      return { claim: `${tag}:claim`, holders: `${tag}:holders`, legacy: `${base}:req:${id}` };
     },
+    expiryOf: (userId) => stripes[expiryStripe(userId)] as ExpiryKeys,
+    expiryStripes: [...stripes, legacyExpiry],
   };
 }
 
-/** The inverse of {@link encodeId}. */
-export function decodeId(encoded: string): string {
-  if (encoded === "~") return "";
-  return encoded.replace(/%([0-9a-f]{4})/g, (_, hex: string) =>
-    String.fromCharCode(Number.parseInt(hex, 16)),
-  );
+function accountKeys(tag: string): AccountKeys {
+  return {
+    head: `${tag}:head`,
+    lots: `${tag}:lots`,
+    fifo: `${tag}:fifo`,
+    avail: `${tag}:avail`,
+    entries: `${tag}:entries`,
+    usage: `${tag}:usage`,
+    requests: `${tag}:requests`,
+    lease: `${tag}:lease`,
+    legacyOpen: `${tag}:open`,
+  };
 }

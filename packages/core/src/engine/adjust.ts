@@ -1,7 +1,6 @@
 /** Manual corrections: a positive adjustment credits a new lot, a negative one spends FIFO. */
 import { invalidInput } from "../errors.js";
 import { earn } from "../ledger/allocate.js";
-import { applyChange } from "../ledger/apply.js";
 import { AccountDraft } from "../ledger/draft.js";
 import { sweepExpired } from "../ledger/expire.js";
 import { fingerprint } from "../ledger/fingerprint.js";
@@ -10,6 +9,7 @@ import type { LotMovement } from "../ledger/types.js";
 import type { Program } from "../program.js";
 import type { AccountCommand } from "../store.js";
 import { parseInstant } from "../time/instant.js";
+import { readsAt } from "./commands.js";
 import { formatBalance } from "./format.js";
 import type { AdjustInput, Balance } from "./types.js";
 import { optionalReason, requireCoins, requireId, requireRecord } from "./validate.js";
@@ -47,7 +47,7 @@ export function adjustmentCommand(
     programId: program.id,
     userId,
     request: { requestId, fingerprint: print },
-    reads: { usageKeys: [], requestIds: [], lotIds: [] },
+    reads: readsAt(at, coins.gt(0) ? undefined : coins.neg()),
     decide(snapshot) {
       // Checked here, not above: a replay of this request after `expiresAt`
       // has passed must still return its first result.
@@ -75,7 +75,7 @@ export function adjustmentCommand(
         requestId,
         coins: coins.toFixed(program.coinScale),
         lots,
-        balance: formatBalance(program, applyChange(snapshot, draft.toChange()), at),
+        balance: formatBalance(program, userId, draft.balance(), at),
       };
       draft.putRequest({
         requestId,

@@ -6,13 +6,12 @@
 import { lookup } from "../dictionary.js";
 import { CoinageError, invalidInput } from "../errors.js";
 import { earn } from "../ledger/allocate.js";
-import { applyChange } from "../ledger/apply.js";
 import { AccountDraft } from "../ledger/draft.js";
 import { sweepExpired } from "../ledger/expire.js";
 import { fingerprint } from "../ledger/fingerprint.js";
 import { spend } from "../ledger/redeem.js";
 import { reverseAllocation, reverseRedemption, reversibleCoins } from "../ledger/reverse.js";
-import type { AccountSnapshot, RequestRecord } from "../ledger/types.js";
+import type { AccountReads, AccountSnapshot, RequestRecord } from "../ledger/types.js";
 import { Dec } from "../money/decimal.js";
 import { coinsToCurrency } from "../money/ratio.js";
 import type { Program } from "../program.js";
@@ -37,7 +36,20 @@ import {
   requireRecord,
 } from "./validate.js";
 
-const EMPTY_READS = { usageKeys: [], requestIds: [], lotIds: [] } as const;
+/**
+ * Reads of a command or a balance at `at` that asks for nothing by key: the
+ * lots whose state changes by then, and the next-expiry group (see
+ * `AccountSnapshot.lots`), with `spend` the FIFO lots that cover it.
+ */
+export function readsAt(at: number, spend?: Dec): AccountReads {
+  return {
+    at,
+    ...(spend === undefined ? {} : { spend: spend.toFixed() }),
+    usageKeys: [],
+    requestIds: [],
+    lotIds: [],
+  };
+}
 
 export interface ValidAllocation {
   readonly userId: string;
@@ -127,6 +139,7 @@ export function allocationCommand(
     userId: input.userId,
     request: { requestId: input.requestId, fingerprint: input.fingerprint },
     reads: {
+      at,
       usageKeys: keys.map((k) => k.key),
       requestIds: [],
       lotIds: [],
@@ -160,7 +173,6 @@ export function allocationCommand(
         if (event.caps?.budget !== undefined)
           draft.addToBudget(event.id, coins, new Dec(event.caps.budget));
       }
-      const balanceSource = applyChange(snapshot, draft.toChange());
       const result: AllocationResult = {
         requestId: input.requestId,
         userId: input.userId,
@@ -174,7 +186,7 @@ export function allocationCommand(
         ...(preview.ineligible === undefined ? {} : { ineligible: preview.ineligible }),
         ...(coins.gt(0) && event.caps?.budget !== undefined ? { countsTowardBudget: true } : {}),
         breakdown: preview.breakdown,
-        balance: formatBalance(program, balanceSource, at),
+        balance: formatBalance(program, input.userId, draft.balance(), at),
       };
       draft.putRequest({
         requestId: input.requestId,
@@ -209,7 +221,7 @@ export function redemptionCommand(
     programId: program.id,
     userId,
     request: { requestId, fingerprint: print },
-    reads: EMPTY_READS,
+    reads: readsAt(at, coins),
     decide(snapshot) {
       const draft = new AccountDraft(snapshot, at);
       sweepExpired(draft);
@@ -220,7 +232,7 @@ export function redemptionCommand(
         coins: coins.toFixed(program.coinScale),
         value: coinsToCurrency(coins.toFixed(), program),
         lots,
-        balance: formatBalance(program, applyChange(snapshot, draft.toChange()), at),
+        balance: formatBalance(program, userId, draft.balance(), at),
       };
       draft.putRequest({
         requestId,
@@ -299,11 +311,19 @@ export function reversalCommand(
   const usageKeys =
     eventId === null ? [] : usageKeysAt(eventId, new Date(original.at), program).map((k) => k.key);
   const budgetEventId = origin?.budgetEventId ?? null;
+  // An allocation's reversal may spend from the other lots what was spent
+  // from its own: at most what is left to reverse (fresher records only have less).
+  const spendable =
+    original.kind === "allocate"
+      ? (input.coins ?? Dec.max(new Dec(original.coins).minus(original.reversed), 0))
+      : undefined;
   return {
     programId: program.id,
     userId: original.userId,
     request: { requestId: input.requestId, fingerprint: input.fingerprint },
     reads: {
+      at,
+      ...(spendable === undefined ? {} : { spend: spendable.toFixed() }),
       usageKeys,
       requestIds: [original.requestId],
       lotIds,
@@ -366,7 +386,7 @@ export function reversalCommand(
       draft.putRequest({ ...fresh, reversed: new Dec(fresh.reversed).plus(coins).toFixed() });
       const result: ReversalResult = {
         ...outcome,
-        balance: formatBalance(program, applyChange(snapshot, draft.toChange()), at),
+        balance: formatBalance(program, fresh.userId, draft.balance(), at),
       };
       draft.putRequest({
         requestId: input.requestId,
@@ -426,7 +446,7 @@ export function sweepCommand(
   return {
     programId: program.id,
     userId,
-    reads: EMPTY_READS,
+    reads: readsAt(at),
     decide(snapshot) {
       const draft = new AccountDraft(snapshot, at);
       const swept = sweepExpired(draft, cutoff);
@@ -438,4 +458,3 @@ export function sweepCommand(
   };
 }
 
-export { EMPTY_READS };

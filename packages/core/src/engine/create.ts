@@ -5,6 +5,7 @@
  */
 import { CoinageError, invalidInput } from "../errors.js";
 import { dateTime, readField, readList, unreadable } from "../input.js";
+import { balanceAt } from "../ledger/balance.js";
 import type { RequestRecord } from "../ledger/types.js";
 import { Dec } from "../money/decimal.js";
 import { parseProgram } from "../program.js";
@@ -16,7 +17,7 @@ import type { AccountCommand, ExecuteOutcome, Store } from "../store.js";
 import { adjustmentCommand } from "./adjust.js";
 import {
   allocationCommand,
-  EMPTY_READS,
+  readsAt,
   redemptionCommand,
   reversalCommand,
   sweepCommand,
@@ -250,6 +251,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
       const keys = usageKeysFor(event, at, program).map((k) => k.key);
       const snapshot = await call("loadAccount", () =>
         store.loadAccount(programId, valid.userId, {
+          at: at.getTime(),
           usageKeys: keys,
           requestIds: [],
           lotIds: [],
@@ -382,10 +384,11 @@ export function createCoinage(options: CoinageOptions): Coinage {
     async balance(userId, balanceOptions) {
       const id = requireId(userId, "userId");
       const at = optionalInstant(optionalSettings(balanceOptions, "options").at, "at") ?? now();
+      const instant = at.getTime();
       const snapshot = await call("loadAccount", () =>
-        store.loadAccount(programId, id, EMPTY_READS),
+        store.loadAccount(programId, id, readsAt(instant)),
       );
-      return formatBalance(program, snapshot, at.getTime());
+      return formatBalance(program, id, balanceAt(snapshot, instant), instant);
     },
 
     async history(userId, historyOptions) {

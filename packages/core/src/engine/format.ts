@@ -1,24 +1,26 @@
 /** Turning ledger figures into the engine's public result shapes. */
 
-import { balanceAt } from "../ledger/balance.js";
-import type { AccountSnapshot, Entry } from "../ledger/types.js";
+import type { BalanceFigures } from "../ledger/balance.js";
+import type { Entry } from "../ledger/types.js";
 import { coinsToCurrency } from "../money/ratio.js";
 import type { Program } from "../program.js";
 import type { Balance, HistoryEntry } from "./types.js";
 
+/** A balance (from `balanceAt`, or a draft's `balance()`) as the engine returns it. */
 export function formatBalance(
   program: Program,
-  snapshot: Pick<AccountSnapshot, "lots" | "debt" | "userId">,
+  userId: string,
+  figures: BalanceFigures,
   at: number,
 ): Balance {
-  const figures = balanceAt(snapshot, at);
   const scale = program.coinScale;
+  const available = figures.available.toFixed(scale);
   return {
-    userId: snapshot.userId,
-    available: figures.available.toFixed(scale),
+    userId,
+    available,
     pending: figures.pending.toFixed(scale),
     debt: figures.debt.toFixed(scale),
-    value: coinsToCurrency(figures.available.toFixed(scale), program),
+    value: coinsToCurrency(available, program),
     nextExpiry:
       figures.nextExpiry === null
         ? null

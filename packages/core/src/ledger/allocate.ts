@@ -36,7 +36,7 @@ export function earn(draft: AccountDraft, input: EarnInput): Earned {
     expired: "0",
     shortfall: "0",
   };
-  draft.putLot(lot);
+  draft.addLot(lot);
   draft.debt = draft.debt.minus(debtPaid);
   draft.entry(input.type ?? "earn", input.coins, {
     requestId: input.requestId,

@@ -1,13 +1,14 @@
 import { dictionary, lookup } from "../dictionary.js";
-import { addDecimalStrings, compareDecimalStrings, isZeroDecimalString } from "../money/decimal.js";
+import { addDecimalStrings, compareDecimalStrings } from "../money/decimal.js";
+import { selectLots } from "./select.js";
+import { EMPTY_TOTALS } from "./totals.js";
 import type { AccountChange, AccountReads, AccountSnapshot, Lot, RequestRecord } from "./types.js";
 
 /**
- * The snapshot an account has after `change` is committed on top of
- * `snapshot`. Closed lots (remaining "0") drop out of the open set unless the
- * snapshot was asked to hold them. Pure; stores use it to apply several
- * commands of one batch on one account in order, and the memory store to
- * keep its state.
+ * The account `snapshot` describes after `change` is committed on top of it:
+ * its lots and the change's lots (closed ones stay, holding 0), the change's
+ * totals. Pure; stores use it to apply several commands of one batch on one
+ * account in order, with `snapshotFor` to show each command its lots.
  */
 export function applyChange(snapshot: AccountSnapshot, change: AccountChange): AccountSnapshot {
   const lots = new Map<number, Lot>(snapshot.lots.map((lot) => [lot.id, lot]));
@@ -21,6 +22,7 @@ export function applyChange(snapshot: AccountSnapshot, change: AccountChange): A
   return {
     ...snapshot,
     version: snapshot.version + 1,
+    totals: change.totals,
     lots: [...lots.values()].sort((a, b) => a.id - b.id),
     debt: change.debt,
     nextLotId: change.nextLotId,
@@ -45,6 +47,7 @@ export function emptySnapshot(userId: string): AccountSnapshot {
   return {
     userId,
     version: 0,
+    totals: EMPTY_TOTALS,
     lots: [],
     debt: "0",
     nextLotId: 1,
@@ -56,17 +59,17 @@ export function emptySnapshot(userId: string): AccountSnapshot {
 
 /**
  * What one command is shown of an account a store holds more of (read for
- * several commands, or advanced by earlier commands of a batch): the open
- * lots and the closed ones it asked for, only the usage counters and request
+ * several commands, or advanced by earlier commands of a batch): the lots
+ * `selectLots` picks for its reads, only the usage counters and request
  * records it asked for, and the budget of its own event. The same snapshot
- * the store would read for that command alone.
+ * the store would read for that command alone, provided `state.lots` holds
+ * every open lot of the account (and the closed ones asked for by id).
  */
 export function snapshotFor(
   state: AccountSnapshot,
   reads: AccountReads,
   budgetUsed: string | undefined,
 ): AccountSnapshot {
-  const lotIds = new Set(reads.lotIds);
   const usage = dictionary<string>();
   for (const key of reads.usageKeys) {
     const value = lookup(state.usage, key);
@@ -80,7 +83,7 @@ export function snapshotFor(
   const { budgetUsed: _unused, ...rest } = state;
   return {
     ...rest,
-    lots: state.lots.filter((lot) => !isZeroDecimalString(lot.remaining) || lotIds.has(lot.id)),
+    lots: selectLots(state.lots, reads, state.totals.asOf),
     usage,
     requests,
     ...(budgetUsed === undefined ? {} : { budgetUsed }),

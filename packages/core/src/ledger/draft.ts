@@ -2,10 +2,17 @@
  * A change being decided for one account. It starts from a snapshot and
  * accumulates lot updates and history entries; `toChange()` hands the
  * result to the store. Lives only inside one pure `decide` call.
+ *
+ * It keeps the account's totals exact at its instant through every lot
+ * movement, so the booked balance and the balance it returns never need a
+ * sum over all open lots: the snapshot holds only the lots the command needs.
  */
 import { dictionary } from "../dictionary.js";
 import { Dec } from "../money/decimal.js";
+import { type BalanceFigures, balanceFrom } from "./balance.js";
+import { isPending } from "./fifo.js";
 import { expiredOf, shortfallOf } from "./lot.js";
+import { nextChangeBound, pendingAt } from "./totals.js";
 import type {
   AccountChange,
   AccountSnapshot,
@@ -32,6 +39,10 @@ export class AccountDraft {
   readonly #usage: Record<string, string> = dictionary();
   readonly #requests: RequestRecord[] = [];
   #debt: Dec;
+  /** Remaining coins of all open lots, at `at` (expired ones not swept yet included). */
+  #open: Dec;
+  /** Of `#open`, the coins of lots pending at `at`. */
+  #pending: Dec;
   #nextLotId: number;
   #nextEntrySeq: number;
   #budget: AccountChange["budget"];
@@ -41,6 +52,8 @@ export class AccountDraft {
     this.at = at;
     for (const lot of snapshot.lots) this.#lots.set(lot.id, lot);
     this.#debt = new Dec(snapshot.debt);
+    this.#open = new Dec(snapshot.totals.open);
+    this.#pending = pendingAt(snapshot.totals, snapshot.lots, at);
     this.#nextLotId = snapshot.nextLotId;
     this.#nextEntrySeq = snapshot.nextEntrySeq;
   }
@@ -67,9 +80,19 @@ export class AccountDraft {
     return id;
   }
 
-  putLot(lot: Lot): void {
+  /** Book a new lot (its id from `newLotId()`). */
+  addLot(lot: Lot): void {
+    if (this.#lots.has(lot.id)) throw new Error(`lot ${lot.id} exists already`);
+    this.#put(lot, new Dec(lot.remaining));
+  }
+
+  /** Store `lot` and count `added` (signed) more remaining coins in the totals. */
+  #put(lot: Lot, added: Dec): void {
     this.#lots.set(lot.id, lot);
     this.#changedLots.add(lot.id);
+    if (added.isZero()) return;
+    this.#open = this.#open.plus(added);
+    if (isPending(lot, this.at)) this.#pending = this.#pending.plus(added);
   }
 
   /** Add `delta` (signed) to a lot's remaining coins. */
@@ -83,23 +106,36 @@ export class AccountDraft {
     if (lot === undefined) throw new Error(`lot ${id} is not in the snapshot`);
     const next: Lot = {
       ...lot,
-      remaining: new Dec(lot.remaining).plus(delta.remaining ?? 0).toFixed(),
-      expired: expiredOf(lot)
-        .plus(delta.expired ?? 0)
-        .toFixed(),
-      shortfall: shortfallOf(lot)
-        .plus(delta.shortfall ?? 0)
-        .toFixed(),
+      remaining:
+        delta.remaining === undefined
+          ? lot.remaining
+          : new Dec(lot.remaining).plus(delta.remaining).toFixed(),
+      expired:
+        delta.expired === undefined
+          ? (lot.expired ?? "0")
+          : expiredOf(lot).plus(delta.expired).toFixed(),
+      shortfall:
+        delta.shortfall === undefined
+          ? (lot.shortfall ?? "0")
+          : shortfallOf(lot).plus(delta.shortfall).toFixed(),
     };
-    this.putLot(next);
+    this.#put(next, delta.remaining ?? new Dec(0));
     return next;
   }
 
-  /** Remaining coins of every booked lot minus debt. */
+  /** Remaining coins of every lot minus debt: what the history sums to. */
   booked(): Dec {
-    let total = new Dec(0);
-    for (const lot of this.#lots.values()) total = total.plus(lot.remaining);
-    return total.minus(this.#debt);
+    return this.#open.minus(this.#debt);
+  }
+
+  /** The balance at the draft's instant, as the change leaves it. */
+  balance(): BalanceFigures {
+    return balanceFrom(
+      { open: this.#open, pending: this.#pending, asOf: this.at },
+      this.#lots.values(),
+      this.#debt,
+      this.at,
+    );
   }
 
   entry(
@@ -156,6 +192,12 @@ export class AccountDraft {
       .map((id) => this.#lots.get(id) as Lot);
     return {
       lots,
+      totals: {
+        open: this.#open.toFixed(),
+        pending: this.#pending.toFixed(),
+        asOf: this.at,
+        nextChangeAt: nextChangeBound(this.snapshot.lots, this.#lots.values(), this.at),
+      },
       debt: this.#debt.toFixed(),
       nextLotId: this.#nextLotId,
       nextEntrySeq: this.#nextEntrySeq,

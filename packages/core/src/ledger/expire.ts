@@ -7,6 +7,7 @@
 import { Dec } from "../money/decimal.js";
 import type { AccountDraft } from "./draft.js";
 import { isExpired } from "./fifo.js";
+import { isOpenLot } from "./lot.js";
 
 /** Expire every open lot with `expiresAt <= at`; returns the coins and lots expired. */
 export function sweepExpired(
@@ -17,7 +18,7 @@ export function sweepExpired(
   let lots = 0;
   const due = draft
     .lots()
-    .filter((lot) => isExpired(lot, at) && new Dec(lot.remaining).gt(0))
+    .filter((lot) => isExpired(lot, at) && isOpenLot(lot))
     .sort((a, b) => (a.expiresAt as number) - (b.expiresAt as number) || a.id - b.id);
   for (const lot of due) {
     const amount = new Dec(lot.remaining);

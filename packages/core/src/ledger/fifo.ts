@@ -5,6 +5,7 @@
  * `expiresAt`) are not spendable.
  */
 import { Dec, ZERO } from "../money/decimal.js";
+import { isOpenLot } from "./lot.js";
 import type { Lot, LotMovement } from "./types.js";
 
 export function isExpired(lot: Lot, at: number): boolean {
@@ -16,7 +17,7 @@ export function isPending(lot: Lot, at: number): boolean {
 }
 
 export function isSpendable(lot: Lot, at: number): boolean {
-  return !isExpired(lot, at) && !isPending(lot, at) && new Dec(lot.remaining).gt(0);
+  return !isExpired(lot, at) && !isPending(lot, at) && isOpenLot(lot);
 }
 
 /** Orders lots by the FIFO rule. */
@@ -35,6 +36,38 @@ export function spendOrder(lots: readonly Lot[], at: number): Lot[] {
   return lots.filter((lot) => isSpendable(lot, at)).sort(compareSpendOrder);
 }
 
+/**
+ * Where a read for spending `spend` at `at` stops in `fifo`: open lots not
+ * expired at `at`, in FIFO order, read from `start`. Returns the index after
+ * the last spend lot (see `AccountSnapshot.lots`): lots are read, pending ones
+ * included, until the spendable ones hold more than `spend`, then the rest of
+ * the last lot's expiry group when it expires; the end of `fifo` when they
+ * never hold more.
+ */
+export function spendReach(
+  fifo: readonly Lot[],
+  start: number,
+  at: number,
+  spend: string,
+): number {
+  const cover = new Dec(spend);
+  let held = ZERO;
+  let end = start;
+  while (end < fifo.length) {
+    const lot = fifo[end] as Lot;
+    end += 1;
+    if (isPending(lot, at)) continue;
+    held = held.plus(lot.remaining);
+    if (held.gt(cover)) {
+      const expiresAt = lot.expiresAt;
+      if (expiresAt !== null)
+        while (end < fifo.length && (fifo[end] as Lot).expiresAt === expiresAt) end += 1;
+      return end;
+    }
+  }
+  return end;
+}
+
 export interface ConsumptionPlan {
   readonly movements: readonly LotMovement[];
   /** Coins the spendable lots could not cover (0 when fully covered). */
@@ -43,7 +76,12 @@ export interface ConsumptionPlan {
   readonly spendable: Dec;
 }
 
-/** Plan taking `coins` from `lots` in FIFO order; never takes more than a lot holds. */
+/**
+ * Plan taking `coins` from `lots` in FIFO order; never takes more than a lot
+ * holds. `lots` may hold more than the spendable ones (a snapshot's lots):
+ * the plan is the same as over every open lot of the account as long as the
+ * snapshot holds its spend lots (see `AccountSnapshot.lots`).
+ */
 export function planConsumption(lots: readonly Lot[], coins: Dec, at: number): ConsumptionPlan {
   const movements: LotMovement[] = [];
   let left = coins;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Dec } from "../money/decimal.js";
 import { earn } from "./allocate.js";
 import { applyChange, emptySnapshot } from "./apply.js";
-import { balanceAt, bookedBalance } from "./balance.js";
+import { balanceAt } from "./balance.js";
 import { AccountDraft } from "./draft.js";
 import { sweepExpired } from "./expire.js";
 import { spend } from "./redeem.js";
@@ -12,6 +12,22 @@ import type { AccountSnapshot, Entry, RequestRecord } from "./types.js";
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
+
+/**
+ * Remaining coins of every lot minus debt, summed over the snapshot's lots
+ * (which here hold every lot of the account); checks the totals agree.
+ */
+function bookedBalance(snapshot: AccountSnapshot): Dec {
+  let open = new Dec(0);
+  let pending = new Dec(0);
+  for (const lot of snapshot.lots) {
+    open = open.plus(lot.remaining);
+    if (lot.availableAt > snapshot.totals.asOf) pending = pending.plus(lot.remaining);
+  }
+  expect(snapshot.totals.open).toBe(open.toFixed());
+  expect(snapshot.totals.pending).toBe(pending.toFixed());
+  return open.minus(snapshot.debt);
+}
 
 function record(
   fields: Partial<RequestRecord> & Pick<RequestRecord, "requestId" | "kind" | "coins">,

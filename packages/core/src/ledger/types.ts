@@ -71,7 +71,10 @@ export interface RequestRecord {
   readonly requestId: string;
   readonly kind: RequestKind;
   readonly userId: string;
-  /** Hash of the canonical request payload; a replay with another hash is a conflict. */
+  /**
+   * The request's normalised payload as canonical JSON (see `fingerprint`): a
+   * replay with another one is a conflict. A few hundred characters at most.
+   */
   readonly fingerprint: string;
   readonly at: number;
   /** The result returned to the first caller, returned again on replay (JSON). */
@@ -98,9 +101,11 @@ export interface AccountTotals {
   /** The instant the totals were computed for: the last commit's instant (0 for a new account). */
   readonly asOf: number;
   /**
-   * A lower bound of the earliest instant after `asOf` at which an open lot
-   * expires or becomes available; `null` when none ever will. Before it, the
-   * totals alone give the balance.
+   * A lower bound of the instants at which an open lot expires (any
+   * `expiresAt`: an open lot already past it, not swept yet, makes this
+   * `<= asOf`) or becomes available (an `availableAt` after `asOf`); `null`
+   * when there is none. For a read at `asOf <= at < nextChangeAt` there are no
+   * due and no activated lots: the totals alone give `available` and `pending`.
    */
   readonly nextChangeAt: number | null;
 }
@@ -116,15 +121,25 @@ export interface AccountSnapshot {
   readonly version: number;
   readonly totals: AccountTotals;
   /**
-   * Sorted by id, without duplicates: the union of
+   * Not every open lot: sorted by id, without duplicates, the union of
    * - the lots asked for by id in `AccountReads.lotIds` (open or closed);
    * - due lots: open, `expiresAt <= reads.at`;
-   * - activated lots: open, `totals.asOf < availableAt <= reads.at`;
+   * - activated lots: open, pending at one of `totals.asOf` and `reads.at` but
+   *   not at the other: `min(asOf, at) < availableAt <= max(asOf, at)`;
    * - the next-expiry group: every open lot whose `expiresAt` is the smallest one after `reads.at`;
-   * - the next activation: one open lot with the smallest `availableAt` after `reads.at`;
-   * - spend lots (when `reads.spend` is set): open lots spendable at `reads.at`, in FIFO order
-   *   (see `compareSpendOrder`), until their `remaining` adds up to `reads.spend` (all of them
-   *   when it does not).
+   * - the next activation: the open lot with the smallest `availableAt` after `reads.at`
+   *   (the lowest id of those);
+   * - spend lots (when `reads.spend` is set): the open lots not expired at `reads.at`, in FIFO
+   *   order (`compareSpendOrder`), pending ones included, up to the first at which the
+   *   spendable ones among them (`availableAt <= reads.at`) hold more than `reads.spend`; then
+   *   every further one with the same `expiresAt` as that last lot, when it expires. All of
+   *   them when the spendable ones never hold more.
+   * Lots are `open` while `remaining > 0`. `selectLots` is this rule over a full set of lots.
+   * Why each is there: the balance at `reads.at` is the totals corrected by the due and the
+   * activated lots, with its next expiry from the next-expiry group; the next activation and
+   * the next-expiry group bound the new totals' `nextChangeAt`; and however a command spends
+   * from the spend lots, an open lot with the smallest expiry after it stays among them, so
+   * the balance it returns is exact too.
    */
   readonly lots: readonly Lot[];
   readonly debt: string;
@@ -140,9 +155,9 @@ export interface AccountSnapshot {
 
 /** What a command reads of an account. */
 export interface AccountReads {
-  /** The command's instant: the snapshot holds every open lot whose state changes by then. */
+  /** The command's instant (or the balance's): see `AccountSnapshot.lots` for what it selects. */
   readonly at: number;
-  /** Spendable coins to cover: FIFO lots are read until they add up to this (decimal string). */
+  /** Spendable coins the command may take (decimal string): FIFO lots are read past this. */
   readonly spend?: string;
   readonly usageKeys: readonly string[];
   readonly requestIds: readonly string[];

@@ -3,15 +3,21 @@
  * node-postgres driver and on the postgres.js driver; and its placeholders,
  * which Drizzle numbers itself.
  */
-import { asc } from "drizzle-orm";
+import { asc, type ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
-import { numeric, pgSchema, text } from "drizzle-orm/pg-core";
+import {
+  numeric,
+  type PgQueryResultHKT,
+  type PgTransaction,
+  pgSchema,
+  text,
+} from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgresJs } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
 import { fromDrizzle } from "../../src/adapters/drizzle.js";
 import { DATABASE_URL, newPool, skipServerTests } from "../support/server.js";
-import { describeAdapter, type Order } from "./suite.js";
+import { type AdapterCase, describeAdapter } from "./suite.js";
 
 const skip = await skipServerTests("adapters/drizzle.test.ts");
 
@@ -23,34 +29,30 @@ function ordersTable(schema: string) {
   });
 }
 
-/** What the suite needs of a Drizzle transaction, on either driver. */
-interface DrizzleTransaction {
-  insert(table: ReturnType<typeof ordersTable>): { values(order: Order): PromiseLike<unknown> };
-  select<T extends Record<string, unknown>>(
-    fields: T,
-  ): {
-    from(table: ReturnType<typeof ordersTable>): {
-      orderBy(...columns: unknown[]): PromiseLike<{ id: string }[]>;
-    };
-  };
-  execute: Parameters<typeof fromDrizzle>[0]["execute"];
-}
+/** The transaction type of a Drizzle database. */
+type TransactionOf<D extends { transaction: (...args: never[]) => unknown }> = Parameters<
+  Parameters<D["transaction"]>[0]
+>[0];
 
-function library(
+/** The suite's view of a Drizzle database on either driver. */
+function library<
+  Tx extends PgTransaction<
+    PgQueryResultHKT,
+    Record<string, never>,
+    ExtractTablesWithRelations<Record<string, never>>
+  >,
+>(
   schema: string,
-  db: {
-    transaction<T>(fn: (tx: never) => Promise<T>): Promise<T>;
-  },
+  db: { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> },
   close: () => Promise<void>,
-) {
+): AdapterCase<Tx> {
   const orders = ordersTable(schema);
   return {
-    transaction: <T>(fn: (tx: DrizzleTransaction) => Promise<T>) =>
-      db.transaction(fn as (tx: never) => Promise<T>),
-    insertOrder: async (tx: DrizzleTransaction, order: Order) => {
+    transaction: (fn) => db.transaction(fn),
+    insertOrder: async (tx, order) => {
       await tx.insert(orders).values(order);
     },
-    orderIds: async (tx: DrizzleTransaction) =>
+    orderIds: async (tx) =>
       (await tx.select({ id: orders.id }).from(orders).orderBy(asc(orders.id))).map(
         (row) => row.id,
       ),
@@ -61,7 +63,8 @@ function library(
 
 describeAdapter("fromDrizzle (node-postgres)", skip, async (schema) => {
   const pool = newPool({ max: 2 });
-  return library(schema, drizzleNodePg({ client: pool }), () => pool.end());
+  const db = drizzleNodePg({ client: pool });
+  return library<TransactionOf<typeof db>>(schema, db, () => pool.end());
 });
 
 describeAdapter(
@@ -69,7 +72,8 @@ describeAdapter(
   skip,
   async (schema) => {
     const client = postgres(DATABASE_URL, { max: 2, onnotice: () => {} });
-    return library(schema, drizzlePostgresJs({ client }), () => client.end());
+    const db = drizzlePostgresJs({ client });
+    return library<TransactionOf<typeof db>>(schema, db, () => client.end());
     // postgres.js does not recover from a session the server ended inside a transaction.
   },
   { survivesTermination: false },

@@ -1,5 +1,5 @@
 /** `fromKysely`: a Kysely transaction (with a plugin that renames columns) as coinage's `Queryable`. */
-import { CamelCasePlugin, Kysely, PostgresDialect } from "kysely";
+import { CamelCasePlugin, Kysely, PostgresDialect, type Transaction } from "kysely";
 import { fromKysely } from "../../src/adapters/kysely.js";
 import { newPool, skipServerTests } from "../support/server.js";
 import { describeAdapter } from "./suite.js";
@@ -10,7 +10,7 @@ interface Database {
 
 const skip = await skipServerTests("adapters/kysely.test.ts");
 
-describeAdapter("fromKysely", skip, async (schema) => {
+describeAdapter<Transaction<Database>>("fromKysely", skip, async (schema) => {
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: newPool({ max: 2 }) }),
     plugins: [new CamelCasePlugin()],

@@ -6,7 +6,10 @@ import { describeAdapter } from "./suite.js";
 
 const skip = await skipServerTests("adapters/postgres-js.test.ts");
 
-describeAdapter(
+/** A transaction is a tagged template like `sql`, though its type does not say so. */
+const tagged = (tx: postgres.TransactionSql) => tx as unknown as postgres.Sql;
+
+describeAdapter<postgres.TransactionSql>(
   "fromPostgresJs",
   skip,
   async (schema) => {
@@ -18,10 +21,13 @@ describeAdapter(
     return {
       transaction: (fn) => sql.begin(fn) as Promise<Awaited<ReturnType<typeof fn>>>,
       insertOrder: async (tx, order) => {
-        await tx`INSERT INTO orders (id, user_id, total) VALUES (${order.id}, ${order.userId}, ${order.total})`;
+        await tagged(tx)`INSERT INTO orders (id, user_id, total)
+          VALUES (${order.id}, ${order.userId}, ${order.total})`;
       },
       orderIds: async (tx) =>
-        (await tx<{ id: string }[]>`SELECT id FROM orders ORDER BY id`).map((row) => row.id),
+        (await tagged(tx)<{ id: string }[]>`SELECT id FROM orders ORDER BY id`).map(
+          (row) => row.id,
+        ),
       queryable: fromPostgresJs,
       close: () => sql.end(),
     };

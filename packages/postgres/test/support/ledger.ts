@@ -1,22 +1,38 @@
 /**
  * Hand-written `decide` functions: a tiny whole-coin ledger that lets the
  * store be tested without the engine. Allocations create a lot; redemptions
- * consume lots FIFO (earliest expiry, then earliest earned, then lot id).
+ * consume the lots they are given FIFO (earliest expiry, then earliest
+ * earned, then lot id), expired ones included. Every command reads at
+ * `READ_AT`, after every lot's `availableAt`, and keeps the account's totals
+ * (`open`; nothing is ever pending).
  */
 import {
   type AccountCommand,
   type AccountSnapshot,
+  type AccountTotals,
   CoinageError,
   type Lot,
   type RequestRecord,
 } from "@coinage/core";
 
-export const NO_READS = { usageKeys: [], requestIds: [], lotIds: [] } as const;
-
 const T0 = 1_700_000_000_000;
+/** The instant every command reads at. */
+export const READ_AT = T0 + 1_000_000;
+
+export const NO_READS = { at: READ_AT, usageKeys: [], requestIds: [], lotIds: [] } as const;
 
 function booked(snapshot: AccountSnapshot): number {
-  return snapshot.lots.reduce((sum, lot) => sum + Number(lot.remaining), 0) - Number(snapshot.debt);
+  return Number(snapshot.totals.open) - Number(snapshot.debt);
+}
+
+/** The totals after `open` changed by `delta` coins. */
+function totalsAfter(snapshot: AccountSnapshot, delta: number): AccountTotals {
+  return {
+    open: String(Number(snapshot.totals.open) + delta),
+    pending: "0",
+    asOf: READ_AT,
+    nextChangeAt: null,
+  };
 }
 
 function record(
@@ -62,6 +78,7 @@ export function allocate(
     userId,
     request: { requestId, fingerprint: `fp:allocate:${coins}` },
     reads: {
+      at: READ_AT,
       usageKeys: options.usageKey === undefined ? [] : [options.usageKey],
       requestIds: [],
       lotIds: [],
@@ -95,6 +112,7 @@ export function allocate(
         result,
         change: {
           lots: earned > 0 ? [lot] : [],
+          totals: totalsAfter(snapshot, earned),
           debt: snapshot.debt,
           nextLotId: earned > 0 ? id + 1 : id,
           nextEntrySeq: snapshot.nextEntrySeq + 1,
@@ -150,7 +168,7 @@ export function redeem(
     programId,
     userId,
     request: { requestId, fingerprint: `fp:redeem:${coins}` },
-    reads: NO_READS,
+    reads: { ...NO_READS, spend: String(coins) },
     decide(snapshot) {
       const available = booked(snapshot);
       if (available < coins) {
@@ -176,6 +194,7 @@ export function redeem(
         result,
         change: {
           lots,
+          totals: totalsAfter(snapshot, -coins),
           debt: snapshot.debt,
           nextLotId: snapshot.nextLotId,
           nextEntrySeq: snapshot.nextEntrySeq + 1,
@@ -223,4 +242,71 @@ export function failing(
 /** The booked balance of an account as a store reports it. */
 export function balanceOf(snapshot: AccountSnapshot): number {
   return booked(snapshot);
+}
+
+export interface SeedLot {
+  readonly coins: number;
+  /** Defaults to `coins`. */
+  readonly remaining?: number;
+  readonly earnedAt: number;
+  readonly availableAt: number;
+  readonly expiresAt: number | null;
+}
+
+/**
+ * Write the given lots into an account as they are (ids from `nextLotId`),
+ * with totals computed from all of them at `asOf`: what any core would have
+ * left behind. For tests of what the store reads.
+ */
+export function seed(
+  programId: string,
+  userId: string,
+  requestId: string,
+  lots: readonly SeedLot[],
+  asOf: number,
+): AccountCommand<Lot[]> {
+  return {
+    programId,
+    userId,
+    request: { requestId, fingerprint: "fp:seed" },
+    reads: { at: asOf, usageKeys: [], requestIds: [], lotIds: [] },
+    decide(snapshot) {
+      const made: Lot[] = lots.map((lot, i) => ({
+        id: snapshot.nextLotId + i,
+        coins: String(lot.coins),
+        remaining: String(lot.remaining ?? lot.coins),
+        earnedAt: lot.earnedAt,
+        availableAt: lot.availableAt,
+        expiresAt: lot.expiresAt,
+        eventId: null,
+        requestId,
+        expired: "0",
+        shortfall: "0",
+      }));
+      const open = made.filter((lot) => Number(lot.remaining) > 0);
+      const sum = (list: readonly Lot[]) => list.reduce((n, lot) => n + Number(lot.remaining), 0);
+      const changes = open
+        .flatMap((lot) => [lot.availableAt, lot.expiresAt ?? Number.POSITIVE_INFINITY])
+        .filter((at) => at > asOf);
+      const next = Math.min(...changes);
+      return {
+        result: made,
+        change: {
+          lots: made,
+          totals: {
+            open: String(Number(snapshot.totals.open) + sum(open)),
+            pending: String(sum(open.filter((lot) => lot.availableAt > asOf))),
+            asOf,
+            nextChangeAt: Number.isFinite(next) ? next : null,
+          },
+          debt: snapshot.debt,
+          nextLotId: snapshot.nextLotId + made.length,
+          nextEntrySeq: snapshot.nextEntrySeq,
+          entries: [],
+          usage: {},
+          requests: [record(snapshot, requestId, "adjust", sum(open), made)],
+        },
+      };
+    },
+  };
 }

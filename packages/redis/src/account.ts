@@ -1,0 +1,77 @@
+/**
+ * Reading one account as a command or `loadAccount` needs it: the read
+ * script (with the command's claim on a single server), the event budget
+ * counter alongside, and the one-time migration of an account of version
+ * 0.1 before it is used.
+ */
+import type { AccountReads, RequestRecord } from "@coinage/core";
+import { type ClaimCall, claimAndRead } from "./claims.js";
+import type { Context } from "./context.js";
+import type { AccountKeys, ProgramKeys } from "./keys.js";
+import { migrate } from "./migrate.js";
+import { budgetUsed, parseRead, type ReadMode, type ReadResult, readArgs } from "./reads.js";
+
+export type AccountRead =
+  /** The request id is claimed by another user (encoded in `owner`). */
+  | { readonly kind: "foreign"; readonly owner: string }
+  | { readonly kind: "replay"; readonly record: RequestRecord }
+  | Extract<ReadResult, { kind: "state" }>;
+
+/** Bound on migrations in a row (a writer of version 0.1 still running would keep the account old). */
+const MAX_MIGRATIONS = 3;
+
+/**
+ * Reads an account; with `claim`, claims the command's request id first: in
+ * the same call on a single server, in a call to the claim's slot sent at
+ * the same time on a Cluster. The claim is settled before any commit, and
+ * the read is used only when the claim is the caller's (like every read, the
+ * commit's version check validates it).
+ */
+export async function readAccount(
+  ctx: Context,
+  keys: ProgramKeys,
+  userId: string,
+  account: AccountKeys,
+  reads: AccountReads,
+  claim: (ClaimCall & { readonly requestId: string }) | null,
+  mode: ReadMode,
+  operation: string,
+): Promise<AccountRead> {
+  const budget =
+    reads.budgetEventId === undefined
+      ? undefined
+      : budgetUsed(ctx, keys, reads.budgetEventId, operation);
+  // A budget read nobody waits for must not surface as an unhandled rejection.
+  budget?.catch(() => undefined);
+  const call = { account, args: readArgs(reads, claim?.requestId ?? null, mode) };
+  let reply: unknown;
+  if (claim === null) {
+    reply = (await claimAndRead(ctx, operation, [], [call])).replies[0];
+  } else {
+    let owner: string;
+    if (ctx.crossSlot) {
+      const both = await claimAndRead(ctx, operation, [claim], [call]);
+      owner = both.owners[0] as string;
+      reply = both.replies[0];
+    } else {
+      const [claimed, read] = await Promise.allSettled([
+        claimAndRead(ctx, operation, [claim], []),
+        claimAndRead(ctx, operation, [], [call]),
+      ]);
+      if (claimed.status === "rejected") throw claimed.reason;
+      owner = claimed.value.owners[0] as string;
+      if (owner === claim.user && read.status === "rejected") throw read.reason;
+      reply = read.status === "fulfilled" ? read.value.replies[0] : undefined;
+    }
+    if (owner !== claim.user) return { kind: "foreign", owner };
+  }
+  const used = budget === undefined ? undefined : await budget;
+  let result = parseRead(reply, userId, reads, used);
+  for (let round = 1; result.kind === "legacy"; round += 1) {
+    if (round > MAX_MIGRATIONS) throw new Error("the account kept its 0.1 layout after migrating");
+    await migrate(ctx, account, result.legacy, operation);
+    const again = (await claimAndRead(ctx, operation, [], [call])).replies[0];
+    result = parseRead(again, userId, reads, used);
+  }
+  return result;
+}

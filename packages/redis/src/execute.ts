@@ -1,0 +1,214 @@
+/**
+ * `execute`: one command on one account.
+ *
+ * 1. Claim the request id and read the account (one call on a single
+ *    server; two calls sent at once on a Cluster).
+ * 2. Decide (core, in Node; Lua never does coin arithmetic).
+ * 3. When the change spends an event budget, reserve it (program slot);
+ *    when it brings the account's earliest expiry forward, lower the expiry
+ *    index entry: both at once, before the commit.
+ * 4. Commit (account slot) with a check of the version read, the lease and
+ *    the request record; on a version conflict read and decide again, and
+ *    after a few optimistic attempts take the account's lease.
+ * 5. After the commit: the exact expiry index entry (when the earliest
+ *    expiry changed), and budget given back by a reversal.
+ */
+import { randomUUID } from "node:crypto";
+import type { AccountCommand, ExecuteOutcome } from "@coinage/core";
+import { readAccount } from "./account.js";
+import {
+  fitsBudget,
+  giveBack,
+  givesBackBudget,
+  type Reservation,
+  release,
+  reserve,
+  spendsBudget,
+} from "./budgets.js";
+import { foreignRecord, idempotencyConflict, unclaim } from "./claims.js";
+import { commitAccounts } from "./commit.js";
+import {
+  type Context,
+  contention,
+  LEASE_MS,
+  MAX_ATTEMPTS,
+  OPTIMISTIC_ATTEMPTS,
+  sleep,
+} from "./context.js";
+import {
+  earliestAfter,
+  earliestExpiry,
+  indexExpiry,
+  lowerExpiry,
+  lowers,
+} from "./expiry.js";
+import { type AccountKeys, encodeId } from "./keys.js";
+import { budgetUsed } from "./reads.js";
+import { dropLease as dropLeaseScript, takeLease as takeLeaseScript } from "./scripts/account.js";
+
+const OP = "execute";
+
+export async function execute<T>(
+  ctx: Context,
+  command: AccountCommand<T>,
+): Promise<ExecuteOutcome<T>> {
+  const keys = ctx.keys(command.programId);
+  const account = keys.account(command.userId);
+  const requestId = command.request?.requestId ?? null;
+  const user = encodeId(command.userId);
+  const claim = requestId === null ? null : { requestId, keys: keys.claim(requestId), user };
+  const deadline = Date.now() + ctx.contentionTimeoutMs;
+  let lease: string | null = null;
+  // Whether this call holds its request id's claim, and whether a commit it
+  // sent may have been applied (its reply was lost).
+  let claimed = false;
+  let unsure = false;
+  try {
+    for (let attempt = 1; ; attempt += 1) {
+      if (lease === null && attempt > OPTIMISTIC_ATTEMPTS)
+        lease = await takeLease(ctx, account, deadline);
+
+      const read = await readAccount(
+        ctx,
+        keys,
+        command.userId,
+        account,
+        command.reads,
+        attempt === 1 ? claim : null,
+        "",
+        OP,
+      );
+      if (read.kind === "foreign") {
+        const replayed = await foreignRecord(ctx, keys, requestId as string, read.owner, OP);
+        if (replayed !== null) return replayed;
+        throw idempotencyConflict(requestId as string);
+      }
+      if (claim !== null) claimed = true;
+      if (read.kind === "replay") return { status: "replayed", record: read.record };
+      const snapshot = read.snapshot;
+      // May throw: nothing has been written for this attempt yet.
+      const { change, result } = command.decide(snapshot);
+      const expiryBefore = earliestExpiry(snapshot.lots);
+      const expiryAfter = earliestAfter(snapshot.lots, change.lots);
+
+      // Program and stripe slots, at once: the budget reservation and, when
+      // the change brings the earliest expiry forward, the lowered index
+      // entry (an entry lowered for a commit that then does not happen is
+      // only early, which the sweep tolerates; a missing one it could not).
+      let reservation: Reservation | null = null;
+      const budget = change.budget;
+      const reserving =
+        budget !== undefined && spendsBudget(budget.add)
+          ? (async () => {
+              const used =
+                snapshot.budgetUsed ?? (await budgetUsed(ctx, keys, budget.eventId, OP));
+              return reserve(
+                ctx,
+                keys.budget(budget.eventId),
+                used,
+                budget.add,
+                (current) => fitsBudget(current, budget.add, budget.limit),
+                deadline,
+                OP,
+              );
+            })()
+          : null;
+      const lowering = lowers(expiryBefore, expiryAfter)
+        ? lowerExpiry(ctx, keys, command.userId, expiryAfter, OP)
+        : null;
+      if (reserving !== null || lowering !== null) {
+        const [reserved, lowered] = await Promise.allSettled([reserving, lowering]);
+        if (reserved.status === "rejected") throw reserved.reason;
+        if (reserved.value !== null && "exhausted" in reserved.value) {
+          // The budget moved since the snapshot: decide again with what is left.
+          await pause(attempt, deadline);
+          continue;
+        }
+        reservation = reserved.value;
+        if (lowered.status === "rejected") {
+          await release(ctx, reservation, OP);
+          throw lowered.reason;
+        }
+      }
+
+      // A failure here leaves the outcome unknown: keep the reservation (at
+      // worst the budget under-spends) and the claim, and let the caller retry.
+      unsure = true;
+      const [outcome] = await commitAccounts(ctx, OP, [
+        {
+          account,
+          version: snapshot.version,
+          nextVersion: snapshot.version + 1,
+          lease,
+          ownRequestIds: requestId === null ? [] : [requestId],
+          change,
+        },
+      ]);
+      if (outcome === undefined) throw new Error("the commit script answered nothing");
+
+      if (outcome.kind === "ok") {
+        if (outcome.earliest !== expiryBefore) {
+          await indexExpiry(
+            ctx,
+            keys.expiryOf(command.userId),
+            command.userId,
+            snapshot.version + 1,
+            outcome.earliest,
+            OP,
+          ).catch(() => undefined);
+        }
+        if (budget !== undefined && givesBackBudget(budget.add))
+          await giveBack(ctx, keys.budget(budget.eventId), budget.add, OP, snapshot.budgetUsed);
+        return { status: "committed", result };
+      }
+      unsure = false;
+      await release(ctx, reservation, OP);
+      if (outcome.kind === "exists") return { status: "replayed", record: outcome.record };
+      if (outcome.kind === "leased") lease = null; // someone else holds (or took over) the lease
+      await pause(attempt, deadline);
+    }
+  } catch (error) {
+    // Nothing of this call was committed: the request id must not stay bound to it.
+    if (claimed && !unsure && claim !== null) await unclaim(ctx, claim.keys, user, OP);
+    throw error;
+  } finally {
+    if (lease !== null) await dropLease(ctx, account, lease);
+  }
+}
+
+async function pause(attempt: number, deadline: number): Promise<void> {
+  if (attempt >= MAX_ATTEMPTS || Date.now() >= deadline) throw contention("the account", OP);
+  await sleep(Math.random() * Math.min(2 ** attempt, 25));
+}
+
+export async function takeLease(
+  ctx: Context,
+  account: AccountKeys,
+  deadline: number,
+  operation = OP,
+): Promise<string> {
+  const token = randomUUID();
+  for (let round = 1; ; round += 1) {
+    const taken = await ctx.scripts.run(
+      operation,
+      takeLeaseScript,
+      [account.lease],
+      [token, LEASE_MS],
+    );
+    if (taken === 1) return token;
+    if (Date.now() >= deadline) throw contention("the account", operation);
+    await sleep(1 + Math.random() * Math.min(2 ** round, 20));
+  }
+}
+
+/** Drops a lease this caller holds. Best effort: it expires by itself. */
+export async function dropLease(
+  ctx: Context,
+  account: AccountKeys,
+  lease: string,
+  operation = OP,
+): Promise<void> {
+  await ctx.scripts
+    .run(operation, dropLeaseScript, [account.lease], [lease])
+    .catch(() => undefined);
+}
