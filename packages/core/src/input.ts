@@ -72,35 +72,33 @@ export function readInput(value: unknown, path: string, options: ReadOptions = {
 }
 
 /**
- * The own enumerable field `key` of `value`, read once, or `undefined` when
- * `value` is not an object, is an array, or has no such field: what a copy
- * made by {@link readInput} would hold there, without copying the rest.
- * Asking `value` for the field may throw (a revoked Proxy): that is
- * `INVALID_INPUT` at `path`; reading it may throw (a getter, a Proxy's
- * `get`): that is `INVALID_INPUT` at `fieldPath`.
+ * The field `key` of `value`, read once as property access reads it, or
+ * `undefined` when `value` is not an object or is an array (whose copy by
+ * {@link readInput} has no named fields): for a caller that needs a few
+ * fields of an input and no copy of the rest. A value that cannot even be
+ * inspected (a revoked Proxy) is `INVALID_INPUT` at `path`; a read that
+ * throws (a getter, a Proxy's `get`) is `INVALID_INPUT` at `fieldPath`.
  */
-export function readOwnField(
+export function readInputField(
   value: unknown,
   key: string,
   path: string,
   fieldPath: string,
 ): unknown {
   if (typeof value !== "object" || value === null) return undefined;
-  let present: boolean;
+  let isArray: boolean;
   try {
-    present = !Array.isArray(value) && isOwnEnumerable.call(value, key);
+    isArray = Array.isArray(value);
   } catch (error) {
     throw unreadable(path, error);
   }
-  if (!present) return undefined;
+  if (isArray) return undefined;
   try {
     return (value as Record<string, unknown>)[key];
   } catch (error) {
     throw unreadable(fieldPath, error);
   }
 }
-
-const isOwnEnumerable = Object.prototype.propertyIsEnumerable;
 
 /**
  * The items of an array, read once (the items themselves are not copied),

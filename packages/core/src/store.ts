@@ -130,4 +130,19 @@ export interface Store {
 
   /** What an event has handed out in total (for previews; commits use `AccountReads.budgetEventId`). */
   getBudgetUsed(programId: string, eventId: string): Promise<string>;
+
+  /**
+   * Optional: this store, running every call inside the caller's open
+   * transaction `tx` (what `tx` may be is the store's to say). The store
+   * never begins, commits or rolls back `tx`: each call runs under a
+   * savepoint, released when it succeeds and rolled back to when it fails
+   * (its idempotency claim included), so the caller's transaction goes on
+   * either way; and nothing is retried inside it: a deadlock, a
+   * serialization failure or a lost connection fails the call with
+   * `STORE_UNAVAILABLE` and `details.retry: "transaction"` (roll back and run
+   * the whole transaction again). Throws `INVALID_INPUT` synchronously for a
+   * `tx` that cannot be a transaction. Without it, `coins.withTransaction`
+   * refuses with `INVALID_INPUT`.
+   */
+  withTransaction?(tx: unknown): Store;
 }

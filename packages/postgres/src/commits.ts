@@ -37,6 +37,7 @@ import {
   type ReadStatements,
   readShape,
   readValues,
+  type SpendQueries,
   snapshotOf,
 } from "./reads.js";
 import { arrayLiteral, toRequest } from "./rows.js";
@@ -93,9 +94,7 @@ export async function commitOne<T>(
     account = again.account;
     found = again.found;
   }
-  await completeSpend(found, programId, userId, reads, (values) =>
-    session.query(sql.reads.spendPage, values),
-  );
+  await completeSpend(found, programId, userId, reads, spendQueries(session, sql));
   let snapshot = snapshotOf(userId, account, found, reads);
   const base = { version: snapshot.version, nextLotId: snapshot.nextLotId };
 
@@ -159,9 +158,16 @@ export async function loadOne(
     ),
   );
   let more = false;
-  await completeSpend(read.found, programId, userId, reads, async (values) => {
-    more = true;
-    return locked ? session.query(sql.reads.spendPage, values) : [];
+  const queries = spendQueries(session, sql);
+  await completeSpend(read.found, programId, userId, reads, {
+    async page(values) {
+      more = true;
+      return locked ? queries.page(values) : [];
+    },
+    async groupRest(values) {
+      more = true;
+      return locked ? queries.groupRest(values) : [];
+    },
   });
   if (more && !locked) return "needs lock";
   return snapshotOf(userId, read.account, read.found, reads);
@@ -409,12 +415,25 @@ async function readMany(
       read.found,
       target.programId,
       target.userId,
-      { at: target.at, usageKeys: [], requestIds: [], lotIds: [], ...(target.spend === undefined ? {} : { spend: target.spend }) },
-      (pageValues) => session.query(sql.reads.spendPage, pageValues),
+      {
+        at: target.at,
+        usageKeys: [],
+        requestIds: [],
+        lotIds: [],
+        ...(target.spend === undefined ? {} : { spend: target.spend }),
+      },
+      spendQueries(session, sql),
     );
     out.accounts.set(key, { account: read.account, found: read.found });
   }
   return out;
+}
+
+function spendQueries(session: Session, sql: Sql): SpendQueries {
+  return {
+    page: (values) => session.query(sql.reads.spendPage, values),
+    groupRest: (values) => session.query(sql.reads.groupRest, values),
+  };
 }
 
 /** Rows of `width` values as one array literal per column. */

@@ -1,41 +1,52 @@
 /**
  * Reading an account: its row (with the totals) and only the lots a command
- * needs, as index range scans bounded by what the command touches (see
- * `AccountSnapshot.lots` in core):
+ * needs, as index range scans bounded by what the command touches. The lots
+ * are those of `AccountSnapshot.lots` in core:
  *
  * - due lots: open, `expires_at <= at`;
- * - activated lots: open, `as_of < available_at <= at`;
+ * - activated lots: open, `least(as_of, at) < available_at <= greatest(as_of, at)`;
  * - the next-expiry group: open, `expires_at` = the smallest one after `at`;
- * - the next activation: one open lot with the smallest `available_at` after `at`;
- * - spend lots: open lots spendable at `at` in FIFO order (expiry, never-expiring
- *   last, then earned, then id) until their running sum covers `spend`, read
- *   a page at a time;
+ * - the next activation: the open lot with the smallest `available_at` after `at`;
+ * - spend lots: the open lots not expired at `at` in FIFO order (expiry,
+ *   never-expiring last, then earned, then id), pending ones included, up to
+ *   the first at which the spendable ones hold more than `spend`, then the
+ *   rest of that lot's expiry group; read a page at a time;
  * - the lots asked for by id, open or closed.
  *
  * The open-lot parts use the partial indexes on open lots (`remaining > 0`)
  * by (program, user, expires_at, earned_at, id) and by (program, user,
  * available_at). Everything comes back as rows of text columns, one kind per
- * row (`k`), so one statement answers with one snapshot.
+ * row (`k`: `a` account, `l` lot, `u` usage, `q` request record, `b` budget,
+ * `r` the record holding a claimed id), so one statement answers with one
+ * snapshot.
  */
 import {
   type AccountReads,
   type AccountSnapshot,
   type AccountTotals,
-  addDecimalStrings,
   compareDecimalStrings,
   type Lot,
   type RequestRecord,
   subtractDecimalStrings,
 } from "@coinage/core";
 import type { Row } from "./client.js";
-import { arrayLiteral, columns, LOT_COLUMNS, lotText, requestText, toLot, toRequest } from "./rows.js";
+import { arrayLiteral, LOT_COLUMNS, lotText, requestText, toLot, toRequest } from "./rows.js";
 import { type Statement, statement } from "./session.js";
 import { type Tables, unnest } from "./statements.js";
 
-/** Rows of a spend page; a full page that does not cover the spend is followed by the next. */
+/** Lots of the first spend page; a page that does not cover the spend is followed by a larger one. */
 export const SPEND_PAGE = 16;
 const MAX_SPEND_PAGE = 1024;
 const MAX_BIGINT = "9223372036854775807";
+/** Generic text columns of every read row: `c1` … `c13`. */
+const WIDTH = 13;
+
+/** `SELECT kind, [owner,] e1 AS c1, …` padded with NULLs to `WIDTH` columns. */
+function row(kind: string, exprs: readonly string[], owner = ""): string {
+  const cols = exprs.map((expr, i) => `${expr} AS c${i + 1}`);
+  for (let i = exprs.length; i < WIDTH; i++) cols.push(`NULL::text AS c${i + 1}`);
+  return `SELECT '${kind}'::text AS k, ${owner}${cols.join(", ")}`;
+}
 
 /**
  * How the account row is read: `load` plainly; `lock` locking it (created
@@ -64,8 +75,11 @@ interface Refs {
 const ACCOUNT_COLUMNS =
   "version, debt, next_lot_id, next_entry_seq, open_coins, pending_coins, totals_as_of, next_change_at";
 
+/** Spend columns of lot rows that are not spend lots. */
+const NO_SPEND = "NULL::numeric AS running, NULL::bigint AS rn, NULL::bigint AS n";
+
 function openLots(t: Tables, r: Refs, condition: string, tail = ""): string {
-  return `SELECT ${LOT_COLUMNS}, NULL::numeric AS running FROM ${t.lots} l
+  return `SELECT ${LOT_COLUMNS}, ${NO_SPEND} FROM ${t.lots} l
     WHERE l.program_id = ${r.p} AND l.user_id = ${r.u} AND l.remaining > 0 AND ${condition}${tail}`;
 }
 
@@ -73,106 +87,126 @@ function openLots(t: Tables, r: Refs, condition: string, tail = ""): string {
 function changingLots(t: Tables, r: Refs): string[] {
   return [
     openLots(t, r, `l.expires_at <= ${r.at}`),
-    openLots(t, r, `l.available_at > ${r.asOf} AND l.available_at <= ${r.at}`),
+    openLots(
+      t,
+      r,
+      `l.available_at > least(${r.asOf}, ${r.at}) AND l.available_at <= greatest(${r.asOf}, ${r.at})`,
+    ),
     openLots(
       t,
       r,
       `l.expires_at = (SELECT min(m.expires_at) FROM ${t.lots} m WHERE m.program_id = ${r.p}
         AND m.user_id = ${r.u} AND m.remaining > 0 AND m.expires_at > ${r.at})`,
     ),
-    `(${openLots(t, r, `l.available_at > ${r.at}`, " ORDER BY l.available_at LIMIT 1")})`,
+    `(${openLots(t, r, `l.available_at > ${r.at}`, " ORDER BY l.available_at, l.id LIMIT 1")})`,
   ];
 }
 
 /**
  * One page of spend lots after the cursor (`e`, `t`, `i`) = (expires_at,
- * earned_at, id) of the last lot of the previous page (`e` NULL: a
- * never-expiring lot), with their running sum, cut where it covers `spend`.
- * The first page starts at (`at`, max, max). Three range scans of the FIFO
- * index: the rest of the cursor's expiry, the later expiries, the
- * never-expiring lots.
+ * earned_at, id) of the last lot read before (`e` NULL: a never-expiring
+ * lot; the first page starts at (`at`, max, max)): open lots not expired at
+ * `at` in FIFO order, from three range scans of the FIFO index (the rest of
+ * the cursor's expiry, the later expiries, the never-expiring lots). Each row
+ * carries `running` (the spendable coins up to and with it), `rn` (its place
+ * in the page) and `n` (the page's rows). Rows past the one where `running`
+ * first exceeds `spend` are left out, except those of its expiry group.
  */
 function spendLots(
   t: Tables,
   r: Refs,
   page: { spend: string; e: string; t: string; i: string; size: string },
 ): string {
-  const spendable = (condition: string, order: string) =>
+  const live = (condition: string, order: string) =>
     `(SELECT ${LOT_COLUMNS} FROM ${t.lots} l
-      WHERE l.program_id = ${r.p} AND l.user_id = ${r.u} AND l.remaining > 0
-        AND l.available_at <= ${r.at} AND ${condition}
+      WHERE l.program_id = ${r.p} AND l.user_id = ${r.u} AND l.remaining > 0 AND ${condition}
       ORDER BY ${order} LIMIT ${page.size})`;
-  return `SELECT s.* FROM (
-      SELECT f.*, sum(f.remaining) OVER (ORDER BY f.expires_at NULLS LAST, f.earned_at, f.id
-        ROWS UNBOUNDED PRECEDING) AS running
-      FROM (SELECT * FROM (
-        ${spendable(`l.expires_at = ${page.e} AND (l.earned_at, l.id) > (${page.t}, ${page.i})`, "l.earned_at, l.id")}
-        UNION ALL
-        ${spendable(`l.expires_at > ${page.e}`, "l.expires_at, l.earned_at, l.id")}
-        UNION ALL
-        ${spendable(
-          `l.expires_at IS NULL AND (${page.e} IS NOT NULL OR (l.earned_at, l.id) > (${page.t}, ${page.i}))`,
-          "l.earned_at, l.id",
-        )}
-      ) b ORDER BY b.expires_at NULLS LAST, b.earned_at, b.id LIMIT ${page.size}) f
-    ) s WHERE s.running - s.remaining < ${page.spend}`;
+  const contributes = (x: string) =>
+    `CASE WHEN ${x}.available_at <= ${r.at} THEN ${x}.remaining ELSE 0 END`;
+  const before = (x: string) => `${x}.running - ${contributes(x)}`;
+  return `SELECT g.${LOT_COLUMNS.split(", ").join(", g.")}, g.running, g.rn, g.n FROM (
+      SELECT w.*, max(CASE WHEN ${before("w")} <= ${page.spend} AND w.running > ${page.spend}
+        THEN w.expires_at END) OVER () AS crossing
+      FROM (
+        SELECT f.*, sum(${contributes("f")}) OVER fifo AS running,
+          row_number() OVER fifo AS rn, count(*) OVER () AS n
+        FROM (SELECT * FROM (
+          ${live(`l.expires_at = ${page.e} AND (l.earned_at, l.id) > (${page.t}, ${page.i})`, "l.earned_at, l.id")}
+          UNION ALL
+          ${live(`l.expires_at > ${page.e}`, "l.expires_at, l.earned_at, l.id")}
+          UNION ALL
+          ${live(
+            `l.expires_at IS NULL AND (${page.e} IS NOT NULL OR (l.earned_at, l.id) > (${page.t}, ${page.i}))`,
+            "l.earned_at, l.id",
+          )}
+        ) b ORDER BY b.expires_at NULLS LAST, b.earned_at, b.id LIMIT ${page.size}) f
+        WINDOW fifo AS (ORDER BY f.expires_at NULLS LAST, f.earned_at, f.id ROWS UNBOUNDED PRECEDING)
+      ) w
+    ) g WHERE ${before("g")} <= ${page.spend} OR g.expires_at = g.crossing`;
 }
 
-/** `SELECT 'l', <lot as text>, running FROM (parts) x` */
-function lotRows(parts: readonly string[], prefix = ""): string {
-  return `SELECT 'l' AS k, ${prefix}${columns([...lotText("x"), "x.running::text"])}
-    FROM (${parts.join("\n    UNION ALL ")}) x`;
+/** Lot rows: the lot, then `running`, `rn`, `n` for spend lots. */
+function lotRows(from: string, owner = ""): string {
+  return `${row("l", [...lotText("x"), "x.running::text", "x.rn::text", "x.n::text"], owner)}
+    FROM (${from}) x`;
 }
 
-// ── one account ───────────────────────────────────────────────────────────
+// ── statements ────────────────────────────────────────────────────────────
 
 export interface ReadStatements {
   /** The read of one account for `shape`; parameters from `readValues`. */
   one(shape: ReadShape): Statement;
-  /** The next spend page of one account; parameters from `spendPageValues`. */
+  /** The next spend page of one account: $1 program, $2 user, $3 at, $4 spend left, $5..$7 cursor, $8 size. */
   readonly spendPage: Statement;
-  /** The read of several accounts at once; parameters from `ManyReads.values`. */
+  /** The rest of an expiry group: $1 program, $2 user, $3 expiry, $4 earned_at, $5 id of the last lot read. */
+  readonly groupRest: Statement;
+  /** The read of several accounts at once; parameters in `commits.ts`. */
   many(shape: ManyShape): Statement;
 }
 
 export function readStatements(t: Tables): ReadStatements {
-  const one = new Map<string, Statement>();
-  const many = new Map<string, Statement>();
+  const one = memo((shape: ReadShape) => readOne(t, shape));
+  const many = memo((shape: ManyShape) => readMany(t, shape));
+  const refs: Refs = { p: "$1", u: "$2", at: "$3::bigint", asOf: "NULL" };
   return {
-    one(shape) {
-      const key = shapeKey(shape);
-      let found = one.get(key);
-      if (found === undefined) {
-        found = statement(readOne(t, shape));
-        one.set(key, found);
-      }
-      return found;
-    },
+    one,
+    many,
     spendPage: statement(
-      lotRows([
-        spendLots(
-          t,
-          { p: "$1", u: "$2", at: "$3::bigint", asOf: "NULL" },
-          { spend: "$4::numeric", e: "$5::bigint", t: "$6::bigint", i: "$7::bigint", size: "$8::int" },
-        ),
-      ]),
+      lotRows(
+        spendLots(t, refs, {
+          spend: "$4::numeric",
+          e: "$5::bigint",
+          t: "$6::bigint",
+          i: "$7::bigint",
+          size: "$8::int",
+        }),
+      ),
     ),
-    many(shape) {
-      const key = shapeKey(shape);
-      let found = many.get(key);
-      if (found === undefined) {
-        found = statement(readMany(t, shape));
-        many.set(key, found);
-      }
-      return found;
-    },
+    groupRest: statement(
+      lotRows(
+        openLots(
+          t,
+          refs,
+          "l.expires_at = $3::bigint AND (l.earned_at, l.id) > ($4::bigint, $5::bigint)",
+        ),
+      ),
+    ),
   };
 }
 
-function shapeKey(shape: object): string {
-  return Object.entries(shape)
-    .map(([name, value]) => `${name}=${String(value)}`)
-    .join(",");
+function memo<S extends object>(build: (shape: S) => string): (shape: S) => Statement {
+  const cache = new Map<string, Statement>();
+  return (shape) => {
+    const key = Object.entries(shape)
+      .map(([name, value]) => `${name}=${String(value)}`)
+      .join(",");
+    let found = cache.get(key);
+    if (found === undefined) {
+      found = statement(build(shape));
+      cache.set(key, found);
+    }
+    return found;
+  };
 }
 
 /**
@@ -227,10 +261,9 @@ function readOne(t: Tables, shape: ReadShape): string {
     at: "$3::bigint",
     asOf: "(SELECT totals_as_of FROM acc)",
   };
-  const guard = claim === undefined ? "" : " AND EXISTS (SELECT 1 FROM acc)";
   const parts = changingLots(t, refs);
   if (lotIds !== undefined) {
-    parts.push(`SELECT ${LOT_COLUMNS}, NULL::numeric AS running FROM ${t.lots} l
+    parts.push(`SELECT ${LOT_COLUMNS}, ${NO_SPEND} FROM ${t.lots} l
       WHERE l.program_id = $1 AND l.user_id = $2 AND l.id = ANY(${lotIds}::text::bigint[])`);
   }
   if (spend !== undefined) {
@@ -244,9 +277,12 @@ function readOne(t: Tables, shape: ReadShape): string {
       }),
     );
   }
+  // With a claim, nothing else is read unless it succeeded: a replay needs only the record.
+  const guard = claim === undefined ? "" : " WHERE EXISTS (SELECT 1 FROM acc)";
+  const and = claim === undefined ? "" : " AND EXISTS (SELECT 1 FROM acc)";
 
   const branches = [
-    `SELECT 'a' AS k, ${columns([
+    `${row("a", [
       claim === undefined ? "NULL::text" : "(SELECT count(*) FROM claim)::text",
       "acc.version::text",
       locking
@@ -261,36 +297,29 @@ function readOne(t: Tables, shape: ReadShape): string {
       "acc.next_change_at::text",
       locking ? "(SELECT count(*) FROM made)::text" : "NULL::text",
     ])} FROM (SELECT 1) AS one LEFT JOIN acc ON true`,
-    // Replays need no lots: with a claim, the lots are read only when it succeeded.
-    guard === "" ? lotRows(parts) : `${lotRows(parts)} WHERE EXISTS (SELECT 1 FROM acc)`,
+    `${lotRows(parts.join("\n    UNION ALL "))}${guard}`,
   ];
   if (usage !== undefined) {
-    branches.push(`SELECT 'u', ${columns(["g.key::text", "g.used::text"])}, ${nulls(3, 11)}
+    branches.push(`${row("u", ["g.key::text", "g.used::text"])}
       FROM ${t.usage} g WHERE g.program_id = $1 AND g.user_id = $2
-        AND g.key = ANY(${usage}::text::text[])${guard}`);
+        AND g.key = ANY(${usage}::text::text[])${and}`);
   }
   if (requests !== undefined) {
-    branches.push(`SELECT 'q', ${columns(requestText("q"))}, NULL FROM ${t.requests} q
+    branches.push(`${row("q", requestText("q"))} FROM ${t.requests} q
       WHERE q.program_id = $1 AND q.request_id = ANY(${requests}::text::text[])
-        AND q.user_id = $2 AND q.kind IS NOT NULL${guard}`);
+        AND q.user_id = $2 AND q.kind IS NOT NULL${and}`);
   }
   if (budget !== undefined) {
-    branches.push(`SELECT 'b', b.used::text, ${nulls(2, 11)} FROM ${t.budgets} b
-      WHERE b.program_id = $1 AND b.event_id = ${budget}${guard}`);
+    branches.push(`${row("b", ["b.used::text"])} FROM ${t.budgets} b
+      WHERE b.program_id = $1 AND b.event_id = ${budget}${and}`);
   }
   if (claim !== undefined) {
     // The record that holds the request id, when the snapshot already shows it.
-    branches.push(`SELECT 'r', ${columns(requestText("q"))}, NULL FROM ${t.requests} q
+    branches.push(`${row("r", requestText("q"))} FROM ${t.requests} q
       WHERE q.program_id = $1 AND q.request_id = ${claim[0]} AND q.kind IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM claim)`);
   }
   return `WITH ${ctes.join(",\n    ")}\n${branches.join("\nUNION ALL\n")}`;
-}
-
-function nulls(from: number, to: number): string {
-  const out: string[] = [];
-  for (let i = from; i <= to; i++) out.push("NULL");
-  return out.join(", ");
 }
 
 export function readShape(mode: ReadMode, reads: AccountReads): ReadShape {
@@ -320,6 +349,114 @@ export function readValues(
   return values;
 }
 
+// ── several accounts (batches) ────────────────────────────────────────────
+
+export interface ManyShape {
+  readonly spend: boolean;
+  readonly lotIds: boolean;
+  readonly usage: boolean;
+  readonly requests: boolean;
+  readonly records: boolean;
+}
+
+/**
+ * Parameters (array literals): $1..$4 programs, users, instants, spends of
+ * the accounts (every account row exists and is locked), then for the parts
+ * in `shape`: lot ids (p, u, id), usage (p, u, key), request records of the
+ * accounts (p, u, request id), and committed records by id (p, request id,
+ * for replays). Rows carry their account in `p`, `u`.
+ */
+function readMany(t: Tables, shape: ManyShape): string {
+  let n = 4;
+  const take = (count: number) => {
+    const first = n + 1;
+    n += count;
+    return first;
+  };
+  const refs: Refs = { p: "k.p", u: "k.u", at: "k.at", asOf: "k.totals_as_of" };
+  const owned = (part: string, where = "") =>
+    `SELECT k.p, k.u, o.* FROM k CROSS JOIN LATERAL (${part}) o${where}`;
+  const sources = changingLots(t, refs).map((part) => owned(part));
+  if (shape.spend) {
+    const page = { spend: "k.spend", e: "k.at", t: MAX_BIGINT, i: MAX_BIGINT };
+    sources.push(
+      owned(spendLots(t, refs, { ...page, size: String(SPEND_PAGE) }), " WHERE k.spend IS NOT NULL"),
+    );
+  }
+  if (shape.lotIds) {
+    const first = take(3);
+    sources.push(`SELECT y.p, y.u, ${LOT_COLUMNS.split(", ")
+      .map((c) => `l.${c}`)
+      .join(", ")}, ${NO_SPEND}
+      FROM ${unnest(first, "y", [
+        ["p", "text"],
+        ["u", "text"],
+        ["id", "bigint"],
+      ])} JOIN ${t.lots} l ON l.program_id = y.p AND l.user_id = y.u AND l.id = y.id`);
+  }
+  const owner = "x.p::text AS p, x.u::text AS u, ";
+  const branches: string[] = [
+    `${row(
+      "a",
+      [
+        "NULL::text",
+        "x.version::text",
+        "NULL::text",
+        "x.debt::text",
+        "x.next_lot_id::text",
+        "x.next_entry_seq::text",
+        "x.open_coins::text",
+        "x.pending_coins::text",
+        "x.totals_as_of::text",
+        "x.next_change_at::text",
+      ],
+      owner,
+    )} FROM k x`,
+    lotRows(sources.join("\n  UNION ALL "), owner),
+  ];
+  if (shape.usage) {
+    const first = take(3);
+    branches.push(`${row("u", ["x.key::text", "x.used::text"], owner)}
+      FROM (SELECT g.program_id AS p, g.user_id AS u, g.key, g.used FROM ${unnest(first, "y", [
+        ["p", "text"],
+        ["u", "text"],
+        ["key", "text"],
+      ])} JOIN ${t.usage} g ON g.program_id = y.p AND g.user_id = y.u AND g.key = y.key) x`);
+  }
+  if (shape.requests) {
+    const first = take(3);
+    branches.push(`${row("q", requestText("x"), owner)}
+      FROM (SELECT q.program_id AS p, q.user_id AS u, q.* FROM ${unnest(first, "y", [
+        ["p", "text"],
+        ["u", "text"],
+        ["r", "text"],
+      ])} JOIN ${t.requests} q ON q.program_id = y.p AND q.request_id = y.r AND q.user_id = y.u
+      WHERE q.kind IS NOT NULL) x`);
+  }
+  if (shape.records) {
+    const first = take(2);
+    branches.push(`${row("r", requestText("x"), owner)}
+      FROM (SELECT q.program_id AS p, q.user_id AS u, q.* FROM ${unnest(first, "y", [
+        ["p", "text"],
+        ["r", "text"],
+      ])} JOIN ${t.requests} q ON q.program_id = y.p AND q.request_id = y.r
+      WHERE q.kind IS NOT NULL) x`);
+  }
+  return `WITH k AS MATERIALIZED (
+      SELECT y.p, y.u, y.at, y.spend, a.${ACCOUNT_COLUMNS.split(", ").join(", a.")}
+      FROM ${unnest(1, "y", [
+        ["p", "text"],
+        ["u", "text"],
+        ["at", "bigint"],
+        ["spend", "numeric"],
+      ])}
+      JOIN ${t.accounts} a ON a.program_id = y.p AND a.user_id = y.u
+    )
+${branches.join("\nUNION ALL\n")}`;
+}
+
+// ── answers ───────────────────────────────────────────────────────────────
+
 /** The account row as read. */
 export interface AccountRow {
   readonly version: number;
@@ -329,24 +466,19 @@ export interface AccountRow {
   readonly totals: AccountTotals;
 }
 
-/** What one account read answered. */
-export interface OneRead {
-  /** With a claim: whether this transaction holds the request id now. */
-  readonly claimed: boolean;
-  /** The account row (locked, when read with a lock); missing when the account has none. */
-  readonly account: AccountRow | undefined;
-  /** With a lock: the snapshot was taken after the last commit on the account. */
-  readonly current: boolean;
-  /** The record holding the request id, when the claim failed and the snapshot shows it. */
-  readonly replay: RequestRecord | undefined;
-  readonly found: Found;
+/** A spend lot as read: its place in its page and the spendable coins up to it. */
+interface SpendRow {
+  readonly lot: Lot;
+  readonly running: string;
+  readonly rn: number;
+  readonly n: number;
 }
 
 /** Lots, counters, records and the budget of one account. */
 export interface Found {
   readonly lots: Map<number, Lot>;
-  /** The spend lots, in FIFO order, with their running sums. */
-  readonly spent: { lot: Lot; running: string }[];
+  /** The spend lots of the last page read. */
+  spent: SpendRow[];
   readonly usage: Record<string, string>;
   readonly requests: Record<string, RequestRecord>;
   budget: string | undefined;
@@ -362,115 +494,158 @@ export function emptyFound(): Found {
   };
 }
 
+/** What one account read answered. */
+export interface OneRead {
+  /** With a claim: whether this transaction holds the request id now. */
+  readonly claimed: boolean;
+  /** The account row (locked, when read with a lock); missing when the account has none. */
+  readonly account: AccountRow | undefined;
+  /** The snapshot was taken after the last commit on the account (always so without a lock). */
+  readonly current: boolean;
+  /** The record holding the request id, when the claim failed and the snapshot shows it. */
+  readonly replay: RequestRecord | undefined;
+  readonly found: Found;
+}
+
 export function parseOne(rows: readonly Row[]): OneRead {
   const found = emptyFound();
   let account: AccountRow | undefined;
   let claimed = true;
   let current = true;
   let replay: RequestRecord | undefined;
-  for (const row of rows) {
-    switch (row.k) {
+  for (const r of rows) {
+    switch (r.k) {
       case "a":
-        if (row.c1 !== null) claimed = row.c1 !== "0";
-        if (row.c2 !== null) {
-          account = accountRow(row, 2);
+        if (r.c1 !== null) claimed = r.c1 !== "0";
+        if (r.c2 !== null) {
+          account = accountRow(r);
           // A row made by this statement is new: nothing committed before it.
-          current = row.c11 === "1" || row.c3 === null || row.c3 === row.c2;
+          current = r.c11 === "1" || r.c3 === null || r.c3 === r.c2;
         }
         break;
       case "r":
-        replay = toRequest(row);
+        replay = toRequest(r);
         break;
       default:
-        addRow(found, row);
+        addRow(found, r);
     }
   }
   return { claimed, account, current, replay, found };
 }
 
-/** The account columns starting at `c{first}`: version, then (skipping one) debt, … */
-function accountRow(row: Row, first: number): AccountRow {
-  const c = (i: number) => row[`c${first + i}`];
-  const nextChange = c(8);
+/** c2 version, c4 debt, c5 next lot id, c6 next entry seq, c7..c10 the totals. */
+function accountRow(r: Row): AccountRow {
   return {
-    version: Number(c(0)),
-    debt: String(c(2)),
-    nextLotId: Number(c(3)),
-    nextEntrySeq: Number(c(4)),
+    version: Number(r.c2),
+    debt: String(r.c4),
+    nextLotId: Number(r.c5),
+    nextEntrySeq: Number(r.c6),
     totals: {
-      open: String(c(5)),
-      pending: String(c(6)),
-      asOf: Number(c(7)),
-      nextChangeAt: nextChange === null ? null : Number(nextChange),
+      open: String(r.c7),
+      pending: String(r.c8),
+      asOf: Number(r.c9),
+      nextChangeAt: r.c10 === null ? null : Number(r.c10),
     },
   };
 }
 
 /** A lot, counter, record or budget row into `found`. */
-function addRow(found: Found, row: Row): void {
-  switch (row.k) {
+function addRow(found: Found, r: Row): void {
+  switch (r.k) {
     case "l": {
-      const lot = toLot(row);
+      const lot = toLot(r);
       found.lots.set(lot.id, lot);
-      if (row.c11 !== null) found.spent.push({ lot, running: String(row.c11) });
+      if (r.c11 !== null) {
+        found.spent.push({ lot, running: String(r.c11), rn: Number(r.c12), n: Number(r.c13) });
+      }
       break;
     }
     case "u":
-      found.usage[String(row.c1)] = String(row.c2);
+      found.usage[String(r.c1)] = String(r.c2);
       break;
     case "q": {
-      const record = toRequest(row);
+      const record = toRequest(r);
       found.requests[record.requestId] = record;
       break;
     }
     case "b":
-      found.budget = String(row.c1);
+      found.budget = String(r.c1);
       break;
   }
 }
 
+/** The statements `completeSpend` may run, bound to a session. */
+export interface SpendQueries {
+  page(values: unknown[]): Promise<readonly Row[]>;
+  groupRest(values: unknown[]): Promise<readonly Row[]>;
+}
+
 /**
- * Read further spend pages while the last one was full and did not cover
- * `spend` (pages grow, so the pages cost what the covered lots cost).
+ * Read what the first spend page could not settle: the next pages while a
+ * full page did not reach the spend (pages grow, so the pages cost what the
+ * reached lots cost), and the rest of the last lot's expiry group when the
+ * page ended inside it.
  */
 export async function completeSpend(
   found: Found,
   programId: string,
   userId: string,
   reads: AccountReads,
-  page: (values: unknown[]) => Promise<readonly Row[]>,
+  queries: SpendQueries,
 ): Promise<void> {
   const spend = reads.spend;
   if (spend === undefined) return;
-  let rows = sortedSpend(found.spent);
   let size = SPEND_PAGE;
-  let covered = "0";
+  let left = spend;
+  let rows = found.spent;
   for (;;) {
+    rows.sort((a, b) => a.rn - b.rn);
     const last = rows[rows.length - 1];
-    if (rows.length < size || last === undefined) return;
-    const total = addDecimalStrings(covered, last.running);
-    if (compareDecimalStrings(total, spend) >= 0) return;
-    covered = total;
+    // Settled within the page: rows after the last one kept were cut (the
+    // group they would extend ended), or the page held every lot there was.
+    if (last === undefined || last.rn < last.n || last.n < size) return;
+    if (compareDecimalStrings(last.running, left) > 0) {
+      // Reached, and the page ended inside the group of the lot that reached it.
+      await readGroupRest(found, programId, userId, last.lot, queries);
+      return;
+    }
+    left = subtractDecimalStrings(left, last.running);
     size = Math.min(size * 4, MAX_SPEND_PAGE);
-    const more = await page([
+    const more = await queries.page([
       programId,
       userId,
       reads.at,
-      subtractDecimalStrings(spend, covered),
+      left,
       last.lot.expiresAt,
       last.lot.earnedAt,
       last.lot.id,
       size,
     ]);
     const next = emptyFound();
-    for (const row of more) addRow(next, row);
+    for (const r of more) addRow(next, r);
     for (const [id, lot] of next.lots) found.lots.set(id, lot);
-    rows = sortedSpend(next.spent);
+    rows = next.spent;
   }
 }
 
-function sortedSpend(rows: { lot: Lot; running: string }[]) {
-  return [...rows].sort((a, b) => compareDecimalStrings(a.running, b.running));
+async function readGroupRest(
+  found: Found,
+  programId: string,
+  userId: string,
+  last: Lot,
+  queries: SpendQueries,
+): Promise<void> {
+  if (last.expiresAt === null) return;
+  for (const r of await queries.groupRest([
+    programId,
+    userId,
+    last.expiresAt,
+    last.earnedAt,
+    last.id,
+  ])) {
+    const lot = toLot(r);
+    found.lots.set(lot.id, lot);
+  }
 }
 
 /** An account never written: version 0, no lots, totals of nothing. */
@@ -489,130 +664,19 @@ export function snapshotOf(
   found: Found,
   reads: AccountReads,
 ): AccountSnapshot {
-  const row = account ?? NO_ACCOUNT;
+  const base = account ?? NO_ACCOUNT;
   const snapshot: AccountSnapshot = {
     userId,
-    version: row.version,
-    totals: row.totals,
+    version: base.version,
+    totals: base.totals,
     lots: [...found.lots.values()].sort((a, b) => a.id - b.id),
-    debt: row.debt,
-    nextLotId: row.nextLotId,
-    nextEntrySeq: row.nextEntrySeq,
+    debt: base.debt,
+    nextLotId: base.nextLotId,
+    nextEntrySeq: base.nextEntrySeq,
     usage: found.usage,
     requests: found.requests,
   };
   return reads.budgetEventId === undefined
     ? snapshot
     : { ...snapshot, budgetUsed: found.budget ?? "0" };
-}
-
-// ── several accounts (batches) ────────────────────────────────────────────
-
-export interface ManyShape {
-  readonly spend: boolean;
-  readonly lotIds: boolean;
-  readonly usage: boolean;
-  readonly requests: boolean;
-  readonly records: boolean;
-}
-
-/**
- * Parameters (array literals): $1..$4 programs, users, instants, spends of
- * the accounts, then for the parts in `shape`: lot ids (p, u, id), usage
- * (p, u, key), request records of the accounts (p, u, request id), and
- * committed records by id (p, request id, for replays). Rows carry the
- * account in `p`, `u`.
- */
-function readMany(t: Tables, shape: ManyShape): string {
-  let n = 4;
-  const take = (count: number) => {
-    const first = n + 1;
-    n += count;
-    return first;
-  };
-  const refs: Refs = { p: "k.p", u: "k.u", at: "k.at", asOf: "k.totals_as_of" };
-  const branches: string[] = [
-    `SELECT 'a' AS k, k.p, k.u, ${columns([
-      "NULL::text",
-      "k.version::text",
-      "NULL::text",
-      "k.debt::text",
-      "k.next_lot_id::text",
-      "k.next_entry_seq::text",
-      "k.open_coins::text",
-      "k.pending_coins::text",
-      "k.totals_as_of::text",
-      "k.next_change_at::text",
-      "NULL::text",
-    ])} FROM k`,
-  ];
-  const lotBranch = (from: string) =>
-    `SELECT 'l', x.p, x.u, ${columns([...lotText("x"), "x.running::text"])} FROM (${from}) x`;
-  const lotSources = changingLots(t, refs).map(
-    (part) => `SELECT k.p, k.u, o.* FROM k CROSS JOIN LATERAL (${part}) o`,
-  );
-  if (shape.spend) {
-    lotSources.push(
-      `SELECT k.p, k.u, o.* FROM k CROSS JOIN LATERAL (${spendLots(t, refs, {
-        spend: "k.spend",
-        e: "k.at",
-        t: MAX_BIGINT,
-        i: MAX_BIGINT,
-        size: String(SPEND_PAGE),
-      })}) o WHERE k.spend IS NOT NULL`,
-    );
-  }
-  if (shape.lotIds) {
-    const first = take(3);
-    lotSources.push(`SELECT l.program_id AS p, l.user_id AS u, ${LOT_COLUMNS
-      .split(", ")
-      .map((c) => `l.${c}`)
-      .join(", ")}, NULL::numeric AS running
-      FROM ${unnest(first, "y", [
-        ["p", "text"],
-        ["u", "text"],
-        ["id", "bigint"],
-      ])} JOIN ${t.lots} l ON l.program_id = y.p AND l.user_id = y.u AND l.id = y.id`);
-  }
-  branches.push(lotBranch(lotSources.join("\n  UNION ALL ")));
-  if (shape.usage) {
-    const first = take(3);
-    branches.push(`SELECT 'u', g.program_id::text, g.user_id::text,
-      ${columns(["g.key::text", "g.used::text"])}, ${nulls(3, 11)}
-      FROM ${unnest(first, "y", [
-        ["p", "text"],
-        ["u", "text"],
-        ["key", "text"],
-      ])} JOIN ${t.usage} g ON g.program_id = y.p AND g.user_id = y.u AND g.key = y.key`);
-  }
-  if (shape.requests) {
-    const first = take(3);
-    branches.push(`SELECT 'q', q.program_id::text, q.user_id::text, ${columns(requestText("q"))}, NULL
-      FROM ${unnest(first, "y", [
-        ["p", "text"],
-        ["u", "text"],
-        ["r", "text"],
-      ])} JOIN ${t.requests} q ON q.program_id = y.p AND q.request_id = y.r AND q.user_id = y.u
-      WHERE q.kind IS NOT NULL`);
-  }
-  if (shape.records) {
-    const first = take(2);
-    branches.push(`SELECT 'r', q.program_id::text, q.user_id::text, ${columns(requestText("q"))}, NULL
-      FROM ${unnest(first, "y", [
-        ["p", "text"],
-        ["r", "text"],
-      ])} JOIN ${t.requests} q ON q.program_id = y.p AND q.request_id = y.r
-      WHERE q.kind IS NOT NULL`);
-  }
-  return `WITH k AS MATERIALIZED (
-      SELECT y.p, y.u, y.at, y.spend, a.${ACCOUNT_COLUMNS.split(", ").join(", a.")}
-      FROM ${unnest(1, "y", [
-        ["p", "text"],
-        ["u", "text"],
-        ["at", "bigint"],
-        ["spend", "numeric"],
-      ])}
-      JOIN ${t.accounts} a ON a.program_id = y.p AND a.user_id = y.u
-    )
-${branches.join("\nUNION ALL\n")}`;
 }

@@ -12,11 +12,7 @@
  * owner's account, the commit script refuses a request already recorded, so
  * one user's concurrent calls under one id book it once.
  */
-import {
-  CoinageError,
-  type ExecuteOutcome,
-  type RequestRecord,
-} from "@coinage/core";
+import { CoinageError, type ExecuteOutcome, type RequestRecord } from "@coinage/core";
 import type { Arg } from "./client.js";
 import { CLAIM_HOLDERS_TTL_MS, type Context } from "./context.js";
 import type { AccountKeys, ClaimKeys, ProgramKeys } from "./keys.js";

@@ -35,13 +35,7 @@ import {
   OPTIMISTIC_ATTEMPTS,
   sleep,
 } from "./context.js";
-import {
-  earliestAfter,
-  earliestExpiry,
-  indexExpiry,
-  lowerExpiry,
-  lowers,
-} from "./expiry.js";
+import { earliestAfter, earliestExpiry, indexExpiry, lowerExpiry, lowers } from "./expiry.js";
 import { type AccountKeys, encodeId } from "./keys.js";
 import { budgetUsed } from "./reads.js";
 import { dropLease as dropLeaseScript, takeLease as takeLeaseScript } from "./scripts/account.js";
@@ -100,8 +94,7 @@ export async function execute<T>(
       const reserving =
         budget !== undefined && spendsBudget(budget.add)
           ? (async () => {
-              const used =
-                snapshot.budgetUsed ?? (await budgetUsed(ctx, keys, budget.eventId, OP));
+              const used = snapshot.budgetUsed ?? (await budgetUsed(ctx, keys, budget.eventId, OP));
               return reserve(
                 ctx,
                 keys.budget(budget.eventId),

@@ -167,7 +167,8 @@ export async function findExpiring(
     members.forEach((member, i) => {
       if (checked[i] && found.length < page.limit) found.push(fromOrderedMember(member));
     });
-    const ended = walked.every((list) => (list ?? []).length < page.limit) && from.size <= page.limit;
+    const ended =
+      walked.every((list) => (list ?? []).length < page.limit) && from.size <= page.limit;
     if (ended) {
       // The end of the walk: drop its sets (a sweep still running with the
       // same cutoff rebuilds them when it asks for its next page).

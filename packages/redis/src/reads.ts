@@ -7,8 +7,8 @@ import {
   type AccountReads,
   type AccountSnapshot,
   type AccountTotals,
-  emptySnapshot,
   type Entry,
+  emptySnapshot,
   type Lot,
   type RequestRecord,
   snapshotFor,
@@ -54,11 +54,7 @@ export function readKeys(account: AccountKeys): string[] {
 }
 
 /** One account's block of read arguments. */
-export function readArgs(
-  reads: AccountReads,
-  ownRequestId: string | null,
-  mode: ReadMode,
-): Arg[] {
+export function readArgs(reads: AccountReads, ownRequestId: string | null, mode: ReadMode): Arg[] {
   const args: Arg[] = [
     ownRequestId === null ? "" : encodeId(ownRequestId),
     String(reads.at),

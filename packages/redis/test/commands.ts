@@ -4,13 +4,46 @@
  * engine would write.
  */
 
-import type { AccountCommand, AccountSnapshot, Entry, Lot, RequestRecord } from "@coinage/core";
+import type {
+  AccountCommand,
+  AccountSnapshot,
+  AccountTotals,
+  Entry,
+  Lot,
+  RequestRecord,
+} from "@coinage/core";
 import { CoinageError } from "@coinage/core";
 
-const noReads = { usageKeys: [], requestIds: [], lotIds: [] } as const;
+const noReads = { at: 0, usageKeys: [], requestIds: [], lotIds: [] } as const;
 
+/** Coins booked on the account: its open lots' remaining coins (expired ones not swept included) minus debt. */
 export function balanceOf(snapshot: AccountSnapshot): number {
-  return snapshot.lots.reduce((sum, lot) => sum + Number(lot.remaining), 0) - Number(snapshot.debt);
+  return Number(snapshot.totals.open) - Number(snapshot.debt);
+}
+
+/**
+ * The totals after `changed` replaces lots of `snapshot` at `at` (whole
+ * coins; the lots of these helpers are never pending): the open coins moved
+ * by the difference, `nextChangeAt` lowered by any expiry of a changed lot.
+ */
+export function totalsAfter(
+  snapshot: AccountSnapshot,
+  changed: readonly Lot[],
+  at: number,
+): AccountTotals {
+  let open = Number(snapshot.totals.open);
+  let next = snapshot.totals.nextChangeAt;
+  for (const lot of changed) {
+    const before = snapshot.lots.find((old) => old.id === lot.id);
+    open += Number(lot.remaining) - Number(before?.remaining ?? 0);
+    if (
+      Number(lot.remaining) > 0 &&
+      lot.expiresAt !== null &&
+      (next === null || lot.expiresAt < next)
+    )
+      next = lot.expiresAt;
+  }
+  return { open: String(open), pending: "0", asOf: at, nextChangeAt: next };
 }
 
 export interface CreditOptions {
@@ -38,6 +71,7 @@ export function credit(options: CreditOptions): AccountCommand<{ coins: string; 
       : { request: { requestId, fingerprint: `credit:${options.userId}:${options.coins}` } }),
     reads: {
       ...noReads,
+      at,
       usageKeys: options.usageKey === undefined ? [] : [options.usageKey],
       ...(options.budget === undefined ? {} : { budgetEventId: options.eventId ?? "E" }),
     },
@@ -94,6 +128,7 @@ export function credit(options: CreditOptions): AccountCommand<{ coins: string; 
       return {
         change: {
           lots: [lot],
+          totals: totalsAfter(snapshot, [lot], at),
           debt: snapshot.debt,
           nextLotId: snapshot.nextLotId + 1,
           nextEntrySeq: snapshot.nextEntrySeq + 1,
@@ -135,7 +170,7 @@ export function debit(options: {
       requestId: options.requestId,
       fingerprint: `debit:${options.userId}:${options.coins}`,
     },
-    reads: noReads,
+    reads: { ...noReads, at, spend: String(options.coins) },
     decide(snapshot) {
       const open = [...snapshot.lots]
         .filter(
@@ -168,6 +203,7 @@ export function debit(options: {
       return {
         change: {
           lots,
+          totals: totalsAfter(snapshot, lots, at),
           debt: snapshot.debt,
           nextLotId: snapshot.nextLotId,
           nextEntrySeq: snapshot.nextEntrySeq + 1,
@@ -216,7 +252,7 @@ export function expireLots(options: {
   return {
     programId: options.programId,
     userId: options.userId,
-    reads: noReads,
+    reads: { ...noReads, at: options.before },
     decide(snapshot) {
       const due = snapshot.lots.filter(
         (lot) =>
@@ -238,9 +274,11 @@ export function expireLots(options: {
           reason: null,
         };
       });
+      const closed = due.map((lot) => ({ ...lot, remaining: "0" }));
       return {
         change: {
-          lots: due.map((lot) => ({ ...lot, remaining: "0" })),
+          lots: closed,
+          totals: totalsAfter(snapshot, closed, options.before),
           debt: snapshot.debt,
           nextLotId: snapshot.nextLotId,
           nextEntrySeq: snapshot.nextEntrySeq + due.length,

@@ -53,7 +53,10 @@ export async function checkProgram(
     const lots = Object.values(await client.hgetall(account.lots)).map(
       (json) => JSON.parse(json) as Lot,
     );
-    const open = new Set((await client.smembers(account.open)).map(Number));
+    // Both indexes hold exactly the open lots, under the members the store gives them.
+    const lotIdOf = (member: string) => Number(member.slice(member.indexOf(":") + 1));
+    const open = new Set((await client.zrange(account.fifo, 0, -1)).map(lotIdOf));
+    const available = new Set((await client.zrange(account.avail, 0, -1)).map(lotIdOf));
     const records = Object.values(await client.hgetall(account.requests)).map(
       (json) => JSON.parse(json) as RequestRecord,
     );
@@ -78,7 +81,27 @@ export async function checkProgram(
         Number(lot.coins),
       );
       expect(open.has(lot.id), `${where} lot ${lot.id} open`).toBe(Number(lot.remaining) > 0);
+      expect(available.has(lot.id), `${where} lot ${lot.id} by availableAt`).toBe(
+        Number(lot.remaining) > 0,
+      );
     }
+    // Totals: the open lots' coins, the pending ones at asOf, and a lower bound of their next change.
+    const openLots = lots.filter((lot) => Number(lot.remaining) > 0);
+    const asOf = Number(head.asOf);
+    expect(Number(head.open), `${where} totals.open`).toBe(remaining);
+    expect(Number(head.pending), `${where} totals.pending`).toBe(
+      openLots
+        .filter((lot) => lot.availableAt > asOf)
+        .reduce((sum, lot) => sum + Number(lot.remaining), 0),
+    );
+    const changes = openLots.flatMap((lot) => [
+      ...(lot.expiresAt === null ? [] : [lot.expiresAt]),
+      ...(lot.availableAt > asOf ? [lot.availableAt] : []),
+    ]);
+    if (changes.length > 0)
+      expect(Number(head.nextChangeAt), `${where} totals.nextChangeAt`).toBeLessThanOrEqual(
+        Math.min(...changes),
+      );
     // Every request booked once, owned by this account, claimed for it.
     const perRequest = new Map<string, number>();
     for (const e of entries) {
@@ -95,7 +118,7 @@ export async function checkProgram(
       );
       requests.set(record.requestId, record);
       expect(
-        decodeId((await client.get(keys.claim(record.requestId))) ?? ""),
+        decodeId((await client.get(keys.claim(record.requestId).claim)) ?? ""),
         `claim of ${record.requestId}`,
       ).toBe(user);
     }

@@ -181,6 +181,7 @@ export function describeLowLevel(
       const plain = await store.loadAccount(P, "reads", emptyReads);
       expect(plain.lots).toEqual([]);
       const asked = await store.loadAccount(P, "reads", {
+        ...emptyReads,
         usageKeys: ["E:day:1", "E:day:2"],
         requestIds: ["r-reads-1", "r-missing", "r-dup"],
         lotIds: [1],

@@ -167,6 +167,7 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
       decide: (snapshot) => ({
         change: {
           lots: [],
+          totals: snapshot.totals,
           debt: snapshot.debt,
           nextLotId: snapshot.nextLotId,
           nextEntrySeq: snapshot.nextEntrySeq,

@@ -82,9 +82,15 @@ export interface World {
   readonly programId: string;
   readonly clock: ManualClock;
   readonly coins: Coinage;
-  /** Open lots of an account, plus the lots asked for by id. */
-  lots(userId: string, lotIds?: readonly number[]): Promise<readonly Lot[]>;
-  /** Balance, every history entry and the lots, to check that nothing changed. */
+  /**
+   * The lots of an account with these ids, open or closed, sorted by id (ids
+   * of lots that do not exist are left out). A snapshot holds only the lots
+   * a command needs, so a test names the lots it looks at.
+   */
+  lots(userId: string, lotIds: readonly number[]): Promise<readonly Lot[]>;
+  /** The account's lots with coins left, among every lot its history names. */
+  openLots(userId: string): Promise<readonly Lot[]>;
+  /** Balance, every history entry and every lot the history names, to check that nothing changed. */
   state(userId: string): Promise<unknown>;
 }
 
@@ -103,29 +109,43 @@ export function newWorld(store: Store, options: ProgramOptions = {}): World {
     },
     clock,
   });
-  const lots = async (userId: string, lotIds: readonly number[] = []) => {
+  const lots = async (userId: string, lotIds: readonly number[]) => {
     const snapshot = await store.loadAccount(programId, userId, {
+      at: clock.ms,
       usageKeys: [],
       requestIds: [],
       lotIds,
     });
-    return snapshot.lots;
+    const asked = new Set(lotIds);
+    return snapshot.lots.filter((lot) => asked.has(lot.id)).sort((a, b) => a.id - b.id);
   };
+  const lotsOfHistory = async (userId: string) =>
+    lots(userId, lotIdsOf(await allHistory(coins, userId)));
   return {
     store,
     programId,
     clock,
     coins,
     lots,
+    async openLots(userId) {
+      return (await lotsOfHistory(userId)).filter((lot) => units(lot.remaining) > 0n);
+    },
     async state(userId) {
-      const [balance, history, open] = await Promise.all([
+      const [balance, history, all] = await Promise.all([
         coins.balance(userId),
         allHistory(coins, userId),
-        lots(userId),
+        lotsOfHistory(userId),
       ]);
-      return structuredClone({ balance, history, lots: [...open].sort((a, b) => a.id - b.id) });
+      return structuredClone({ balance, history, lots: all });
     },
   };
+}
+
+/** Every lot id the entries name (each lot is named by the entry that created it). */
+export function lotIdsOf(entries: readonly { readonly lots: readonly { lotId: number }[] }[]) {
+  const ids = new Set<number>();
+  for (const entry of entries) for (const move of entry.lots) ids.add(move.lotId);
+  return [...ids].sort((a, b) => a - b);
 }
 
 /** Every history entry of an account, following cursors, newest first. */

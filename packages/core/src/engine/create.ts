@@ -6,6 +6,7 @@
 import { CoinageError, invalidInput } from "../errors.js";
 import { dateTime, readField, readList, unreadable } from "../input.js";
 import { balanceAt } from "../ledger/balance.js";
+import { canonicalJson } from "../ledger/fingerprint.js";
 import type { RequestRecord } from "../ledger/types.js";
 import { Dec } from "../money/decimal.js";
 import { parseProgram } from "../program.js";
@@ -166,7 +167,14 @@ export function createCoinage(options: CoinageOptions): Coinage {
       const record = requireRecord(input, "event", "");
       const event = parseEvent({ ...record, version: 1 });
       const inserted = await call("insertEvent", () => store.insertEvent(programId, event));
-      if (!inserted) throw new CoinageError("EVENT_EXISTS", { eventId: event.id });
+      if (!inserted) {
+        // A retry of the same create (the first answer was lost) gets the event back.
+        const stored = await call("getEvent", () => store.getEvent(programId, event.id));
+        if (stored === null || canonicalJson(stored) !== canonicalJson(event)) {
+          throw new CoinageError("EVENT_EXISTS", { eventId: event.id });
+        }
+        return freezeDeep(stored);
+      }
       return event;
     },
     async get(eventId) {
@@ -467,7 +475,23 @@ export function createCoinage(options: CoinageOptions): Coinage {
     return outcomes;
   }
 
-  return coinage;
+  return {
+    ...coinage,
+    /**
+     * This engine over the store joined to the caller's open transaction `tx`
+     * (see `Store.withTransaction`). Stores that cannot join one (memory,
+     * Redis) refuse with `INVALID_INPUT`.
+     */
+    withTransaction(tx: unknown): Coinage {
+      if (typeof store.withTransaction !== "function") {
+        throw invalidInput({
+          path: "store",
+          message: `the ${store.name} store cannot join a caller's transaction; withTransaction needs a SQL store such as @coinage/postgres`,
+        });
+      }
+      return createCoinage({ store: store.withTransaction(tx), program, clock });
+    },
+  };
 }
 
 /**

@@ -189,4 +189,15 @@ export interface Coinage {
     options?: { readonly limit?: number; readonly cursor?: string },
   ): Promise<Page<HistoryEntry>>;
   expire(options?: { readonly before?: Date; readonly batchSize?: number }): Promise<ExpireResult>;
+  /**
+   * This engine, with every call run inside the caller's open transaction
+   * `tx` (for `@coinage/postgres`: a pg client after `BEGIN`, the
+   * transaction PGlite hands to `transaction(fn)`, or an adapter's
+   * `Queryable`). Each call runs under a savepoint and never begins, commits
+   * or rolls back `tx`: the caller's commit makes its effects durable, the
+   * caller's rollback undoes them. A call that fails undoes only its own
+   * statements. Synchronous; throws `INVALID_INPUT` when the store cannot
+   * join a transaction (memory, Redis) or `tx` is not one.
+   */
+  withTransaction(tx: unknown): Coinage;
 }

@@ -58,7 +58,7 @@ export function spendReach(
     end += 1;
     if (isPending(lot, at)) continue;
     held = held.plus(lot.remaining);
-    if (held.gt(cover)) {
+    if (held.gte(cover)) {
       const expiresAt = lot.expiresAt;
       if (expiresAt !== null)
         while (end < fifo.length && (fifo[end] as Lot).expiresAt === expiresAt) end += 1;

@@ -5,7 +5,7 @@
  * lowers the reward is reported as a `CapClip`.
  */
 import { invalidInput } from "../errors.js";
-import { readOwnField } from "../input.js";
+import { readInputField } from "../input.js";
 import { type Dec, max, parseDecimal, ZERO } from "../money/decimal.js";
 import { canonicalDecimal } from "../money/ratio.js";
 import type { CapClip, CapPeriod, Caps, PerUserCap, RewardUsage } from "./types.js";
@@ -182,11 +182,11 @@ export function tightest(limits: readonly CapLimit[]): CapLimit | undefined {
 
 /**
  * What the user already earned in `period`: read from `usage.perUser` when
- * a cap needs it, once, as `readOwnField` reads (a getter or Proxy that
+ * a cap needs it, once, as `readInputField` reads (a getter or Proxy that
  * throws is `INVALID_INPUT` at its path).
  */
 function perUserUsed(usage: RewardUsage | undefined, period: CapPeriod, path: string): unknown {
-  return readOwnField(usage?.perUser, period, "usage.perUser", path);
+  return readInputField(usage?.perUser, period, "usage.perUser", path);
 }
 
 function usedAt(value: unknown, path: string): Dec {

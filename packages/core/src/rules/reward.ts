@@ -10,7 +10,7 @@
  * the program's coin scale with its rounding mode, and never passes a cap.
  */
 import { CoinageError, invalidInput } from "../errors.js";
-import { dateTime, readOwnField, unreadable } from "../input.js";
+import { dateTime, readInputField, unreadable } from "../input.js";
 import { type Dec, MAX_DECIMAL_LENGTH, ONE, parseDecimal, ZERO } from "../money/decimal.js";
 import {
   canonicalDecimal,
@@ -93,7 +93,7 @@ function preview(
   if (at === undefined || !Number.isFinite(at)) {
     throw invalidInput({ path: "now", message: "expected a valid Date" });
   }
-  const amount = readOwnField(transactionInput, "amount", "transaction", "amount");
+  const amount = readInputField(transactionInput, "amount", "transaction", "amount");
   const program = readProgram(programInput);
   const usage = readUsage(usageInput);
   try {
@@ -105,24 +105,24 @@ function preview(
   }
 }
 
-/** The program's fields a preview uses, each read once (see `readOwnField`). */
+/** The program's fields a preview uses, each read once (see `readInputField`). */
 function readProgram(value: Program): Program {
   return {
-    coinValue: readOwnField(value, "coinValue", "program", "program.coinValue"),
-    coinScale: readOwnField(value, "coinScale", "program", "program.coinScale"),
-    rounding: readOwnField(value, "rounding", "program", "program.rounding"),
-    timeZone: readOwnField(value, "timeZone", "program", "program.timeZone"),
+    coinValue: readInputField(value, "coinValue", "program", "program.coinValue"),
+    coinScale: readInputField(value, "coinScale", "program", "program.coinScale"),
+    rounding: readInputField(value, "rounding", "program", "program.rounding"),
+    timeZone: readInputField(value, "timeZone", "program", "program.timeZone"),
   } as Program;
 }
 
 /**
- * The usage's fields, each read once (see `readOwnField`); the per-user
+ * The usage's fields, each read once (see `readInputField`); the per-user
  * counters in `perUser` are read by the caps that need them (see `caps.ts`).
  */
 function readUsage(value: RewardUsage | undefined): RewardUsage | undefined {
   if (typeof value !== "object" || value === null) return value;
-  const perUser = readOwnField(value, "perUser", "usage", "usage.perUser");
-  const budget = readOwnField(value, "budget", "usage", "usage.budget");
+  const perUser = readInputField(value, "perUser", "usage", "usage.perUser");
+  const budget = readInputField(value, "budget", "usage", "usage.budget");
   return { perUser, budget } as RewardUsage;
 }
 

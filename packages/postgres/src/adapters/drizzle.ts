@@ -11,18 +11,15 @@
  */
 import { type SQL, type SQLChunk, sql } from "drizzle-orm";
 import type { Queryable } from "../client.js";
+import { oncePerTransaction } from "./per-transaction.js";
 
-/** The part of a Drizzle Postgres transaction (or database) the adapter uses. */
+/** The part of a Drizzle Postgres transaction the adapter uses. */
 export interface DrizzleTransactionLike {
   execute(query: SQL): PromiseLike<unknown>;
 }
 
-/**
- * Runs coinage's statements with `tx.execute(sql)`. node-postgres and PGlite
- * answer with `{ rows }`, postgres.js with the rows themselves.
- */
-export function fromDrizzle(tx: DrizzleTransactionLike): Queryable {
-  return {
+const adapt = oncePerTransaction(
+  (tx: DrizzleTransactionLike): Queryable => ({
     async query(text, values = []) {
       let result: unknown;
       try {
@@ -32,7 +29,15 @@ export function fromDrizzle(tx: DrizzleTransactionLike): Queryable {
       }
       return { rows: Array.isArray(result) ? result : (result as { rows: unknown[] }).rows };
     },
-  };
+  }),
+);
+
+/**
+ * Runs coinage's statements with `tx.execute(sql)`. node-postgres and PGlite
+ * answer with `{ rows }`, postgres.js with the rows themselves.
+ */
+export function fromDrizzle(tx: DrizzleTransactionLike): Queryable {
+  return adapt(tx);
 }
 
 /**

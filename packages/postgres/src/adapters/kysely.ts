@@ -10,13 +10,21 @@
  */
 import { CompiledQuery } from "kysely";
 import type { Queryable } from "../client.js";
+import { oncePerTransaction } from "./per-transaction.js";
 
-/** The part of a Kysely `Transaction` (or `Kysely` instance) the adapter uses. */
+/** The part of a Kysely `Transaction` the adapter uses. */
 export interface KyselyTransactionLike {
   withoutPlugins(): {
     executeQuery(query: CompiledQuery): Promise<{ readonly rows: readonly unknown[] }>;
   };
 }
+
+const adapt = oncePerTransaction((trx: KyselyTransactionLike): Queryable => {
+  const executor = trx.withoutPlugins();
+  return {
+    query: (text, values = []) => executor.executeQuery(CompiledQuery.raw(text, values)),
+  };
+});
 
 /**
  * Runs coinage's statements on `trx` as raw compiled queries. Plugins are
@@ -24,8 +32,5 @@ export interface KyselyTransactionLike {
  * rename their columns).
  */
 export function fromKysely(trx: KyselyTransactionLike): Queryable {
-  const executor = trx.withoutPlugins();
-  return {
-    query: (text, values = []) => executor.executeQuery(CompiledQuery.raw(text, values)),
-  };
+  return adapt(trx);
 }

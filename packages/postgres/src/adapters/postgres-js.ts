@@ -10,20 +10,16 @@
  * ```
  */
 import type { Queryable } from "../client.js";
+import { oncePerTransaction } from "./per-transaction.js";
 import { CONNECTION_FAILURE, messageOf, UNABLE_TO_CONNECT, withSqlState } from "./sql-state.js";
 
-/** The part of a postgres.js `TransactionSql` (or `Sql`) the adapter uses. */
+/** The part of a postgres.js `TransactionSql` the adapter uses. */
 export interface PostgresJsTransactionLike {
   unsafe(query: string, parameters?: unknown[]): PromiseLike<readonly unknown[]>;
 }
 
-/**
- * Runs coinage's statements on `tx` with `tx.unsafe(text, values)`; the
- * rows postgres.js returns are the result. A server error already carries
- * its SQLSTATE; a lost connection is given one.
- */
-export function fromPostgresJs(tx: PostgresJsTransactionLike): Queryable {
-  return {
+const adapt = oncePerTransaction(
+  (tx: PostgresJsTransactionLike): Queryable => ({
     async query(text, values) {
       try {
         return { rows: await tx.unsafe(text, values) };
@@ -31,7 +27,16 @@ export function fromPostgresJs(tx: PostgresJsTransactionLike): Queryable {
         throw connectionError(error);
       }
     },
-  };
+  }),
+);
+
+/**
+ * Runs coinage's statements on `tx` with `tx.unsafe(text, values)`; the
+ * rows postgres.js returns are the result. A server error already carries
+ * its SQLSTATE; a lost connection is given one.
+ */
+export function fromPostgresJs(tx: PostgresJsTransactionLike): Queryable {
+  return adapt(tx);
 }
 
 /** postgres.js's own codes for a connection that is gone or never came. */

@@ -10,12 +10,25 @@
  * ```
  */
 import type { Queryable } from "../client.js";
+import { oncePerTransaction } from "./per-transaction.js";
 import { CONNECTION_FAILURE, messageOf, UNABLE_TO_CONNECT, withSqlState } from "./sql-state.js";
 
-/** The part of a Prisma transaction client (or `PrismaClient`) the adapter uses. */
+/** The part of a Prisma transaction client the adapter uses. */
 export interface PrismaTransactionLike {
   $queryRawUnsafe(query: string, ...values: unknown[]): PromiseLike<unknown>;
 }
+
+const adapt = oncePerTransaction(
+  (tx: PrismaTransactionLike): Queryable => ({
+    async query(text, values = []) {
+      try {
+        return { rows: (await tx.$queryRawUnsafe(text, ...values)) as unknown[] };
+      } catch (error) {
+        throw driverError(error);
+      }
+    },
+  }),
+);
 
 /**
  * Runs coinage's statements on `tx` with `$queryRawUnsafe(text, ...values)`,
@@ -24,15 +37,7 @@ export interface PrismaTransactionLike {
  * and timestamps (`Decimal`, `BigInt`, `Date`) never applies to them.
  */
 export function fromPrisma(tx: PrismaTransactionLike): Queryable {
-  return {
-    async query(text, values = []) {
-      try {
-        return { rows: (await tx.$queryRawUnsafe(text, ...values)) as unknown[] };
-      } catch (error) {
-        throw driverError(error);
-      }
-    },
-  };
+  return adapt(tx);
 }
 
 interface PrismaErrorLike {

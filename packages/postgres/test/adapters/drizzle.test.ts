@@ -15,9 +15,9 @@ import {
 import { drizzle as drizzlePostgresJs } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
-import { fromDrizzle } from "../../src/adapters/drizzle.js";
+import { type DrizzleTransactionLike, fromDrizzle } from "../../src/adapters/drizzle.js";
 import { DATABASE_URL, newPool, skipServerTests } from "../support/server.js";
-import { type AdapterCase, describeAdapter } from "./suite.js";
+import { type AdapterCase, describeAdapter, libraryPool } from "./suite.js";
 
 const skip = await skipServerTests("adapters/drizzle.test.ts");
 
@@ -43,7 +43,7 @@ function library<
   >,
 >(
   schema: string,
-  db: { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> },
+  db: DrizzleTransactionLike & { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> },
   close: () => Promise<void>,
 ): AdapterCase<Tx> {
   const orders = ordersTable(schema);
@@ -57,12 +57,13 @@ function library<
         (row) => row.id,
       ),
     queryable: fromDrizzle,
+    outside: () => fromDrizzle(db),
     close,
   };
 }
 
 describeAdapter("fromDrizzle (node-postgres)", skip, async (schema) => {
-  const pool = newPool({ max: 2 });
+  const pool = libraryPool();
   const db = drizzleNodePg({ client: pool });
   return library<TransactionOf<typeof db>>(schema, db, () => pool.end());
 });

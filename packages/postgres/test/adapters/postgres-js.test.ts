@@ -29,6 +29,7 @@ describeAdapter<postgres.TransactionSql>(
           (row) => row.id,
         ),
       queryable: fromPostgresJs,
+      outside: () => fromPostgresJs(sql),
       close: () => sql.end(),
     };
     // postgres.js does not recover from a session the server ended inside

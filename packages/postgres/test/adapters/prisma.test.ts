@@ -22,6 +22,7 @@ describeAdapter<Prisma.TransactionClient>("fromPrisma", skip, async (schema) => 
         (row) => row.id,
       ),
     queryable: fromPrisma,
+    outside: () => fromPrisma(prisma),
     close: () => prisma.$disconnect(),
   };
 });

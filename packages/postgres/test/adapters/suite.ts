@@ -4,10 +4,11 @@
  * transaction, and coinage's commands through it commit or roll back with
  * the caller's writes.
  */
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Queryable } from "../../src/client.js";
 import { isConnectionError, sqlState } from "../../src/failures.js";
-import { type Fixture, ident, serverFixture } from "../support/server.js";
+import { type Fixture, ident, newPool, serverFixture } from "../support/server.js";
 
 export interface Order {
   readonly id: string;
@@ -25,6 +26,8 @@ export interface AdapterCase<Tx> {
   orderIds(tx: Tx): Promise<string[]>;
   /** The adapter under test. */
   queryable(tx: Tx): Queryable;
+  /** The adapter over the library's instance itself, outside any transaction. */
+  outside(): Queryable;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,17 @@ export const ORDERS_TABLE = `CREATE TABLE orders (
   user_id text NOT NULL,
   total numeric(12, 2) NOT NULL
 )`;
+
+/**
+ * A pool for a library to check connections out of. A connection the server
+ * ends while it is checked out also emits `error` on its client, which no
+ * library listens to; the library learns of it from the failed query.
+ */
+export function libraryPool(max = 2): pg.Pool {
+  const pool = newPool({ max });
+  pool.on("connect", (client) => client.on("error", () => {}));
+  return pool;
+}
 
 /** Thrown inside a transaction to roll it back. */
 class Rollback extends Error {}
@@ -81,6 +95,12 @@ export function describeAdapter<Tx>(
       (await fixture.sql("SELECT id FROM orders ORDER BY id")).map((row) => row.id);
 
     describe("the adapter's query", () => {
+      it("should give one Queryable per transaction, so that coinage serialises its calls", async () => {
+        await library.transaction(async (tx) => {
+          expect(library.queryable(tx)).toBe(library.queryable(tx));
+        });
+      });
+
       it("should pass positional parameters, reused and out of order, as the server's values", async () => {
         await rolledBack(() =>
           library.transaction(async (tx) => {

@@ -154,10 +154,7 @@ return redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], '+', 'LIMIT', 0, ARGV[2])
 );
 
 /** KEYS: walk set, its empty marker. Deletes both. */
-export const dropWalk = script(
-  "drop-walk",
-  "return redis.call('DEL', KEYS[1], KEYS[2])",
-);
+export const dropWalk = script("drop-walk", "return redis.call('DEL', KEYS[1], KEYS[2])");
 
 /**
  * Event hashes are keyed by the id's ordered member (see `keys.ts`), so a

@@ -31,7 +31,7 @@ export function allocateSuite(ref: StoreRef): void {
     expectDec(result.balance.pending, "100");
     expectDec(result.balance.available, "0");
 
-    const lots = await world.lots("u1");
+    const lots = await world.lots("u1", [result.lotId as number]);
     expect(lots).toHaveLength(1);
     expect(lots[0]).toMatchObject({
       id: result.lotId,
@@ -241,7 +241,7 @@ export function allocateSuite(ref: StoreRef): void {
     expectDec(below.coins, "0");
     expect(below.ineligible).toBe("below_min_amount");
     expect(below.lotId).toBeNull();
-    expect(await world.lots("u1")).toEqual([]);
+    expect(await world.openLots("u1")).toEqual([]);
     expectDec((await coins.balance("u1")).available, "0");
     const at = await coins.allocate({
       userId: "u1",
@@ -273,7 +273,7 @@ export function allocateSuite(ref: StoreRef): void {
       "EVENT_INACTIVE",
     );
     expect(late.details).toMatchObject({ reason: "after_window" });
-    expect(await world.lots("u1")).toEqual([]);
+    expect(await world.openLots("u1")).toEqual([]);
     expect((await coins.history("u1")).items).toEqual([]);
 
     clock.advance({ hours: 1 });
@@ -487,7 +487,7 @@ export function allocateSuite(ref: StoreRef): void {
       coins.redeem({ userId: "u1", coins: "0.001", requestId: "x2" }),
       "INVALID_INPUT",
     );
-    const lots = await world.lots("u1");
+    const lots = await world.lots("u1", [earned.lotId as number]);
     expectDec(lots[0]?.remaining, "2.5");
     const history = await coins.history("u1");
     expect(history.items.map((e) => canon(e.coins))).toEqual(["-0.05", "-1.5", "4.05"]);
@@ -499,8 +499,11 @@ export function allocateSuite(ref: StoreRef): void {
     const { coins } = world;
     const big = "999999999999999"; // just under the largest reward; ten of them pass 2^53
     await coins.events.create(fixed("JACKPOT", big));
-    for (let i = 0; i < 10; i++)
-      await coins.allocate({ userId: "u1", event: "JACKPOT", requestId: `a${i}` });
+    const lotIds: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const earned = await coins.allocate({ userId: "u1", event: "JACKPOT", requestId: `a${i}` });
+      lotIds.push(earned.lotId as number);
+    }
     const spent = await coins.redeem({ userId: "u1", coins: "1", requestId: "x1" });
     expectDec(spent.balance.available, "9999999999999989");
     expectDec(spent.balance.value, "2499999999999997.25");
@@ -508,7 +511,7 @@ export function allocateSuite(ref: StoreRef): void {
     expectDec(latest?.balanceAfter, "9999999999999989");
     const reversal = await coins.reverse({ requestId: "r1", of: "x1" });
     expectDec(reversal.balance.available, "9999999999999990");
-    const lots = await world.lots("u1");
+    const lots = await world.lots("u1", lotIds);
     expect(lots.map((lot) => canon(lot.remaining))).toEqual(Array.from({ length: 10 }, () => big));
   });
 

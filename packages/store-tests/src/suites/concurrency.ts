@@ -53,7 +53,7 @@ export function concurrencySuite(ref: StoreRef): void {
     );
     expectDec(history[0]?.balanceAfter, sumCoins(history.map((e) => e.coins)));
     expectDec(history[0]?.balanceAfter, 1000 - spent);
-    const lots = await world.lots("u1");
+    const lots = await world.openLots("u1");
     for (const lot of lots) expect(Number(lot.remaining)).toBeGreaterThanOrEqual(0);
     expect(sumCoins(lots.map((lot) => lot.remaining))).toBe(BigInt(1000 - spent));
   });
@@ -71,7 +71,7 @@ export function concurrencySuite(ref: StoreRef): void {
     const first = outcomes[0];
     for (const outcome of outcomes)
       expect(outcome.ok && outcome.value).toEqual(first?.ok && first.value);
-    expect(await world.lots("u1")).toHaveLength(1);
+    expect(await world.openLots("u1")).toHaveLength(1);
     const history = await allHistory(coins, "u1");
     expect(history.map((e) => e.type)).toEqual(["earn"]);
     expectDec((await coins.balance("u1")).available, "100");

@@ -203,7 +203,7 @@ export function eventsSuite(ref: StoreRef): void {
       expect(result, event).toMatchObject({ ineligible: "expires_before_activation", lotId: null });
       expectDec(result.coins, "0", event);
     }
-    expect(await world.lots("u1")).toEqual([]);
+    expect(await world.openLots("u1")).toEqual([]);
     expect(await allHistory(coins, "u1")).toEqual([]);
     const balance = await coins.balance("u1");
     expectDec(balance.available, "0");

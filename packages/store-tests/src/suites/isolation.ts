@@ -59,7 +59,7 @@ export function isolationSuite(ref: StoreRef): void {
     expect(await allHistory(b.coins, "u1")).toEqual(historyB);
 
     const lotsA = await a.lots("u1", [inA.lotId as number]);
-    const lotsB = await b.lots("u1");
+    const lotsB = await b.openLots("u1");
     expect(lotsB.every((lot) => lot.eventId === "SALE" && Number(lot.coins) === 7)).toBe(true);
     expect(lotsA.every((lot) => Number(lot.coins) === 100)).toBe(true);
   });

@@ -133,8 +133,12 @@ export function reverseSuite(ref: StoreRef): void {
     expectDec(big.debtPaid, "30");
     expectDec(big.balance.available, "70");
     expectDec(big.balance.debt, "0");
-    const lots = await world.lots("u1");
-    expect(lots.map((lot) => [lot.id, Number(lot.remaining)])).toEqual([[big.lotId, 70]]);
+    const lots = await world.lots("u1", [a.lotId, small.lotId, big.lotId] as number[]);
+    expect(lots.map((lot) => [lot.id, Number(lot.remaining)])).toEqual([
+      [a.lotId, 0],
+      [small.lotId, 0],
+      [big.lotId, 70],
+    ]);
     [latest] = await allHistory(coins, "u1");
     expectDec(latest?.balanceAfter, "70");
     expectDec(latest?.debtAfter, "0");
@@ -176,7 +180,7 @@ export function reverseSuite(ref: StoreRef): void {
     expectDec(reversal.balance.available, "200");
     expect(reversal.balance.nextExpiry?.at).toBe(week.expiresAt);
     expectDec(reversal.balance.nextExpiry?.coins, "100");
-    const lots = await world.lots("u1");
+    const lots = await world.lots("u1", [week.lotId, never.lotId] as number[]);
     expect(lots.map((lot) => [lot.id, Number(lot.remaining), lot.expiresAt]).sort()).toEqual(
       [
         [week.lotId, 100, Date.parse(week.expiresAt as string)],
@@ -220,7 +224,7 @@ export function reverseSuite(ref: StoreRef): void {
     expectDec(reversal.restored, "150");
     expectDec(reversal.expired, "100");
     expectDec(reversal.balance.available, "100");
-    const lots = await world.lots("u1", [week.lotId as number]);
+    const lots = await world.lots("u1", [week.lotId as number, never.lotId as number]);
     const byId = new Map(lots.map((lot) => [lot.id, lot]));
     expectDec(byId.get(never.lotId as number)?.remaining, "100");
     expectDec(byId.get(week.lotId as number)?.remaining, "0");
@@ -614,11 +618,18 @@ function refundRules(ref: StoreRef): void {
       store.execute({
         programId,
         userId: "u1",
-        reads: { usageKeys: [], requestIds: [], lotIds: [], budgetEventId: "LAUNCH" },
+        reads: {
+          at: world.clock.ms,
+          usageKeys: [],
+          requestIds: [],
+          lotIds: [],
+          budgetEventId: "LAUNCH",
+        },
         decide(snapshot) {
           return {
             change: {
               lots: [],
+              totals: snapshot.totals,
               debt: snapshot.debt,
               nextLotId: snapshot.nextLotId,
               nextEntrySeq: snapshot.nextEntrySeq,
