@@ -57,7 +57,6 @@ interface RuleData {
   readonly promotions: { id: string; multiplier: string; from: number; until: number }[];
   readonly perAllocation: string;
   readonly perUserLimit: string;
-  readonly perUserUsed: string;
   readonly coinValue: string;
 }
 
@@ -76,20 +75,25 @@ function ruleData(event: CoinEvent, program: Program): RuleData {
     })),
     perAllocation: event.caps?.perAllocation ?? "Infinity",
     perUserLimit: event.caps?.perUser?.[0]?.coins ?? "Infinity",
-    perUserUsed: RULES_USAGE.perUser.month,
     coinValue: program.coinValue,
   };
 }
 
-/** The arithmetic after the rate and multiplier are known: shared by the floor and the rules-engine path. */
+/**
+ * The arithmetic after the rate and multiplier are known: shared by the
+ * floor and the rules-engine path. What the user already used is an input
+ * of each call, as it is of `previewReward`'s.
+ */
 function arithmetic(
   amount: D,
   percent: D,
   multiplier: D,
   coinValue: D,
   perAllocation: D,
-  perUserRemaining: D,
+  perUserLimit: D,
+  perUserUsed: string,
 ): Answer {
+  const perUserRemaining = D.max(perUserLimit.minus(perUserUsed), 0);
   let coins = amount.mul(percent).div(100).mul(multiplier).div(coinValue);
   if (coins.gt(perAllocation)) coins = perAllocation;
   if (coins.gt(perUserRemaining)) coins = perUserRemaining;
@@ -103,9 +107,9 @@ function floorPreview(data: RuleData) {
   const promotions = data.promotions.map((p) => ({ ...p, multiplier: new D(p.multiplier) }));
   const coinValue = new D(data.coinValue);
   const perAllocation = new D(data.perAllocation);
-  const perUserRemaining = D.max(new D(data.perUserLimit).minus(data.perUserUsed), 0);
+  const perUserLimit = new D(data.perUserLimit);
   const one = new D(1);
-  return (amountText: string, at: number): Answer => {
+  return (amountText: string, at: number, used: string): Answer => {
     const amount = new D(amountText);
     let percent = (tiers[0] as (typeof tiers)[number]).percent;
     for (const tier of tiers) if (tier.from.lte(amount)) percent = tier.percent;
@@ -120,7 +124,8 @@ function floorPreview(data: RuleData) {
       multiplier ?? one,
       coinValue,
       perAllocation,
-      perUserRemaining,
+      perUserLimit,
+      used,
     );
   };
 }
@@ -169,8 +174,8 @@ function rulesEnginePreview(data: RuleData, perCall = false) {
   const shared = perCall ? undefined : buildEngine(data);
   const coinValue = new D(data.coinValue);
   const perAllocation = new D(data.perAllocation);
-  const perUserRemaining = D.max(new D(data.perUserLimit).minus(data.perUserUsed), 0);
-  return async (amountText: string, at: number): Promise<Answer> => {
+  const perUserLimit = new D(data.perUserLimit);
+  return async (amountText: string, at: number, used: string): Promise<Answer> => {
     const amount = new D(amountText);
     const engine = shared ?? buildEngine(data);
     const { events } = await engine.run({ amount: amount.toNumber(), at });
@@ -191,7 +196,8 @@ function rulesEnginePreview(data: RuleData, perCall = false) {
       multiplier ?? new D(1),
       coinValue,
       perAllocation,
-      perUserRemaining,
+      perUserLimit,
+      used,
     );
   };
 }
@@ -214,15 +220,16 @@ export async function benchRules(config: Config, report: Report): Promise<void> 
   const inputs = ruleInputs();
   const at = RULES_NOW.getTime();
   const usage = { perUser: { ...RULES_USAGE.perUser } };
+  const used = usage.perUser.month;
 
   // Same inputs, same answers, before any timing.
   let mismatches = 0;
   const capped = new Set<string>();
   for (const amount of inputs) {
     const ours = previewReward(event, { amount }, program, RULES_NOW, usage);
-    const theirs = await jre(amount, at);
-    const theirsPerCall = await jrePerCall(amount, at);
-    const bare = floor(amount, at);
+    const theirs = await jre(amount, at, used);
+    const theirsPerCall = await jrePerCall(amount, at, used);
+    const bare = floor(amount, at, used);
     for (const clip of ours.breakdown.caps) capped.add(clip.cap);
     if (
       ours.coins !== theirs.coins ||
@@ -272,10 +279,11 @@ export async function benchRules(config: Config, report: Report): Promise<void> 
       runSync(w.cpuMs, (i) =>
         previewReward(calendarEvent, { amount: inputs[i % n] as string }, utc, RULES_NOW, usage),
       ).opsPerSec,
-    jre: async (w) => (await runSerial(w.cpuMs, (i) => jre(inputs[i % n] as string, at))).opsPerSec,
+    jre: async (w) =>
+      (await runSerial(w.cpuMs, (i) => jre(inputs[i % n] as string, at, used))).opsPerSec,
     jrePerCall: async (w) =>
-      (await runSerial(w.cpuMs, (i) => jrePerCall(inputs[i % n] as string, at))).opsPerSec,
-    floor: (w) => runSync(w.cpuMs, (i) => floor(inputs[i % n] as string, at)).opsPerSec,
+      (await runSerial(w.cpuMs, (i) => jrePerCall(inputs[i % n] as string, at, used))).opsPerSec,
+    floor: (w) => runSync(w.cpuMs, (i) => floor(inputs[i % n] as string, at, used)).opsPerSec,
   });
   keep(results);
 

@@ -14,7 +14,7 @@ export {
   spendOrder,
   spendReach,
 } from "./ledger/fifo.js";
-export { canonicalJson, fingerprint, sha256Hex } from "./ledger/fingerprint.js";
+export { canonicalJson, fingerprint } from "./ledger/fingerprint.js";
 export { isOpenLot } from "./ledger/lot.js";
 export { selectLots } from "./ledger/select.js";
 export { EMPTY_TOTALS } from "./ledger/totals.js";

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { CoinageError } from "./errors.js";
-import { MAX_COPIED_ITEMS, readInput, readList } from "./input.js";
+import { MAX_COPIED_ITEMS, markFrozenData, readInput, readInputField, readList } from "./input.js";
 import { isPlainObject } from "./rules/check.js";
+import { parseEvent } from "./rules/parse.js";
 
 /** The issue paths of the `INVALID_INPUT` that `run` throws. */
 function pathsOf(run: () => unknown): string[] {
@@ -110,6 +111,53 @@ describe("readInput", () => {
     let node: Record<string, unknown> = {};
     for (let i = 0; i < 30; i++) node = { a: node, b: node };
     expect(pathsOf(() => readInput(node, "metadata"))).toEqual(["metadata"]);
+  });
+});
+
+describe("readInputField", () => {
+  test("reads one field once, as property access does; no field on arrays or primitives", () => {
+    let reads = 0;
+    const input = Object.defineProperty({ other: 1 }, "amount", {
+      enumerable: true,
+      get: () => {
+        reads += 1;
+        return "12.5";
+      },
+    });
+    expect(readInputField(input, "amount", "transaction", "amount")).toBe("12.5");
+    expect(reads).toBe(1);
+    expect(readInputField({}, "amount", "transaction", "amount")).toBeUndefined();
+    class Purchase {
+      get amount() {
+        return "3";
+      }
+    }
+    expect(readInputField(new Purchase(), "amount", "transaction", "amount")).toBe("3");
+    expect(readInputField(Object.assign([], { amount: "1" }), "amount", "t", "amount")).toBe(
+      undefined,
+    );
+    for (const value of [undefined, null, "12", 12, () => 1]) {
+      expect(readInputField(value, "amount", "transaction", "amount")).toBeUndefined();
+    }
+  });
+
+  test("a value that cannot be inspected fails at its path, a field that cannot be read at the field's", () => {
+    const read = (value: unknown) => () => readInputField(value, "amount", "transaction", "amount");
+    expect(pathsOf(read(revoked()))).toEqual(["transaction"]);
+    expect(pathsOf(read(new Proxy({}, { get: boom })))).toEqual(["amount"]);
+    expect(pathsOf(read(Object.defineProperty({}, "amount", { get: boom })))).toEqual(["amount"]);
+  });
+});
+
+describe("data core froze", () => {
+  test("a parsed event is read as it is, without a copy; anything else is still copied", () => {
+    const event = parseEvent({ id: "E", reward: { kind: "fixed", coins: "5" } });
+    expect(readInput(event, "event")).toBe(event);
+    const alike = structuredClone(event);
+    expect(readInput(alike, "event")).not.toBe(alike);
+    expect(readInput(alike, "event")).toEqual(event);
+    const marked = markFrozenData(Object.freeze({ a: 1 }));
+    expect(readInput(marked, "x")).toBe(marked);
   });
 });
 

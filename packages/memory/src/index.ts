@@ -30,6 +30,9 @@ import { LotIndex } from "./lots.js";
 
 export const DRIVER_NAME = "memory";
 
+/** The usage counters or request records of a read that asked for none. */
+const NOTHING: Readonly<Record<string, never>> = Object.freeze(Object.create(null));
+
 interface AccountState {
   version: number;
   totals: AccountTotals;
@@ -67,15 +70,21 @@ export function memoryStore(): Store {
   ): AccountSnapshot => {
     const account = program.accounts.get(userId);
     // Keyed by ids: no prototype, so `__proto__` or `constructor` is an ordinary key.
-    const usage: Record<string, string> = Object.create(null);
-    for (const key of reads.usageKeys) {
-      const value = account?.usage.get(key);
-      if (value !== undefined) usage[key] = value;
+    let usage: Record<string, string> = NOTHING;
+    if (reads.usageKeys.length > 0) {
+      usage = Object.create(null);
+      for (const key of reads.usageKeys) {
+        const value = account?.usage.get(key);
+        if (value !== undefined) usage[key] = value;
+      }
     }
-    const requests: Record<string, RequestRecord> = Object.create(null);
-    for (const id of reads.requestIds) {
-      const record = program.requests.get(id);
-      if (record !== undefined && record.userId === userId) requests[id] = record;
+    let requests: Record<string, RequestRecord> = NOTHING;
+    if (reads.requestIds.length > 0) {
+      requests = Object.create(null);
+      for (const id of reads.requestIds) {
+        const record = program.requests.get(id);
+        if (record !== undefined && record.userId === userId) requests[id] = record;
+      }
     }
     const totals = account?.totals ?? EMPTY_TOTALS;
     return Object.freeze({

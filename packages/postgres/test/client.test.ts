@@ -5,8 +5,8 @@
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toDriver } from "../src/client.js";
 import { migrate, postgresStore } from "../src/index.js";
+import { openMode } from "../src/modes/open.js";
 import { checkInvariants } from "./support/invariants.js";
 import { allocate, balanceOf, NO_READS, redeem } from "./support/ledger.js";
 import {
@@ -21,15 +21,15 @@ import {
 
 const skipServer = await skipServerTests("client.test.ts");
 
-describe("toDriver", () => {
+describe("openMode", () => {
   it("should tell a pool, a single client and PGlite apart", async () => {
     const pool = new pg.Pool({ connectionString: DATABASE_URL });
     const client = new pg.Client({ connectionString: DATABASE_URL });
     const db = new PGlite();
     try {
-      expect(toDriver(pool).kind).toBe("pool");
-      expect(toDriver(client).kind).toBe("client");
-      expect(toDriver(db).kind).toBe("pglite");
+      expect(openMode(pool, true, "store").kind).toBe("pool");
+      expect(openMode(client, true, "store").kind).toBe("client");
+      expect(openMode(db, true, "store").kind).toBe("pglite");
     } finally {
       await pool.end();
       await db.close();
@@ -40,6 +40,61 @@ describe("toDriver", () => {
     expect(() => postgresStore({ pool: {} as never })).toThrow(
       /pg.Pool, a connected pg.Client or a PGlite instance/,
     );
+  });
+
+  it("should refuse a connection checked out of a pool, pointing to withTransaction", () => {
+    const checkedOut = { query: async () => ({ rows: [] }), release() {} };
+    let error: unknown;
+    try {
+      postgresStore({ pool: checkedOut });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ code: "INVALID_INPUT" });
+    expect(String((error as Error).message)).toMatch(/withTransaction/);
+  });
+});
+
+describe("a connection inside a transaction it does not own", () => {
+  it("PGlite - a session left inside BEGIN fails with INVALID_INPUT and its transaction is not committed", async () => {
+    const fixture = await pgliteFixture();
+    try {
+      await fixture.db.exec("CREATE TABLE mine (id int)");
+      await fixture.db.exec("BEGIN");
+      await fixture.db.exec("INSERT INTO mine VALUES (1)");
+      const store = postgresStore({ pool: fixture.db });
+      const error = await store.execute(allocate("p", "u", "r1", 1)).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "INVALID_INPUT" });
+      expect(String((error as Error).message)).toMatch(/withTransaction/);
+      await fixture.db.exec("ROLLBACK");
+      expect((await fixture.db.query("SELECT count(*)::int AS n FROM mine")).rows).toEqual([
+        { n: 0 },
+      ]);
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  it("PGlite - the transaction object passed as the pool fails with INVALID_INPUT, and nothing commits early", async () => {
+    const fixture = await pgliteFixture();
+    try {
+      await fixture.db.exec("CREATE TABLE mine (id int)");
+      const outcome = await fixture.db
+        .transaction(async (tx) => {
+          await tx.query("INSERT INTO mine VALUES (1)");
+          const store = postgresStore({ pool: tx });
+          const error = await store.execute(allocate("p", "u", "r1", 1)).catch((e: unknown) => e);
+          await tx.rollback();
+          return error;
+        })
+        .catch((e: unknown) => e);
+      expect(outcome).toMatchObject({ code: "INVALID_INPUT" });
+      expect((await fixture.db.query("SELECT count(*)::int AS n FROM mine")).rows).toEqual([
+        { n: 0 },
+      ]);
+    } finally {
+      await fixture.close();
+    }
   });
 });
 
@@ -161,6 +216,30 @@ describe.skipIf(skipServer)("postgresStore on a single pg.Client", () => {
     expect(snapshot.version).toBe(40 - refused.length);
     expect(balanceOf(snapshot)).toBe(40 - (20 - refused.length));
     expect((await checkInvariants(fixture, "p", { fifo: true })).problems).toEqual([]);
+  });
+
+  it("a client inside a transaction - fails with INVALID_INPUT and leaves that transaction to its owner", async () => {
+    const other = new pg.Client({ connectionString: DATABASE_URL });
+    other.on("error", () => {});
+    await other.connect();
+    try {
+      await other.query(`CREATE TABLE ${ident(schema)}.mine (id int)`);
+      await other.query("BEGIN");
+      await other.query(`INSERT INTO ${ident(schema)}.mine VALUES (1)`);
+      const inside = postgresStore({ pool: other, schema });
+      const error = await inside.execute(allocate("p", "w", "w1", 1)).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "INVALID_INPUT" });
+      expect(String((error as Error).message)).toMatch(/withTransaction/);
+      // Still the owner's transaction: rolling it back leaves nothing.
+      await other.query("ROLLBACK");
+      const { rows } = await other.query(`SELECT count(*)::int AS n FROM ${ident(schema)}.mine`);
+      expect(rows).toEqual([{ n: 0 }]);
+      expect(await store.findRequest("p", "w1")).toBeNull();
+      // Outside the transaction the same client works.
+      expect((await inside.execute(allocate("p", "w", "w1", 1))).status).toBe("committed");
+    } finally {
+      await other.end();
+    }
   });
 
   it("executeMany - should run on the single client between other calls", async () => {

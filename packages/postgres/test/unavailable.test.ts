@@ -1,6 +1,6 @@
 /** Which driver errors the store reports as STORE_UNAVAILABLE (no server needed). */
 import { describe, expect, it } from "vitest";
-import { isConnectionError, isUnavailableError } from "../src/client.js";
+import { isConnectionError, isUnavailableError } from "../src/failures.js";
 
 const withCode = (code: string, message = "failed") => Object.assign(new Error(message), { code });
 

@@ -21,11 +21,12 @@ export type AccountRead =
 const MAX_MIGRATIONS = 3;
 
 /**
- * Reads an account; with `claim`, claims the command's request id first: in
- * the same call on a single server, in a call to the claim's slot sent at
- * the same time on a Cluster. The claim is settled before any commit, and
- * the read is used only when the claim is the caller's (like every read, the
- * commit's version check validates it).
+ * Reads an account; a command's own request id, when recorded, answers
+ * `replay`. With `claim`, claims that request id first: in the same call on
+ * a single server, in a call to the claim's slot sent at the same time on a
+ * Cluster. The claim is settled before any commit, and the read is used only
+ * when the claim is the caller's (like every read, the commit's version check
+ * validates it).
  */
 export async function readAccount(
   ctx: Context,
@@ -33,7 +34,8 @@ export async function readAccount(
   userId: string,
   account: AccountKeys,
   reads: AccountReads,
-  claim: (ClaimCall & { readonly requestId: string }) | null,
+  requestId: string | null,
+  claim: ClaimCall | null,
   mode: ReadMode,
   operation: string,
 ): Promise<AccountRead> {
@@ -43,7 +45,7 @@ export async function readAccount(
       : budgetUsed(ctx, keys, reads.budgetEventId, operation);
   // A budget read nobody waits for must not surface as an unhandled rejection.
   budget?.catch(() => undefined);
-  const call = { account, args: readArgs(reads, claim?.requestId ?? null, mode) };
+  const call = { account, args: readArgs(reads, requestId, mode) };
   let reply: unknown;
   if (claim === null) {
     reply = (await claimAndRead(ctx, operation, [], [call])).replies[0];

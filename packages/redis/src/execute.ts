@@ -50,7 +50,7 @@ export async function execute<T>(
   const account = keys.account(command.userId);
   const requestId = command.request?.requestId ?? null;
   const user = encodeId(command.userId);
-  const claim = requestId === null ? null : { requestId, keys: keys.claim(requestId), user };
+  const claim = requestId === null ? null : { keys: keys.claim(requestId), user };
   const deadline = Date.now() + ctx.contentionTimeoutMs;
   let lease: string | null = null;
   // Whether this call holds its request id's claim, and whether a commit it
@@ -68,6 +68,7 @@ export async function execute<T>(
         command.userId,
         account,
         command.reads,
+        requestId,
         attempt === 1 ? claim : null,
         "",
         OP,

@@ -111,6 +111,7 @@ class RedisStore implements Store {
       keys.account(userId),
       reads,
       null,
+      null,
       "",
       "loadAccount",
     );

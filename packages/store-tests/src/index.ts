@@ -24,6 +24,7 @@ import { historySuite } from "./suites/history.js";
 import { idempotencySuite } from "./suites/idempotency.js";
 import { isolationSuite } from "./suites/isolation.js";
 import { modelSuite } from "./suites/model.js";
+import { readsSuite } from "./suites/reads.js";
 import { redeemSuite } from "./suites/redeem.js";
 import { reverseSuite } from "./suites/reverse.js";
 import { robustnessSuite } from "./suites/robustness.js";
@@ -43,6 +44,7 @@ const suites: readonly (readonly [string, (ref: StoreRef) => void])[] = [
   ["allocate", allocateSuite],
   ["redeem", redeemSuite],
   ["expiry", expirySuite],
+  ["reads", readsSuite],
   ["reverse", reverseSuite],
   ["idempotency", idempotencySuite],
   ["allocateMany", bulkSuite],

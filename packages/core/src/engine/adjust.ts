@@ -10,7 +10,7 @@ import type { Program } from "../program.js";
 import type { AccountCommand } from "../store.js";
 import { parseInstant } from "../time/instant.js";
 import { readsAt } from "./commands.js";
-import { formatBalance } from "./format.js";
+import { coinText, formatBalance } from "./format.js";
 import type { AdjustInput, Balance } from "./types.js";
 import { optionalReason, requireCoins, requireId, requireRecord } from "./validate.js";
 
@@ -73,7 +73,7 @@ export function adjustmentCommand(
       }
       const result: AdjustmentResult = {
         requestId,
-        coins: coins.toFixed(program.coinScale),
+        coins: coinText(coins, program),
         lots,
         balance: formatBalance(program, userId, draft.balance(), at),
       };

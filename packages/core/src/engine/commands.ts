@@ -13,13 +13,12 @@ import { spend } from "../ledger/redeem.js";
 import { reverseAllocation, reverseRedemption, reversibleCoins } from "../ledger/reverse.js";
 import type { AccountReads, AccountSnapshot, RequestRecord } from "../ledger/types.js";
 import { Dec } from "../money/decimal.js";
-import { coinsToCurrency } from "../money/ratio.js";
 import type { Program } from "../program.js";
 import { previewReward } from "../rules/reward.js";
 import type { CapPeriod, CoinEvent, RewardUsage } from "../rules/types.js";
 import type { AccountCommand } from "../store.js";
 import { usageKey } from "../time/periods.js";
-import { formatBalance, iso } from "./format.js";
+import { coinText, currencyOf, formatBalance, iso } from "./format.js";
 import type {
   AllocateInput,
   AllocationResult,
@@ -111,15 +110,14 @@ export function usageKeysFor(
   return usageKeysAt(event.id, at, program);
 }
 
+/** What the user and the event have used of the caps, from the counters `keys` read. */
 export function usageFrom(
   snapshot: AccountSnapshot,
   event: CoinEvent,
-  at: Date,
-  program: Program,
+  keys: readonly { readonly period: CapPeriod; readonly key: string }[],
 ): RewardUsage {
   const perUser: Record<string, string> = {};
-  for (const { period, key } of usageKeysFor(event, at, program))
-    perUser[period] = snapshot.usage[key] ?? "0";
+  for (const { period, key } of keys) perUser[period] = lookup(snapshot.usage, key) ?? "0";
   return {
     perUser,
     ...(event.caps?.budget === undefined ? {} : { budget: snapshot.budgetUsed ?? "0" }),
@@ -154,7 +152,7 @@ export function allocationCommand(
         transaction,
         program,
         now,
-        usageFrom(snapshot, event, now, program),
+        usageFrom(snapshot, event, keys),
       );
       const coins = new Dec(preview.coins);
       const availableAt = Date.parse(preview.availableAt);
@@ -168,8 +166,17 @@ export function allocationCommand(
         reason: input.reason,
       });
       if (coins.gt(0)) {
-        for (const { key } of keys)
-          draft.setUsage(key, new Dec(snapshot.usage[key] ?? "0").plus(coins));
+        // The periods' counters often hold the same value: each value is added to once.
+        const added = new Map<string, Dec>();
+        for (const { key } of keys) {
+          const used = lookup(snapshot.usage, key) ?? "0";
+          let total = added.get(used);
+          if (total === undefined) {
+            total = new Dec(used).plus(coins);
+            added.set(used, total);
+          }
+          draft.setUsage(key, total);
+        }
         if (event.caps?.budget !== undefined)
           draft.addToBudget(event.id, coins, new Dec(event.caps.budget));
       }
@@ -177,10 +184,10 @@ export function allocationCommand(
         requestId: input.requestId,
         userId: input.userId,
         event: event.id,
-        coins: coins.toFixed(program.coinScale),
-        debtPaid: earned.debtPaid.toFixed(program.coinScale),
+        coins: coinText(coins, program),
+        debtPaid: coinText(earned.debtPaid, program),
         lotId: earned.lot?.id ?? null,
-        earnedAt: now.toISOString(),
+        earnedAt: iso(at) as string,
         availableAt: earned.lot === null ? null : iso(earned.lot.availableAt),
         expiresAt: earned.lot === null ? null : iso(earned.lot.expiresAt),
         ...(preview.ineligible === undefined ? {} : { ineligible: preview.ineligible }),
@@ -226,11 +233,12 @@ export function redemptionCommand(
       const draft = new AccountDraft(snapshot, at);
       sweepExpired(draft);
       const lots = spend(draft, coins, { requestId, reason });
+      const coinsText = coinText(coins, program);
       const result: RedemptionResult = {
         requestId,
         userId,
-        coins: coins.toFixed(program.coinScale),
-        value: coinsToCurrency(coins.toFixed(), program),
+        coins: coinsText,
+        value: currencyOf(coins, coinsText, program),
         lots,
         balance: formatBalance(program, userId, draft.balance(), at),
       };
@@ -339,12 +347,11 @@ export function reversalCommand(
       if (coins.gt(left) || coins.lte(0)) {
         throw new CoinageError("REVERSAL_EXCEEDS_ORIGINAL", {
           requestId: fresh.requestId,
-          remaining: left.toFixed(program.coinScale),
-          requested: coins.toFixed(program.coinScale),
+          remaining: coinText(left, program),
+          requested: coinText(coins, program),
         });
       }
-      const scale = program.coinScale;
-      const zero = new Dec(0).toFixed(scale);
+      const zero = coinText(new Dec(0), program);
       let outcome: Omit<ReversalResult, "balance">;
       if (fresh.kind === "allocate") {
         const r = reverseAllocation(draft, fresh, coins, program.clawback, input);
@@ -359,10 +366,10 @@ export function reversalCommand(
           of: fresh.requestId,
           userId: fresh.userId,
           kind: "allocation",
-          coins: coins.toFixed(scale),
-          taken: r.taken.toFixed(scale),
-          debt: r.debt.toFixed(scale),
-          forgiven: r.forgiven.toFixed(scale),
+          coins: coinText(coins, program),
+          taken: coinText(r.taken, program),
+          debt: coinText(r.debt, program),
+          forgiven: coinText(r.forgiven, program),
           restored: zero,
           expired: zero,
           lots: r.lots,
@@ -374,12 +381,12 @@ export function reversalCommand(
           of: fresh.requestId,
           userId: fresh.userId,
           kind: "redemption",
-          coins: coins.toFixed(scale),
+          coins: coinText(coins, program),
           taken: zero,
           debt: zero,
           forgiven: zero,
-          restored: r.restored.toFixed(scale),
-          expired: r.expired.toFixed(scale),
+          restored: coinText(r.restored, program),
+          expired: coinText(r.expired, program),
           lots: r.lots,
         };
       }
@@ -457,4 +464,3 @@ export function sweepCommand(
     },
   };
 }
-

@@ -28,7 +28,7 @@ import {
   validateAllocation,
   validateReversal,
 } from "./commands.js";
-import { formatBalance, formatEntry } from "./format.js";
+import { coinText, formatBalance, formatEntry } from "./format.js";
 import type {
   AllocationResult,
   BulkItemResult,
@@ -131,8 +131,14 @@ export function createCoinage(options: CoinageOptions): Coinage {
     return record.result as T;
   }
 
-  async function run<T>(command: AccountCommand<T>, operation: string): Promise<T> {
-    const outcome: ExecuteOutcome<T> = await call(operation, () => store.execute(command));
+  /**
+   * Execute a command: its result, or the first result of the request it
+   * replays. Runs inside a public method, whose wrapper (see
+   * `failingAsCoinageErrors`) turns what the store throws into a
+   * `CoinageError` under the method's name.
+   */
+  async function run<T>(command: AccountCommand<T>): Promise<T> {
+    const outcome: ExecuteOutcome<T> = await store.execute(command);
     if (outcome.status === "replayed")
       return replay<T>(outcome.record, command.request?.fingerprint ?? "");
     return outcome.result;
@@ -245,7 +251,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
     },
   });
 
-  const coinage: Coinage = failingAsCoinageErrors("", {
+  const coinage: Omit<Coinage, "withTransaction"> = failingAsCoinageErrors("", {
     program,
     events,
 
@@ -256,7 +262,8 @@ export function createCoinage(options: CoinageOptions): Coinage {
       );
       const at = now();
       const event = await loadEvent(valid.eventId);
-      const keys = usageKeysFor(event, at, program).map((k) => k.key);
+      const keyed = usageKeysFor(event, at, program);
+      const keys = keyed.map((k) => k.key);
       const snapshot = await call("loadAccount", () =>
         store.loadAccount(programId, valid.userId, {
           at: at.getTime(),
@@ -271,7 +278,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
         valid.amount === undefined ? {} : { amount: valid.amount.toFixed() },
         program,
         at,
-        usageFrom(snapshot, event, at, program),
+        usageFrom(snapshot, event, keyed),
       );
       const earning = new Dec(preview.coins).gt(0);
       return {
@@ -295,7 +302,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
       } catch (error) {
         return replayOr(valid.requestId, valid.fingerprint, error);
       }
-      return run(command, "allocate");
+      return run(command);
     },
 
     async allocateMany(itemsInput) {
@@ -367,8 +374,8 @@ export function createCoinage(options: CoinageOptions): Coinage {
       return results as BulkItemResult[];
     },
 
-    async redeem(input) {
-      return run(redemptionCommand(program, input, now()), "redeem");
+    redeem(input) {
+      return run(redemptionCommand(program, input, now()));
     },
 
     async reverse(input) {
@@ -382,11 +389,11 @@ export function createCoinage(options: CoinageOptions): Coinage {
       } catch (error) {
         return replayOr(valid.requestId, valid.fingerprint, error);
       }
-      return run(command, "reverse");
+      return run(command);
     },
 
-    async adjust(input) {
-      return run(adjustmentCommand(program, input, now()), "adjust");
+    adjust(input) {
+      return run(adjustmentCommand(program, input, now()));
     },
 
     async balance(userId, balanceOptions) {
@@ -449,7 +456,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
           ),
         );
         for (const userId of users) {
-          const result = await run(sweepCommand(program, userId, at, cutoff), "expire");
+          const result = await run(sweepCommand(program, userId, at, cutoff));
           if (result.lots > 0) {
             accounts += 1;
             lots += result.lots;
@@ -459,7 +466,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
         if (users.length < batchSize) break;
         after = users[users.length - 1];
       }
-      return { accounts, lots, coins: coins.toFixed(program.coinScale) };
+      return { accounts, lots, coins: coinText(coins, program) };
     },
   });
 

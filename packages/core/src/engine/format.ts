@@ -2,8 +2,10 @@
 
 import type { BalanceFigures } from "../ledger/balance.js";
 import type { Entry } from "../ledger/types.js";
-import { coinsToCurrency } from "../money/ratio.js";
+import type { Dec } from "../money/decimal.js";
+import { canonicalDecimal, coinsToCurrency, coinValueOf } from "../money/ratio.js";
 import type { Program } from "../program.js";
+import { formatInstant } from "../time/instant.js";
 import type { Balance, HistoryEntry } from "./types.js";
 
 /** A balance (from `balanceAt`, or a draft's `balance()`) as the engine returns it. */
@@ -13,23 +15,37 @@ export function formatBalance(
   figures: BalanceFigures,
   at: number,
 ): Balance {
-  const scale = program.coinScale;
-  const available = figures.available.toFixed(scale);
+  const available = coinText(figures.available, program);
   return {
     userId,
     available,
-    pending: figures.pending.toFixed(scale),
-    debt: figures.debt.toFixed(scale),
-    value: coinsToCurrency(available, program),
+    pending: coinText(figures.pending, program),
+    debt: coinText(figures.debt, program),
+    value: currencyOf(figures.available, available, program),
     nextExpiry:
       figures.nextExpiry === null
         ? null
         : {
-            at: new Date(figures.nextExpiry.at).toISOString(),
-            coins: figures.nextExpiry.coins.toFixed(scale),
+            at: formatInstant(figures.nextExpiry.at),
+            coins: coinText(figures.nextExpiry.coins, program),
           },
-    asOf: new Date(at).toISOString(),
+    asOf: formatInstant(at),
   };
+}
+
+/** Coins as the engine returns them: at the program's coin scale. */
+export function coinText(coins: Dec, program: Program): string {
+  return canonicalDecimal(coins, program.coinScale);
+}
+
+/**
+ * `coinsToCurrency(text, program)` for coins `text` was written from at the
+ * program's coin scale: from the decimal itself when it is the same number,
+ * without parsing the text back.
+ */
+export function currencyOf(coins: Dec, text: string, program: Program): string {
+  if (coins.decimalPlaces() > program.coinScale) return coinsToCurrency(text, program);
+  return canonicalDecimal(coins.mul(coinValueOf(program)));
 }
 
 export function formatEntry(entry: Entry): HistoryEntry {
@@ -42,11 +58,11 @@ export function formatEntry(entry: Entry): HistoryEntry {
     requestId: entry.requestId,
     lots: entry.lots,
     event: entry.eventId,
-    at: new Date(entry.at).toISOString(),
+    at: formatInstant(entry.at),
     reason: entry.reason,
   };
 }
 
 export function iso(at: number | null): string | null {
-  return at === null ? null : new Date(at).toISOString();
+  return at === null ? null : formatInstant(at);
 }

@@ -52,7 +52,8 @@ function figures(f: ReturnType<typeof balanceAt>) {
     available: f.available.toFixed(),
     pending: f.pending.toFixed(),
     debt: f.debt.toFixed(),
-    nextExpiry: f.nextExpiry === null ? null : { at: f.nextExpiry.at, coins: f.nextExpiry.coins.toFixed() },
+    nextExpiry:
+      f.nextExpiry === null ? null : { at: f.nextExpiry.at, coins: f.nextExpiry.coins.toFixed() },
   };
 }
 
@@ -315,7 +316,10 @@ function commandOf(spec: CommandSpec, account: Account, at: number): [Command, A
       const parts = [...new Set(spec.lots)]
         .map((k) => lots[k % Math.max(lots.length, 1)])
         .filter((lot): lot is Lot => lot !== undefined && new Dec(lot.coins).gt(lot.remaining))
-        .map((lot) => ({ lotId: lot.id, coins: new Dec(lot.coins).minus(lot.remaining).toFixed() }));
+        .map((lot) => ({
+          lotId: lot.id,
+          coins: new Dec(lot.coins).minus(lot.remaining).toFixed(),
+        }));
       const total = parts.reduce((sum, p) => sum.plus(p.coins), ZERO);
       const original = record({ kind: "redeem", coins: total.toFixed(), parts });
       return [
@@ -347,7 +351,8 @@ describe("commands on the selected lots", () => {
           expect(bounded).toEqual(full);
           return;
         }
-        if ("error" in bounded) throw new Error(`failed only on the selected lots: ${bounded.error}`);
+        if ("error" in bounded)
+          throw new Error(`failed only on the selected lots: ${bounded.error}`);
         const { nextChangeAt, ...totals } = bounded.change.totals;
         const { nextChangeAt: fullNext, ...fullTotals } = full.change.totals;
         expect({ ...bounded.change, totals }).toEqual({ ...full.change, totals: fullTotals });
@@ -369,4 +374,54 @@ describe("commands on the selected lots", () => {
       { numRuns: 1000 },
     );
   });
+});
+
+describe("the FIFO read keeps the balance a spending command returns exact", () => {
+  const lot = (id: number, expiresIn: number, fields: Partial<Lot> = {}): Lot => ({
+    id,
+    coins: "5",
+    remaining: "5",
+    earnedAt: instant(-10),
+    availableAt: instant(-10),
+    expiresAt: instant(expiresIn),
+    eventId: null,
+    requestId: null,
+    ...fields,
+  });
+  const cases: [string, Lot[], number, { at: number; coins: string }][] = [
+    [
+      "an exact cover reads one lot further",
+      [lot(1, 10), lot(2, 20)],
+      5,
+      { at: instant(20), coins: "5" },
+    ],
+    [
+      "a read that stops inside an expiry group reads the whole group",
+      [lot(1, 10), lot(2, 20), lot(3, 20)],
+      7,
+      { at: instant(20), coins: "8" },
+    ],
+    [
+      "pending lots passed on the way are read",
+      [lot(1, 10), lot(2, 15, { availableAt: instant(5) }), lot(3, 20)],
+      5,
+      { at: instant(15), coins: "5" },
+    ],
+  ];
+  for (const [title, lots, coins, nextExpiry] of cases) {
+    it(title, () => {
+      const account: Account = { lots, asOf: instant(0), slack: 0, debt: "0" };
+      const read = reads(instant(0), { spend: String(coins) });
+      const command: Command = (d) => {
+        sweepExpired(d);
+        spend(d, new Dec(coins), { requestId: "x" });
+      };
+      const bounded = decide(
+        snapshotOf(account, selectLots(lots, read, account.asOf)),
+        instant(0),
+        command,
+      );
+      expect("balance" in bounded && bounded.balance.nextExpiry).toEqual(nextExpiry);
+    });
+  }
 });

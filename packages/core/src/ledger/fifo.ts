@@ -44,12 +44,7 @@ export function spendOrder(lots: readonly Lot[], at: number): Lot[] {
  * the last lot's expiry group when it expires; the end of `fifo` when they
  * never hold more.
  */
-export function spendReach(
-  fifo: readonly Lot[],
-  start: number,
-  at: number,
-  spend: string,
-): number {
+export function spendReach(fifo: readonly Lot[], start: number, at: number, spend: string): number {
   const cover = new Dec(spend);
   let held = ZERO;
   let end = start;
@@ -58,7 +53,7 @@ export function spendReach(
     end += 1;
     if (isPending(lot, at)) continue;
     held = held.plus(lot.remaining);
-    if (held.gte(cover)) {
+    if (held.gt(cover)) {
       const expiresAt = lot.expiresAt;
       if (expiresAt !== null)
         while (end < fifo.length && (fifo[end] as Lot).expiresAt === expiresAt) end += 1;

@@ -6,7 +6,7 @@
  */
 import { invalidInput } from "../errors.js";
 import { readInputField } from "../input.js";
-import { type Dec, max, parseDecimal, ZERO } from "../money/decimal.js";
+import { type Dec, parseDecimal, ZERO } from "../money/decimal.js";
 import { canonicalDecimal } from "../money/ratio.js";
 import type { CapClip, CapPeriod, Caps, PerUserCap, RewardUsage } from "./types.js";
 
@@ -18,14 +18,9 @@ export interface CapLimit {
   readonly used?: Dec;
   /** `limit − used`, never below 0. */
   readonly remaining: Dec;
-  /** The texts of a clip by this limit, written when it first clips (see `clip`). */
-  texts?: ClipTexts;
-}
-
-interface ClipTexts {
-  readonly limit: string;
-  readonly used: string | undefined;
-  readonly after: string;
+  /** `limit` and `remaining` as `canonicalDecimal` writes them, when already known. */
+  readonly limitText?: string | undefined;
+  readonly remainingText?: string | undefined;
 }
 
 /** The event's caps with the usage applied, in order: per allocation, per user (as listed), budget. */
@@ -62,72 +57,54 @@ export function prepareCaps(
     caps.perAllocation === undefined
       ? undefined
       : parseDecimal(caps.perAllocation, "caps.perAllocation");
+  const allocationText = allocation === undefined ? undefined : canonicalDecimal(allocation);
   const perAllocation: CapLimit | undefined =
     allocation === undefined
       ? undefined
-      : { cap: "perAllocation", limit: allocation, remaining: allocation };
+      : {
+          cap: "perAllocation",
+          limit: allocation,
+          remaining: allocation,
+          limitText: allocationText,
+          remainingText: allocationText,
+        };
   const list = caps.perUser ?? [];
   if (!Array.isArray(list)) throw new TypeError("caps.perUser is not an array");
-  const perUser: UsedLimit[] = [];
+  const perUser: { period: CapPeriod; limit: Dec; text: string; path: string }[] = [];
   for (let i = 0; i < list.length; i++) {
     const cap = list[i] as PerUserCap;
     const limit = parseDecimal(cap.coins, `caps.perUser[${i}].coins`);
     const { period } = cap;
-    const path = `usage.perUser.${period}`;
-    perUser.push(
-      usedLimit(
-        (usage) => perUserUsed(usage, period, path),
-        path,
-        (used) => perUserLimit(period, limit, used),
-      ),
-    );
+    perUser.push({ period, limit, text: canonicalDecimal(limit), path: `usage.perUser.${period}` });
   }
-  const budgetCap =
-    caps.budget === undefined ? undefined : parseDecimal(caps.budget, "caps.budget");
-  const budget =
-    budgetCap === undefined
-      ? undefined
-      : usedLimit(
-          (usage) => usage?.budget,
-          "usage.budget",
-          (used) => budgetLimit(budgetCap, used),
-        );
+  const budget = caps.budget === undefined ? undefined : parseDecimal(caps.budget, "caps.budget");
+  const budgetText = budget === undefined ? undefined : canonicalDecimal(budget);
   return (usage) => {
     const limits: CapLimit[] = perAllocation === undefined ? [] : [perAllocation];
-    for (const cap of perUser) limits.push(cap(usage));
-    if (budget !== undefined) limits.push(budget(usage));
+    for (const { period, limit, text, path } of perUser) {
+      const used = usedAt(perUserUsed(usage, period, path), path);
+      limits.push(perUserLimit(period, limit, used, text));
+    }
+    if (budget !== undefined) {
+      const used = usedAt(usage?.budget, "usage.budget");
+      limits.push(budgetLimit(budget, used, budgetText));
+    }
     return limits;
   };
 }
 
-type UsedLimit = (usage: RewardUsage | undefined) => CapLimit;
-
-/**
- * One cap's limit for a usage. The last usage value read is remembered
- * with its limit, so the same user's usage previewed again is not parsed
- * again; any other value is parsed (and checked) as always.
- */
-function usedLimit(
-  read: (usage: RewardUsage | undefined) => unknown,
-  path: string,
-  make: (used: Dec) => CapLimit,
-): UsedLimit {
-  let last: { readonly value: unknown; readonly limit: CapLimit } | undefined;
-  return (usage) => {
-    const value = read(usage);
-    if (last !== undefined && last.value === value) return last.limit;
-    const limit = make(usedAt(value, path));
-    last = { value, limit };
-    return limit;
-  };
+function perUserLimit(period: CapPeriod, limit: Dec, used: Dec, limitText?: string): CapLimit {
+  return { cap: "perUser", period, limit, used, remaining: leftOf(limit, used), limitText };
 }
 
-function perUserLimit(period: CapPeriod, limit: Dec, used: Dec): CapLimit {
-  return { cap: "perUser", period, limit, used, remaining: max(limit.minus(used), ZERO) };
+function budgetLimit(limit: Dec, used: Dec, limitText?: string): CapLimit {
+  return { cap: "budget", limit, used, remaining: leftOf(limit, used), limitText };
 }
 
-function budgetLimit(limit: Dec, used: Dec): CapLimit {
-  return { cap: "budget", limit, used, remaining: max(limit.minus(used), ZERO) };
+/** `max(limit − used, 0)`, read from the difference's sign. */
+function leftOf(limit: Dec, used: Dec): Dec {
+  const left = limit.minus(used);
+  return left.isNegative() && !left.isZero() ? ZERO : left;
 }
 
 /**
@@ -155,17 +132,14 @@ export function applyCaps(
 /** The clip of `before` by `limit`, keys in the order cap, period, limit, used, before, after. */
 function clip(limit: CapLimit, before: string): CapClip {
   const { cap, period } = limit;
-  limit.texts ??= {
-    limit: canonicalDecimal(limit.limit),
-    used: limit.used === undefined ? undefined : canonicalDecimal(limit.used),
-    after: canonicalDecimal(limit.remaining),
-  };
-  const { limit: text, used, after } = limit.texts;
-  if (used === undefined) {
+  const text = limit.limitText ?? canonicalDecimal(limit.limit);
+  const after = limit.remainingText ?? canonicalDecimal(limit.remaining);
+  if (limit.used === undefined) {
     return period === undefined
       ? { cap, limit: text, before, after }
       : { cap, period, limit: text, before, after };
   }
+  const used = canonicalDecimal(limit.used);
   return period === undefined
     ? { cap, limit: text, used, before, after }
     : { cap, period, limit: text, used, before, after };

@@ -26,7 +26,7 @@
  * next period rather than to 23:59:59.999.
  */
 import { invalidInput } from "../errors.js";
-import type { ActivationRule, DateRule, ExpiryRule } from "../rules/types.js";
+import type { ActivationRule, CalendarUnit, DateRule, ExpiryRule } from "../rules/types.js";
 import { addCalendar, readCalendarRule, startOfNext } from "./calendar.js";
 import { parseInstant } from "./instant.js";
 import { wallTime, wallToInstant } from "./wall.js";
@@ -129,13 +129,7 @@ function readRule(rule: DateRule): Resolver {
     return () => ms;
   }
   const calendar = readCalendarRule(rule);
-  if (calendar.kind === "endOf") {
-    const { unit, steps } = calendar;
-    return (start, timeZone) =>
-      timeZone === "UTC"
-        ? startOfNext(unit, steps, start)
-        : wallToInstant(startOfNext(unit, steps, wallTime(start, timeZone)), timeZone);
-  }
+  if (calendar.kind === "endOf") return endOfResolver(calendar.unit, calendar.steps);
   const { years, months, days, hours } = calendar;
   const elapsed = hours * 3_600_000;
   if (years === 0 && months === 0 && days === 0) return (start) => start + elapsed;
@@ -144,6 +138,33 @@ function readRule(rule: DateRule): Resolver {
       ? addCalendar(start, years, months, days)
       : wallToInstant(addCalendar(wallTime(start, timeZone), years, months, days), timeZone)) +
     elapsed;
+}
+
+/**
+ * The resolver of `{ endOf: unit, plus: steps − 1 }`. Its instant depends
+ * only on the unit period the start falls in on the zone's wall clock, so
+ * the last period resolved is kept with its instant: every other start in
+ * that period (a month of previews, for `endOf: "month"`) is two
+ * comparisons.
+ */
+function endOfResolver(unit: CalendarUnit, steps: number): Resolver {
+  let last: { zone: string; from: number; until: number; at: number } | undefined;
+  return (start, timeZone) => {
+    const wall = timeZone === "UTC" ? start : wallTime(start, timeZone);
+    if (last !== undefined && last.zone === timeZone && wall >= last.from && wall < last.until) {
+      return last.at;
+    }
+    const end = startOfNext(unit, steps, wall);
+    const at = timeZone === "UTC" ? end : wallToInstant(end, timeZone);
+    // Steps 0 and 1: the start of the period holding `wall`, and of the next.
+    last = {
+      zone: timeZone,
+      from: startOfNext(unit, 0, wall),
+      until: startOfNext(unit, 1, wall),
+      at,
+    };
+    return at;
+  };
 }
 
 function checkedTime(date: Date, path: string): number {

@@ -98,6 +98,28 @@ describe("properties", () => {
     );
   });
 
+  test("formatInstant writes what toISOString writes for runs of instants in the same few minutes", () => {
+    const minute = 60_000;
+    const instants = fc
+      .tuple(
+        fc.integer({ min: Date.UTC(1000, 0, 1), max: Date.UTC(10000, 0, 1) - 10 * minute }),
+        fc.array(
+          fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: minute - 1 })),
+          {
+            minLength: 1,
+            maxLength: 40,
+          },
+        ),
+      )
+      .map(([start, steps]) => steps.map(([minutes, ms]) => start + minutes * minute + ms));
+    fc.assert(
+      fc.property(instants, (run) => {
+        for (const ms of run) expect(formatInstant(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test("an offset moves the instant by exactly the offset", () => {
     fc.assert(
       fc.property(

@@ -4,6 +4,7 @@
  * transaction, and coinage's commands through it commit or roll back with
  * the caller's writes.
  */
+import { CoinageError, createCoinage } from "@coinage/core";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Queryable } from "../../src/client.js";
@@ -211,6 +212,121 @@ export function describeAdapter<Tx>(
           });
         },
       );
+    });
+
+    describe("coins.withTransaction", () => {
+      const program = { id: "shop", coinValue: "0.01" } as const;
+      const coins = () => createCoinage({ store: fixture.store, program });
+      beforeAll(async () => {
+        await coins().events.create({
+          id: "purchase",
+          name: "Purchase",
+          reward: { kind: "fixed", coins: "10" },
+        });
+      });
+      const available = async (userId: string) => (await coins().balance(userId)).available;
+
+      it("should commit the order and its coins together", async () => {
+        const userId = unique("user");
+        const order = { id: unique("order"), userId, total: "25.00" };
+        await library.transaction(async (tx) => {
+          await library.insertOrder(tx, order);
+          const inside = coins().withTransaction(library.queryable(tx));
+          const allocation = await inside.allocate({
+            userId,
+            event: "purchase",
+            requestId: order.id,
+          });
+          expect(allocation.coins).toBe("10");
+          expect((await inside.balance(userId)).available).toBe("10");
+          // Not committed yet: nobody else sees either write.
+          expect(await available(userId)).toBe("0");
+          expect(await storedOrders()).not.toContain(order.id);
+        });
+        expect(await storedOrders()).toContain(order.id);
+        expect(await available(userId)).toBe("10");
+      });
+
+      it("should roll back the coins with the order", async () => {
+        const userId = unique("user");
+        const order = { id: unique("order"), userId, total: "25.00" };
+        await rolledBack(() =>
+          library.transaction(async (tx) => {
+            await library.insertOrder(tx, order);
+            await coins()
+              .withTransaction(library.queryable(tx))
+              .allocate({ userId, event: "purchase", requestId: order.id });
+            throw new Rollback();
+          }),
+        );
+        expect(await storedOrders()).not.toContain(order.id);
+        expect(await available(userId)).toBe("0");
+        expect((await coins().history(userId)).items).toEqual([]);
+      });
+
+      it("should leave the order and the transaction usable after a redemption it refuses", async () => {
+        const userId = unique("user");
+        const order = { id: unique("order"), userId, total: "25.00" };
+        await coins().allocate({ userId, event: "purchase", requestId: unique("earlier") });
+        await library.transaction(async (tx) => {
+          await library.insertOrder(tx, order);
+          const inside = coins().withTransaction(library.queryable(tx));
+          const refused = await inside
+            .redeem({ userId, coins: "11", requestId: unique("redeem") })
+            .then(
+              () => undefined,
+              (error: unknown) => error,
+            );
+          expect(refused).toBeInstanceOf(CoinageError);
+          expect((refused as CoinageError).code).toBe("INSUFFICIENT_COINS");
+          // The transaction goes on: the library and coinage both still write in it.
+          await inside.redeem({ userId, coins: "4", requestId: unique("redeem") });
+          expect(await library.orderIds(tx)).toContain(order.id);
+        });
+        expect(await storedOrders()).toContain(order.id);
+        expect(await available(userId)).toBe("6");
+      });
+      it("should keep concurrent calls on one transaction apart, a refused one undoing only itself", async () => {
+        const userId = unique("user");
+        await coins().allocate({ userId, event: "purchase", requestId: unique("earlier") });
+        const refusedId = unique("redeem");
+        await library.transaction(async (tx) => {
+          // Each call adapts the transaction again, as separate parts of an app would.
+          const results = await Promise.allSettled([
+            coins()
+              .withTransaction(library.queryable(tx))
+              .allocate({ userId, event: "purchase", requestId: unique("allocate") }),
+            coins()
+              .withTransaction(library.queryable(tx))
+              .redeem({ userId, coins: "1000", requestId: refusedId }),
+            coins()
+              .withTransaction(library.queryable(tx))
+              .redeem({ userId, coins: "3", requestId: unique("redeem") }),
+          ]);
+          expect(results.map((result) => result.status)).toEqual([
+            "fulfilled",
+            "rejected",
+            "fulfilled",
+          ]);
+        });
+        expect(await available(userId)).toBe("17");
+        // earned, earned, spent: the refused redemption left no entry
+        expect((await coins().history(userId)).items).toHaveLength(3);
+      });
+
+      it("should refuse the library's instance in place of a transaction, writing nothing", async () => {
+        const userId = unique("user");
+        const refused = await coins()
+          .withTransaction(library.outside())
+          .allocate({ userId, event: "purchase", requestId: unique("allocate") })
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        expect(refused).toBeInstanceOf(CoinageError);
+        expect((refused as CoinageError).code).toBe("INVALID_INPUT");
+        expect(await available(userId)).toBe("0");
+      });
     });
   });
 }
