@@ -4,11 +4,12 @@
  *
  * The floor is one EVALSHA per operation of a script that touches the same
  * keys the store's scripts touch for that command, with the same reads
- * (claim, event, own request record, account head, open lot ids and their
- * lots, usage counters, lease) and the same writes (claim, head, lot, open
- * set, entry, usage, request record, and for allocations the expiry index),
- * and no decision logic: the values written are the ones the store wrote
- * for a captured command, with the ids swapped. The keys and values are
+ * (claim, event, own request record, account head, the ranges of the two
+ * open-lot indexes and their lots, usage counters, lease) and the same writes
+ * (claim, head, lot, both lot indexes, entry, usage, request record, and the
+ * expiry index when the captured command moved it), and no decision logic:
+ * the values written are the ones the store wrote for a captured command,
+ * with the ids swapped. The keys and values are
  * captured by recording the store's own EVALSHA calls for one allocation and
  * one redemption. The floor writes under its own key prefix.
  *
@@ -181,52 +182,83 @@ function difference(a: Set<string>, b: Set<string>): string[] {
 }
 
 /**
- * KEYS: claim, head, lots, open, entries, usage, requests, lease, events,
- * expiry, expiryVersions, claim holders.
- * ARGV: user, request id, event field ('' for none), usage count n, n pairs
- * (key, value), lot id ('new' for a new lot), lot json, debt, min expiry,
- * entry json, record json, expiry member ('' for none), claim holders' ttl
- * ('' for none).
+ * KEYS: claim, claim holders, claim of version 0.1, head, lots, fifo, avail,
+ * entries, usage, requests, lease, events (the head when none), expiry,
+ * expiryVersions (the head when none).
+ * ARGV: user, request id, event field ('' for none), at, spend ('' for
+ * none), usage count n, n pairs (key, value), then lot id ('new' for a new
+ * lot), lot json, fifo member prefix (its earnedAt part), fifo score, avail
+ * score, debt, entry json, record json, open, pending, asOf, nextChangeAt,
+ * expiry member ('' for none), earliest expiry, claim holders' ttl.
+ *
+ * The store's scripts' reads and writes on the same keys, in one call, with
+ * the values the store wrote for a captured command: the claim-and-read
+ * script's claim, own-record check, head, usage, the ranges of the two lot
+ * indexes it reads (due, next-expiry group, activated, next activation,
+ * FIFO spend lots) and their lots; the commit script's lease, version and
+ * record checks and its writes; and for allocations the event read and,
+ * when the captured command moved it, the expiry index entry.
  */
 const FLOOR_SCRIPT = `
-redis.call('GET', KEYS[1])
+local owner = redis.call('GET', KEYS[1])
+if not owner then redis.call('GET', KEYS[3]) end
 redis.call('SET', KEYS[1], ARGV[1])
-if ARGV[3] ~= '' then redis.call('HGET', KEYS[9], ARGV[3]) end
-redis.call('HGET', KEYS[7], ARGV[2])
-local head = redis.call('HMGET', KEYS[2], 'version', 'debt', 'nextLotId', 'nextEntrySeq')
-local ids = redis.call('SMEMBERS', KEYS[4])
-if #ids > 0 then redis.call('HMGET', KEYS[3], unpack(ids)) end
-local n = tonumber(ARGV[4])
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[#ARGV])
+if ARGV[3] ~= '' then redis.call('HGET', KEYS[12], ARGV[3]) end
+redis.call('HGET', KEYS[10], ARGV[2])
+local head = redis.call('HMGET', KEYS[4], 'version', 'debt', 'nextLotId', 'nextEntrySeq', 'open', 'pending', 'asOf', 'nextChangeAt')
+local n = tonumber(ARGV[6])
 local usageKeys = {}
-for j = 1, n do usageKeys[j] = ARGV[3 + 2 * j] end
-if n > 0 then redis.call('HMGET', KEYS[6], unpack(usageKeys)) end
-redis.call('GET', KEYS[8])
-local at = 5 + 2 * n
+for j = 1, n do usageKeys[j] = ARGV[5 + 2 * j] end
+if n > 0 then redis.call('HMGET', KEYS[9], unpack(usageKeys)) end
+local at = ARGV[4]
+local ids = {}
+local function add(members) for j = 1, #members do ids[#ids + 1] = string.sub(members[j], string.find(members[j], ':', 1, true) + 1) end end
+add(redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', at))
+local nx = redis.call('ZRANGEBYSCORE', KEYS[6], '(' .. at, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+if #nx > 0 and nx[2] ~= 'inf' then add(redis.call('ZRANGEBYSCORE', KEYS[6], nx[2], nx[2])) end
+local asOf = head[7] or '0'
+if tonumber(at) > tonumber(asOf) then add(redis.call('ZRANGEBYSCORE', KEYS[7], '(' .. asOf, at)) end
+add(redis.call('ZRANGEBYSCORE', KEYS[7], '(' .. at, '+inf', 'LIMIT', 0, 1))
+if #ids > 0 then redis.call('HMGET', KEYS[5], unpack(ids)) end
+if ARGV[5] ~= '' then
+  local page = redis.call('ZRANGEBYSCORE', KEYS[6], '(' .. at, '+inf', 'WITHSCORES', 'LIMIT', 0, 64)
+  if #page > 0 then
+    local json = redis.call('HGET', KEYS[5], string.sub(page[1], string.find(page[1], ':', 1, true) + 1))
+    cjson.decode(json)
+  end
+end
+local a = 7 + 2 * n
+redis.call('GET', KEYS[11])
+redis.call('HMGET', KEYS[4], 'version', 'asOf')
+redis.call('HGET', KEYS[10], ARGV[2])
 local version = tonumber(head[1] or '0')
 local nextLot = tonumber(head[3] or '1')
 local nextSeq = tonumber(head[4] or '1')
-local lotId = ARGV[at]
+local lotId = ARGV[a]
 if lotId == 'new' then
   lotId = tostring(nextLot)
   nextLot = nextLot + 1
 end
-redis.call('HSET', KEYS[2], 'version', version + 1, 'debt', ARGV[at + 2], 'nextLotId', nextLot,
-  'nextEntrySeq', nextSeq + 1, 'minExpiry', ARGV[at + 3])
-redis.call('HSET', KEYS[3], lotId, ARGV[at + 1])
-redis.call('SADD', KEYS[4], lotId)
-redis.call('ZADD', KEYS[5], nextSeq, ARGV[at + 4])
-for j = 1, n do redis.call('HSET', KEYS[6], ARGV[3 + 2 * j], ARGV[4 + 2 * j]) end
-redis.call('HSET', KEYS[7], ARGV[2], ARGV[at + 5])
-local member = ARGV[at + 6]
+local id = tonumber(lotId)
+local avail = string.format('%014x:%d', id, id)
+redis.call('HSET', KEYS[4], 'version', version + 1, 'debt', ARGV[a + 5], 'nextLotId', nextLot,
+  'nextEntrySeq', nextSeq + 1, 'open', ARGV[a + 8], 'pending', ARGV[a + 9], 'asOf', ARGV[a + 10],
+  'nextChangeAt', ARGV[a + 11])
+redis.call('HSET', KEYS[5], lotId, ARGV[a + 1])
+redis.call('ZADD', KEYS[6], ARGV[a + 3], ARGV[a + 2] .. avail)
+redis.call('ZADD', KEYS[7], ARGV[a + 4], avail)
+redis.call('ZADD', KEYS[8], nextSeq, ARGV[a + 6])
+for j = 1, n do redis.call('HSET', KEYS[9], ARGV[5 + 2 * j], ARGV[6 + 2 * j]) end
+redis.call('HSET', KEYS[10], ARGV[2], ARGV[a + 7])
+redis.call('ZRANGE', KEYS[6], 0, 0, 'WITHSCORES')
+local member = ARGV[a + 12]
 if member ~= '' then
-  redis.call('ZADD', KEYS[10], 'LT', ARGV[at + 3], member)
-  redis.call('HGET', KEYS[11], member)
-  redis.call('HSET', KEYS[11], member, version + 1)
-  redis.call('ZADD', KEYS[10], ARGV[at + 3], member)
-end
-if ARGV[at + 7] ~= '' then
-  redis.call('INCR', KEYS[12])
-  redis.call('PEXPIRE', KEYS[12], ARGV[at + 7])
+  redis.call('ZADD', KEYS[13], 'LT', ARGV[a + 13], member)
+  redis.call('HGET', KEYS[14], member)
+  redis.call('HSET', KEYS[14], member, version + 1)
+  redis.call('ZADD', KEYS[13], ARGV[a + 13], member)
 end
 return 1
 `;
@@ -243,45 +275,55 @@ class FloorPlan {
     readonly roundTrips: number,
     op: Op,
   ) {
-    const commit = calls.find((c) => c.keys.length === 7);
-    const read = calls.find((c) => c.keys.length === 5);
-    // The claim: the call on the request id's key (and its holders), for the user.
-    const claim = calls.find((c) => c.keys[0]?.includes(request) === true && c.args[0] === user);
-    if (commit === undefined || read === undefined || claim === undefined) {
+    // The commit: its last key is the account's lease. The claim and read: its
+    // first key is the request id's claim (one call on a single server).
+    const commit = calls.find((c) => c.keys[c.keys.length - 1]?.endsWith(":lease") === true);
+    const read = calls.find((c) => c.keys[0]?.endsWith(":claim") === true && c.keys.length === 11);
+    if (commit === undefined || read === undefined) {
       throw new Error(
-        "redis floor: the captured command has no claim, read or commit call; update benchmarks/src/redis.ts",
+        "redis floor: the captured command has no claim-and-read or commit call; update benchmarks/src/redis.ts",
       );
     }
-    // The event read: the other one-key call with one argument (the event's member).
-    const event = calls.find((c) => c !== claim && c.keys.length === 1 && c.args.length === 1);
-    const expiry = calls.find((c) => c !== claim && c.keys.length === 2);
-    const [head, lots, open, entries, usage, requests, lease] = commit.keys as string[];
+    const event = calls.find((c) => c.keys.length === 1 && c.keys[0]?.endsWith(":events") === true);
+    const expiry = calls.find(
+      (c) => c.keys.length === 2 && c.keys[0]?.endsWith(":expiry") === true,
+    );
+    const [claim, holders, legacyClaim] = read.keys as string[];
+    const [head, lots, fifo, avail, entries, usage, requests, lease] = commit.keys as string[];
+    // Read args after the claim part (claims 1, accounts 1, width, ttl, user):
+    // own request id, at, spend, mode, then counted usage keys, request ids, lot ids.
+    const at = read.args[6] as string;
+    const spend = read.args[7] as string;
     const a = commit.args;
-    // Commit args: 8 fixed, then counted groups lots (3), entries (2), usage (2), requests (2).
-    let at = 8;
+    // Commit args: 11 fixed, then counted groups lots (6), entries (2), usage (2), requests (2).
+    let pos = 11;
     const group = (width: number) => {
-      const count = Number(a[at]);
+      const count = Number(a[pos]);
       const items = [];
       for (let j = 0; j < count; j++)
-        items.push(a.slice(at + 1 + j * width, at + 1 + (j + 1) * width));
-      at += 1 + count * width;
+        items.push(a.slice(pos + 1 + j * width, pos + 1 + (j + 1) * width));
+      pos += 1 + count * width;
       return items;
     };
-    const lotRows = group(3);
+    const lotRows = group(6);
     const entryRows = group(2);
     const usageRows = group(2);
     const requestRows = group(2);
     const lot = lotRows[0];
     const entry = entryRows[0];
-    const record = requestRows.find((r) => r[0] === request);
+    const record = requestRows.find((r) => r[1]?.includes(JSON.stringify(request)) === true);
     if (lot === undefined || entry === undefined || record === undefined) {
       throw new Error("redis floor: the captured commit wrote no lot, entry or request record");
     }
+    const fifoMember = lot[2] as string;
     this.keys = [
-      claim.keys[0] as string,
+      claim as string,
+      holders as string,
+      legacyClaim as string,
       head as string,
       lots as string,
-      open as string,
+      fifo as string,
+      avail as string,
       entries as string,
       usage as string,
       requests as string,
@@ -289,22 +331,30 @@ class FloorPlan {
       event?.keys[0] ?? (head as string),
       expiry?.keys[0] ?? (head as string),
       expiry?.keys[1] ?? (head as string),
-      claim.keys[1] ?? (head as string),
     ];
     this.args = [
-      user,
-      request,
+      read.args[4] as string,
+      read.args[5] as string,
       event?.args[0] ?? "",
+      at,
+      spend,
       String(usageRows.length),
       ...usageRows.flat(),
       op === "allocate" ? "new" : String(lot[0]),
       lot[1] as string,
+      fifoMember.slice(0, fifoMember.length - (lot[3] as string).length),
+      lot[4] as string,
+      lot[5] as string,
       a[4] as string,
-      a[7] as string,
       entry[1] as string,
       record[1] as string,
-      expiry === undefined ? "" : user,
-      claim.keys[1] === undefined ? "" : (claim.args[1] ?? ""),
+      a[7] as string,
+      a[8] as string,
+      a[9] as string,
+      a[10] as string,
+      expiry === undefined ? "" : (expiry.args[0] as string),
+      expiry === undefined ? "" : (expiry.args[2] as string),
+      read.args[3] as string,
     ];
   }
 
@@ -475,7 +525,7 @@ export async function benchRedis(config: Config, report: Report, runId: string):
 
     // Entries under the floor prefix, over every benchmark account.
     const entriesKey = (userId: string) =>
-      (plans.get("redeem") as FloorPlan).keysFor(userId, "-")[4] as string;
+      (plans.get("redeem") as FloorPlan).keysFor(userId, "-")[7] as string;
     const floorEntries = async () =>
       (await Promise.all(everyone.map((userId) => main.zcard(entriesKey(userId))))).reduce(
         (a, b) => a + b,

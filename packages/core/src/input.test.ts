@@ -124,28 +124,33 @@ describe("readInputField", () => {
         return "12.5";
       },
     });
-    expect(readInputField(input, "amount", "transaction", "amount")).toBe("12.5");
+    expect(readInputField(input, "amount", "transaction")).toBe("12.5");
     expect(reads).toBe(1);
-    expect(readInputField({}, "amount", "transaction", "amount")).toBeUndefined();
+    expect(readInputField({}, "amount", "transaction")).toBeUndefined();
     class Purchase {
       get amount() {
         return "3";
       }
     }
-    expect(readInputField(new Purchase(), "amount", "transaction", "amount")).toBe("3");
-    expect(readInputField(Object.assign([], { amount: "1" }), "amount", "t", "amount")).toBe(
-      undefined,
-    );
+    expect(readInputField(new Purchase(), "amount", "transaction")).toBe("3");
+    expect(readInputField(Object.assign([], { amount: "1" }), "amount", "t")).toBeUndefined();
     for (const value of [undefined, null, "12", 12, () => 1]) {
-      expect(readInputField(value, "amount", "transaction", "amount")).toBeUndefined();
+      expect(readInputField(value, "amount", "transaction")).toBeUndefined();
     }
   });
 
   test("a value that cannot be inspected fails at its path, a field that cannot be read at the field's", () => {
-    const read = (value: unknown) => () => readInputField(value, "amount", "transaction", "amount");
+    const read = (value: unknown) => () => readInputField(value, "amount", "transaction");
     expect(pathsOf(read(revoked()))).toEqual(["transaction"]);
-    expect(pathsOf(read(new Proxy({}, { get: boom })))).toEqual(["amount"]);
-    expect(pathsOf(read(Object.defineProperty({}, "amount", { get: boom })))).toEqual(["amount"]);
+    expect(pathsOf(read(new Proxy({}, { get: boom })))).toEqual(["transaction.amount"]);
+    const getter = Object.defineProperty({}, "amount", { get: boom });
+    expect(pathsOf(read(getter))).toEqual(["transaction.amount"]);
+    // Fields under another path: bare (`""`), or an odd key written as the rule parser writes it.
+    expect(pathsOf(() => readInputField(getter, "amount", "transaction", ""))).toEqual(["amount"]);
+    const odd = Object.defineProperty({}, "odd key", { get: boom });
+    expect(pathsOf(() => readInputField(odd, "odd key", "usage.perUser"))).toEqual([
+      'usage.perUser["odd key"]',
+    ]);
   });
 });
 

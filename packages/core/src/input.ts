@@ -77,13 +77,14 @@ export function readInput(value: unknown, path: string, options: ReadOptions = {
  * {@link readInput} has no named fields): for a caller that needs a few
  * fields of an input and no copy of the rest. A value that cannot even be
  * inspected (a revoked Proxy) is `INVALID_INPUT` at `path`; a read that
- * throws (a getter, a Proxy's `get`) is `INVALID_INPUT` at `fieldPath`.
+ * throws (a getter, a Proxy's `get`) is `INVALID_INPUT` at the field, under
+ * `children` (`path` by default).
  */
 export function readInputField(
   value: unknown,
   key: string,
   path: string,
-  fieldPath: string,
+  children = path,
 ): unknown {
   if (typeof value !== "object" || value === null) return undefined;
   let isArray: boolean;
@@ -96,7 +97,7 @@ export function readInputField(
   try {
     return (value as Record<string, unknown>)[key];
   } catch (error) {
-    throw unreadable(fieldPath, error);
+    throw unreadable(join(children, key), error);
   }
 }
 
@@ -203,10 +204,10 @@ function copy(
     try {
       item = (value as Record<string, unknown>)[key];
     } catch (error) {
-      throw unreadable(childPath(children, key), error);
+      throw unreadable(join(children, key), error);
     }
     if (typeof item === "object" && item !== null) {
-      const at = childPath(children, key);
+      const at = join(children, key);
       item = copy(item, at, at, depth + 1, budget, root);
     }
     // `__proto__` is an ordinary key of the copy, never its prototype.
@@ -237,8 +238,9 @@ function sparse(length: number): unknown[] {
   return out;
 }
 
-/** `a.b`, and `a["odd key"]` for keys that are not plain names (as the rule parser prints them). */
-function childPath(path: string, key: string): string {
+/** `a.b`, `a[2]`, and `a["odd key"]` for keys that are not plain names. */
+export function join(path: string, key: string | number): string {
+  if (typeof key === "number") return `${path}[${key}]`;
   if (/^[A-Za-z_$][\w$]*$/.test(key)) return path === "" ? key : `${path}.${key}`;
   return `${path}[${JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key)}]`;
 }
@@ -250,4 +252,11 @@ function describeError(error: unknown): string {
   } catch {
     return "it threw";
   }
+}
+
+/** What `value` is, for a message: `null`, `an array`, or its `typeof`. */
+export function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value;
 }

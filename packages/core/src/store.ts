@@ -8,8 +8,9 @@ import type {
 import type { CoinEvent } from "./rules/types.js";
 
 /**
- * One command on one account: the store loads the account's snapshot,
- * `decide` computes the change purely, and the store commits it.
+ * One command on one account: the store loads the account's snapshot (what
+ * `reads` names: see `AccountSnapshot`), `decide` computes the change purely,
+ * and the store commits it.
  */
 export interface AccountCommand<T> {
   readonly programId: string;
@@ -21,6 +22,7 @@ export interface AccountCommand<T> {
    * `change.requests` with the same `requestId`.
    */
   readonly request?: { readonly requestId: string; readonly fingerprint: string };
+  /** What the command reads: its instant, the coins it may spend, the lots, counters and records it names. */
   readonly reads: AccountReads;
   /**
    * Pure. May be called more than once (a store that retries on a version
@@ -66,8 +68,19 @@ export type BatchOutcome<T> =
  *   account applies it after the commit, never before.
  * - **Lots.** A store persists every field of a `Lot`, `expired` and
  *   `shortfall` included; a lot stored without them reads them as `"0"`.
- * - **Cost.** `loadAccount` and `execute` cost grows with the account's open
- *   lots, never with its history.
+ * - **Totals.** A store persists a change's `totals` as given, with the
+ *   account, and hands them back in every snapshot (`emptySnapshot`'s for an
+ *   account never written).
+ * - **Reads.** A snapshot holds exactly the lots `AccountSnapshot.lots`
+ *   names for the command's `reads`, nothing more: the lots asked for by id,
+ *   the due and activated ones, the next-expiry group and activation, and
+ *   with `reads.spend` the open lots in FIFO order up to where they cover it.
+ *   `selectLots` is that rule over a full set of lots, for stores that hold
+ *   one in memory (`snapshotFor` applies it to batches).
+ * - **Cost.** `loadAccount` and `execute` cost grows with the lots a command
+ *   touches, never with the account's history or its number of open lots:
+ *   keep open lots indexed by FIFO order (`expiresAt`, never-expiring last,
+ *   then `earnedAt`, id) and by `availableAt`, and read ranges of them.
  * - **History.** Entries are append-only; `history` pages them by `seq`,
  *   newest first.
  * - **Failures.** A store that cannot reach its backend, or times out, throws
@@ -96,7 +109,10 @@ export interface Store {
   /** The request record with this id in the program, or `null`. */
   findRequest(programId: string, requestId: string): Promise<RequestRecord | null>;
 
-  /** A consistent snapshot of one account (an empty one, version 0, if it was never written). */
+  /**
+   * A consistent snapshot of one account, holding what `reads` names (an
+   * empty one, version 0, if it was never written).
+   */
   loadAccount(programId: string, userId: string, reads: AccountReads): Promise<AccountSnapshot>;
 
   /** Run one command atomically; see the contract above. */

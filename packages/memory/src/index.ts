@@ -87,7 +87,7 @@ export function memoryStore(): Store {
       }
     }
     const totals = account?.totals ?? EMPTY_TOTALS;
-    return Object.freeze({
+    const snapshot: { -readonly [K in keyof AccountSnapshot]: AccountSnapshot[K] } = {
       userId,
       version: account?.version ?? 0,
       totals,
@@ -97,10 +97,10 @@ export function memoryStore(): Store {
       nextEntrySeq: account?.nextEntrySeq ?? 1,
       usage: Object.freeze(usage),
       requests: Object.freeze(requests),
-      ...(reads.budgetEventId === undefined
-        ? {}
-        : { budgetUsed: program.budgets.get(reads.budgetEventId) ?? "0" }),
-    });
+    };
+    if (reads.budgetEventId !== undefined)
+      snapshot.budgetUsed = program.budgets.get(reads.budgetEventId) ?? "0";
+    return Object.freeze(snapshot);
   };
 
   const commit = (program: ProgramState, userId: string, change: AccountChange): void => {

@@ -83,6 +83,7 @@ export class LotIndex {
       const end = spendReach(fifo, live, at, reads.spend);
       for (let i = live; i < end; i++) picked.push(fifo[i] as Lot);
     }
+    if (picked.length < 2) return picked;
     picked.sort((a, b) => a.id - b.id);
     const lots: Lot[] = [];
     for (const lot of picked) if (lots[lots.length - 1]?.id !== lot.id) lots.push(lot);

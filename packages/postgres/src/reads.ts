@@ -10,7 +10,8 @@
  * - spend lots: the open lots not expired at `at` in FIFO order (expiry,
  *   never-expiring last, then earned, then id), pending ones included, up to
  *   the first at which the spendable ones hold more than `spend`, then the
- *   rest of that lot's expiry group; read a page at a time;
+ *   rest of that lot's expiry group; read a page at a time, and picked from
+ *   the page here (`completeSpend`);
  * - the lots asked for by id, open or closed.
  *
  * The open-lot parts use the partial indexes on open lots (`remaining > 0`)
@@ -24,10 +25,11 @@ import {
   type AccountReads,
   type AccountSnapshot,
   type AccountTotals,
+  addDecimalStrings,
   compareDecimalStrings,
+  compareSpendOrder,
   type Lot,
   type RequestRecord,
-  subtractDecimalStrings,
 } from "@coinage/core";
 import type { Row } from "./client.js";
 import { arrayLiteral, LOT_COLUMNS, lotText, requestText, toLot, toRequest } from "./rows.js";
@@ -75,8 +77,8 @@ interface Refs {
 const ACCOUNT_COLUMNS =
   "version, debt, next_lot_id, next_entry_seq, open_coins, pending_coins, totals_as_of, next_change_at";
 
-/** Spend columns of lot rows that are not spend lots. */
-const NO_SPEND = "NULL::numeric AS running, NULL::bigint AS rn, NULL::bigint AS n";
+/** Lot rows that are not rows of a spend page. */
+const NO_SPEND = "false AS spend";
 
 function openLots(t: Tables, r: Refs, condition: string, tail = ""): string {
   return `SELECT ${LOT_COLUMNS}, ${NO_SPEND} FROM ${t.lots} l
@@ -105,49 +107,35 @@ function changingLots(t: Tables, r: Refs): string[] {
 /**
  * One page of spend lots after the cursor (`e`, `t`, `i`) = (expires_at,
  * earned_at, id) of the last lot read before (`e` NULL: a never-expiring
- * lot; the first page starts at (`at`, max, max)): open lots not expired at
- * `at` in FIFO order, from three range scans of the FIFO index (the rest of
- * the cursor's expiry, the later expiries, the never-expiring lots). Each row
- * carries `running` (the spendable coins up to and with it), `rn` (its place
- * in the page) and `n` (the page's rows). Rows past the one where `running`
- * first exceeds `spend` are left out, except those of its expiry group.
+ * lot; the first page starts at (`at`, max, max)): the next `size` open lots
+ * not expired at `at` in FIFO order, from three range scans of the FIFO
+ * index (the rest of the cursor's expiry, the later expiries, the
+ * never-expiring lots). `completeSpend` keeps the ones the spend reaches.
  */
 function spendLots(
   t: Tables,
   r: Refs,
-  page: { spend: string; e: string; t: string; i: string; size: string },
+  page: { e: string; t: string; i: string; size: string },
 ): string {
   const live = (condition: string, order: string) =>
     `(SELECT ${LOT_COLUMNS} FROM ${t.lots} l
       WHERE l.program_id = ${r.p} AND l.user_id = ${r.u} AND l.remaining > 0 AND ${condition}
       ORDER BY ${order} LIMIT ${page.size})`;
-  const contributes = (x: string) =>
-    `CASE WHEN ${x}.available_at <= ${r.at} THEN ${x}.remaining ELSE 0 END`;
-  const before = (x: string) => `${x}.running - ${contributes(x)}`;
-  return `SELECT g.${LOT_COLUMNS.split(", ").join(", g.")}, g.running, g.rn, g.n FROM (
-      SELECT w.*, max(CASE WHEN ${before("w")} <= ${page.spend} AND w.running > ${page.spend}
-        THEN w.expires_at END) OVER () AS crossing
-      FROM (
-        SELECT f.*, sum(${contributes("f")}) OVER fifo AS running,
-          row_number() OVER fifo AS rn, count(*) OVER () AS n
-        FROM (SELECT * FROM (
-          ${live(`l.expires_at = ${page.e} AND (l.earned_at, l.id) > (${page.t}, ${page.i})`, "l.earned_at, l.id")}
-          UNION ALL
-          ${live(`l.expires_at > ${page.e}`, "l.expires_at, l.earned_at, l.id")}
-          UNION ALL
-          ${live(
-            `l.expires_at IS NULL AND (${page.e} IS NOT NULL OR (l.earned_at, l.id) > (${page.t}, ${page.i}))`,
-            "l.earned_at, l.id",
-          )}
-        ) b ORDER BY b.expires_at NULLS LAST, b.earned_at, b.id LIMIT ${page.size}) f
-        WINDOW fifo AS (ORDER BY f.expires_at NULLS LAST, f.earned_at, f.id ROWS UNBOUNDED PRECEDING)
-      ) w
-    ) g WHERE ${before("g")} <= ${page.spend} OR g.expires_at = g.crossing`;
+  return `(SELECT b.${LOT_COLUMNS.split(", ").join(", b.")}, true AS spend FROM (
+      ${live(`l.expires_at = ${page.e} AND (l.earned_at, l.id) > (${page.t}, ${page.i})`, "l.earned_at, l.id")}
+      UNION ALL
+      ${live(`l.expires_at > ${page.e}`, "l.expires_at, l.earned_at, l.id")}
+      UNION ALL
+      ${live(
+        `l.expires_at IS NULL AND (${page.e} IS NOT NULL OR (l.earned_at, l.id) > (${page.t}, ${page.i}))`,
+        "l.earned_at, l.id",
+      )}
+    ) b ORDER BY b.expires_at NULLS LAST, b.earned_at, b.id LIMIT ${page.size})`;
 }
 
-/** Lot rows: the lot, then `running`, `rn`, `n` for spend lots. */
+/** Lot rows: the lot, then in `c11` whether it is a row of a spend page. */
 function lotRows(from: string, owner = ""): string {
-  return `${row("l", [...lotText("x"), "x.running::text", "x.rn::text", "x.n::text"], owner)}
+  return `${row("l", [...lotText("x"), "x.spend::text"], owner)}
     FROM (${from}) x`;
 }
 
@@ -156,7 +144,7 @@ function lotRows(from: string, owner = ""): string {
 export interface ReadStatements {
   /** The read of one account for `shape`; parameters from `readValues`. */
   one(shape: ReadShape): Statement;
-  /** The next spend page of one account: $1 program, $2 user, $3 at, $4 spend left, $5..$7 cursor, $8 size. */
+  /** The next spend page of one account: $1 program, $2 user, $3..$5 cursor, $6 size. */
   readonly spendPage: Statement;
   /** The rest of an expiry group: $1 program, $2 user, $3 expiry, $4 earned_at, $5 id of the last lot read. */
   readonly groupRest: Statement;
@@ -173,13 +161,7 @@ export function readStatements(t: Tables): ReadStatements {
     many,
     spendPage: statement(
       lotRows(
-        spendLots(t, refs, {
-          spend: "$4::numeric",
-          e: "$5::bigint",
-          t: "$6::bigint",
-          i: "$7::bigint",
-          size: "$8::int",
-        }),
+        spendLots(t, refs, { e: "$3::bigint", t: "$4::bigint", i: "$5::bigint", size: "$6::int" }),
       ),
     ),
     groupRest: statement(
@@ -211,7 +193,7 @@ function memo<S extends object>(build: (shape: S) => string): (shape: S) => Stat
 
 /**
  * Parameters: $1 program, $2 user, $3 at, then for the parts in `shape`, in
- * this order: spend, lot ids, usage keys, request ids, budget event, and for
+ * this order: lot ids, usage keys, request ids, budget event, and for
  * `claim` the request id and its fingerprint.
  *
  * `claim` and `lock` lock the account row in the same statement. The
@@ -223,7 +205,7 @@ function memo<S extends object>(build: (shape: S) => string): (shape: S) => Stat
 function readOne(t: Tables, shape: ReadShape): string {
   let n = 3;
   const next = () => `$${++n}`;
-  const spend = shape.spend ? next() : undefined;
+  const spend = shape.spend;
   const lotIds = shape.lotIds ? next() : undefined;
   const usage = shape.usage ? next() : undefined;
   const requests = shape.requests ? next() : undefined;
@@ -266,15 +248,9 @@ function readOne(t: Tables, shape: ReadShape): string {
     parts.push(`SELECT ${LOT_COLUMNS}, ${NO_SPEND} FROM ${t.lots} l
       WHERE l.program_id = $1 AND l.user_id = $2 AND l.id = ANY(${lotIds}::text::bigint[])`);
   }
-  if (spend !== undefined) {
+  if (spend) {
     parts.push(
-      spendLots(t, refs, {
-        spend: `${spend}::numeric`,
-        e: refs.at,
-        t: MAX_BIGINT,
-        i: MAX_BIGINT,
-        size: String(SPEND_PAGE),
-      }),
+      spendLots(t, refs, { e: refs.at, t: MAX_BIGINT, i: MAX_BIGINT, size: String(SPEND_PAGE) }),
     );
   }
   // With a claim, nothing else is read unless it succeeded: a replay needs only the record.
@@ -340,7 +316,6 @@ export function readValues(
   claim?: { readonly requestId: string; readonly fingerprint: string },
 ): unknown[] {
   const values: unknown[] = [programId, userId, reads.at];
-  if (reads.spend !== undefined) values.push(reads.spend);
   if (reads.lotIds.length > 0) values.push(arrayLiteral(reads.lotIds));
   if (reads.usageKeys.length > 0) values.push(arrayLiteral(reads.usageKeys));
   if (reads.requestIds.length > 0) values.push(arrayLiteral(reads.requestIds));
@@ -378,10 +353,8 @@ function readMany(t: Tables, shape: ManyShape): string {
     `SELECT k.p, k.u, o.* FROM k CROSS JOIN LATERAL (${part}) o${where}`;
   const sources = changingLots(t, refs).map((part) => owned(part));
   if (shape.spend) {
-    const page = { spend: "k.spend", e: "k.at", t: MAX_BIGINT, i: MAX_BIGINT };
-    sources.push(
-      owned(spendLots(t, refs, { ...page, size: String(SPEND_PAGE) }), " WHERE k.spend IS NOT NULL"),
-    );
+    const page = { e: "k.at", t: MAX_BIGINT, i: MAX_BIGINT, size: String(SPEND_PAGE) };
+    sources.push(owned(spendLots(t, refs, page), " WHERE k.spend IS NOT NULL"));
   }
   if (shape.lotIds) {
     const first = take(3);
@@ -466,19 +439,11 @@ export interface AccountRow {
   readonly totals: AccountTotals;
 }
 
-/** A spend lot as read: its place in its page and the spendable coins up to it. */
-interface SpendRow {
-  readonly lot: Lot;
-  readonly running: string;
-  readonly rn: number;
-  readonly n: number;
-}
-
 /** Lots, counters, records and the budget of one account. */
 export interface Found {
   readonly lots: Map<number, Lot>;
-  /** The spend lots of the last page read. */
-  spent: SpendRow[];
+  /** The rows of the first spend page, not yet in `lots` (`completeSpend` picks from them). */
+  readonly page: Lot[];
   readonly usage: Record<string, string>;
   readonly requests: Record<string, RequestRecord>;
   budget: string | undefined;
@@ -487,7 +452,7 @@ export interface Found {
 export function emptyFound(): Found {
   return {
     lots: new Map(),
-    spent: [],
+    page: [],
     usage: Object.create(null),
     requests: Object.create(null),
     budget: undefined,
@@ -552,14 +517,13 @@ function accountRow(r: Row): AccountRow {
 /** A lot, counter, record or budget row into `found`. */
 function addRow(found: Found, r: Row): void {
   switch (r.k) {
-    case "l": {
-      const lot = toLot(r);
-      found.lots.set(lot.id, lot);
-      if (r.c11 !== null) {
-        found.spent.push({ lot, running: String(r.c11), rn: Number(r.c12), n: Number(r.c13) });
+    case "l":
+      if (r.c11 === "true") found.page.push(toLot(r));
+      else {
+        const lot = toLot(r);
+        found.lots.set(lot.id, lot);
       }
       break;
-    }
     case "u":
       found.usage[String(r.c1)] = String(r.c2);
       break;
@@ -581,10 +545,11 @@ export interface SpendQueries {
 }
 
 /**
- * Read what the first spend page could not settle: the next pages while a
- * full page did not reach the spend (pages grow, so the pages cost what the
- * reached lots cost), and the rest of the last lot's expiry group when the
- * page ended inside it.
+ * The spend lots, from the first page read with the account: walk the page
+ * in FIFO order until the spendable lots hold more than `spend`, then the
+ * rest of that lot's expiry group; read the next page (a larger one, so the
+ * pages cost what the reached lots cost) while a full page does not get
+ * there, and the rest of the group when the page ended inside it.
  */
 export async function completeSpend(
   found: Found,
@@ -595,56 +560,54 @@ export async function completeSpend(
 ): Promise<void> {
   const spend = reads.spend;
   if (spend === undefined) return;
+  let page = found.page;
   let size = SPEND_PAGE;
-  let left = spend;
-  let rows = found.spent;
+  let held = "0";
   for (;;) {
-    rows.sort((a, b) => a.rn - b.rn);
-    const last = rows[rows.length - 1];
-    // Settled within the page: rows after the last one kept were cut (the
-    // group they would extend ended), or the page held every lot there was.
-    if (last === undefined || last.rn < last.n || last.n < size) return;
-    if (compareDecimalStrings(last.running, left) > 0) {
-      // Reached, and the page ended inside the group of the lot that reached it.
-      await readGroupRest(found, programId, userId, last.lot, queries);
+    page.sort(compareSpendOrder);
+    for (let i = 0; i < page.length; i++) {
+      const lot = page[i] as Lot;
+      found.lots.set(lot.id, lot);
+      if (lot.availableAt > reads.at) continue;
+      held = addDecimalStrings(held, lot.remaining);
+      if (compareDecimalStrings(held, spend) <= 0) continue;
+      // Reached: the rest of this lot's expiry group, on this page and past it.
+      if (lot.expiresAt === null) return;
+      let j = i + 1;
+      for (; j < page.length && (page[j] as Lot).expiresAt === lot.expiresAt; j++) {
+        found.lots.set((page[j] as Lot).id, page[j] as Lot);
+      }
+      if (j === page.length && page.length === size) {
+        const last = page[j - 1] as Lot;
+        for (const r of await queries.groupRest([
+          programId,
+          userId,
+          last.expiresAt,
+          last.earnedAt,
+          last.id,
+        ])) {
+          const rest = toLot(r);
+          found.lots.set(rest.id, rest);
+        }
+      }
       return;
     }
-    left = subtractDecimalStrings(left, last.running);
+    const last = page[page.length - 1];
+    // Not reached: the page held every lot there was, or the next one is read.
+    if (last === undefined || page.length < size) return;
     size = Math.min(size * 4, MAX_SPEND_PAGE);
-    const more = await queries.page([
+    const next = emptyFound();
+    for (const r of await queries.page([
       programId,
       userId,
-      reads.at,
-      left,
-      last.lot.expiresAt,
-      last.lot.earnedAt,
-      last.lot.id,
+      last.expiresAt,
+      last.earnedAt,
+      last.id,
       size,
-    ]);
-    const next = emptyFound();
-    for (const r of more) addRow(next, r);
-    for (const [id, lot] of next.lots) found.lots.set(id, lot);
-    rows = next.spent;
-  }
-}
-
-async function readGroupRest(
-  found: Found,
-  programId: string,
-  userId: string,
-  last: Lot,
-  queries: SpendQueries,
-): Promise<void> {
-  if (last.expiresAt === null) return;
-  for (const r of await queries.groupRest([
-    programId,
-    userId,
-    last.expiresAt,
-    last.earnedAt,
-    last.id,
-  ])) {
-    const lot = toLot(r);
-    found.lots.set(lot.id, lot);
+    ])) {
+      addRow(next, r);
+    }
+    page = next.page;
   }
 }
 

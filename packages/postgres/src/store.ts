@@ -24,7 +24,7 @@ import type { Mode } from "./modes/mode.js";
 import { openMode } from "./modes/open.js";
 import { readStatements } from "./reads.js";
 import { toEntry, toEvent } from "./rows.js";
-import { Mutex, type Session, type Statement } from "./session.js";
+import type { Session, Statement } from "./session.js";
 import { fixedStatements, tables } from "./statements.js";
 import { writeStatements } from "./writes.js";
 
@@ -79,15 +79,12 @@ export function postgresStore(options: PostgresStoreOptions): Store & {
   return new PostgresStore(openMode(options.pool, prepare, "store"), sql, {
     maxRetries: options.maxRetries ?? 8,
     prepare,
-    callerLocks: new WeakMap(),
   });
 }
 
 interface Settings {
   readonly maxRetries: number;
   readonly prepare: boolean;
-  /** One queue per caller transaction: its calls run one after another. */
-  readonly callerLocks: WeakMap<object, Mutex>;
 }
 
 class PostgresStore implements Store {
@@ -110,16 +107,7 @@ class PostgresStore implements Store {
    */
   withTransaction(tx: unknown): Store {
     const queryable: Queryable = checkCallerTransaction(tx);
-    let mutex = this.#settings.callerLocks.get(queryable);
-    if (mutex === undefined) {
-      mutex = new Mutex();
-      this.#settings.callerLocks.set(queryable, mutex);
-    }
-    return new PostgresStore(
-      callerMode(queryable, mutex, this.#settings.prepare),
-      this.#sql,
-      this.#settings,
-    );
+    return new PostgresStore(callerMode(queryable, this.#settings.prepare), this.#sql, this.#settings);
   }
 
   async insertEvent(programId: string, event: CoinEvent): Promise<boolean> {

@@ -1,5 +1,15 @@
-/** The shared conformance suite, against the real server and against PGlite. */
+/**
+ * The shared conformance suite, against the real server and against PGlite:
+ * on the store's own transactions, and with every call inside a caller's
+ * transaction of its own (`withTransaction`, committed after each call).
+ */
 import { describeStore } from "@coinage/store-tests";
+import {
+  inCallerTransactions,
+  pgliteTransaction,
+  poolTransaction,
+  type TransactionalStore,
+} from "./support/caller.js";
 import {
   type Fixture,
   IN_CI,
@@ -9,13 +19,14 @@ import {
 } from "./support/server.js";
 
 const unreachable = await serverUnavailableReason();
+const skipReason =
+  unreachable !== undefined && !IN_CI
+    ? `${unreachable}; set DATABASE_URL (CI=true makes this fail)`
+    : undefined;
 
 let server: Fixture | undefined;
 describeStore("postgres", {
-  skipReason:
-    unreachable !== undefined && !IN_CI
-      ? `${unreachable}; set DATABASE_URL (CI=true makes this fail)`
-      : undefined,
+  skipReason,
   async create() {
     server = await serverFixture({ max: 16 });
     return server.store;
@@ -33,5 +44,34 @@ describeStore("pglite", {
   },
   async close() {
     await embedded?.close();
+  },
+});
+
+let joinedServer: Awaited<ReturnType<typeof serverFixture>> | undefined;
+describeStore("postgres, in the caller's transaction", {
+  skipReason,
+  async create() {
+    joinedServer = await serverFixture({ max: 16 });
+    return inCallerTransactions(
+      joinedServer.store as TransactionalStore,
+      poolTransaction(joinedServer.pool),
+    );
+  },
+  async close() {
+    await joinedServer?.close();
+  },
+});
+
+let joinedEmbedded: Awaited<ReturnType<typeof pgliteFixture>> | undefined;
+describeStore("pglite, in the caller's transaction", {
+  async create() {
+    joinedEmbedded = await pgliteFixture();
+    return inCallerTransactions(
+      joinedEmbedded.store as TransactionalStore,
+      pgliteTransaction(joinedEmbedded.db),
+    );
+  },
+  async close() {
+    await joinedEmbedded?.close();
   },
 });

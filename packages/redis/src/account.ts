@@ -39,34 +39,34 @@ export async function readAccount(
   mode: ReadMode,
   operation: string,
 ): Promise<AccountRead> {
+  const call = { account, args: readArgs(reads, requestId, mode) };
+  // Sent first: the claim (when any) and the read, then the budget counter.
+  let sent: Promise<readonly [string | null, unknown]>;
+  if (claim === null) {
+    sent = claimAndRead(ctx, operation, [], [call]).then((reply) => [null, reply.replies[0]]);
+  } else if (ctx.crossSlot) {
+    sent = claimAndRead(ctx, operation, [claim], [call]).then((reply) => [
+      reply.owners[0] as string,
+      reply.replies[0],
+    ]);
+  } else {
+    const claiming = claimAndRead(ctx, operation, [claim], []);
+    const reading = claimAndRead(ctx, operation, [], [call]);
+    sent = Promise.allSettled([claiming, reading]).then(([claimed, read]) => {
+      if (claimed.status === "rejected") throw claimed.reason;
+      const owner = claimed.value.owners[0] as string;
+      if (owner === claim.user && read.status === "rejected") throw read.reason;
+      return [owner, read.status === "fulfilled" ? read.value.replies[0] : undefined];
+    });
+  }
   const budget =
     reads.budgetEventId === undefined
       ? undefined
       : budgetUsed(ctx, keys, reads.budgetEventId, operation);
   // A budget read nobody waits for must not surface as an unhandled rejection.
   budget?.catch(() => undefined);
-  const call = { account, args: readArgs(reads, requestId, mode) };
-  let reply: unknown;
-  if (claim === null) {
-    reply = (await claimAndRead(ctx, operation, [], [call])).replies[0];
-  } else {
-    let owner: string;
-    if (ctx.crossSlot) {
-      const both = await claimAndRead(ctx, operation, [claim], [call]);
-      owner = both.owners[0] as string;
-      reply = both.replies[0];
-    } else {
-      const [claimed, read] = await Promise.allSettled([
-        claimAndRead(ctx, operation, [claim], []),
-        claimAndRead(ctx, operation, [], [call]),
-      ]);
-      if (claimed.status === "rejected") throw claimed.reason;
-      owner = claimed.value.owners[0] as string;
-      if (owner === claim.user && read.status === "rejected") throw read.reason;
-      reply = read.status === "fulfilled" ? read.value.replies[0] : undefined;
-    }
-    if (owner !== claim.user) return { kind: "foreign", owner };
-  }
+  const [owner, reply] = await sent;
+  if (claim !== null && owner !== claim.user) return { kind: "foreign", owner: owner as string };
   const used = budget === undefined ? undefined : await budget;
   let result = parseRead(reply, userId, reads, used);
   for (let round = 1; result.kind === "legacy"; round += 1) {

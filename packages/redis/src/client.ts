@@ -55,22 +55,16 @@ class Deadlines {
     this.#timeoutMs = timeoutMs;
   }
 
-  watch<T>(operation: string, work: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const waiting: Waiting = { deadline: Date.now() + this.#timeoutMs, operation, fail: reject };
-      this.#waiting.add(waiting);
-      this.#timer ??= this.#start();
-      work.then(
-        (value) => {
-          this.#waiting.delete(waiting);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.#waiting.delete(waiting);
-          reject(error);
-        },
-      );
-    });
+  add(operation: string, fail: (error: Error) => void): Waiting {
+    const waiting: Waiting = { deadline: Date.now() + this.#timeoutMs, operation, fail };
+    this.#waiting.add(waiting);
+    this.#timer ??= this.#start();
+    return waiting;
+  }
+
+  /** Whether the call was still waiting (not failed by its deadline already). */
+  delete(waiting: Waiting): boolean {
+    return this.#waiting.delete(waiting);
   }
 
   #start(): ReturnType<typeof setInterval> {
@@ -123,19 +117,36 @@ export class ScriptRunner {
     keys: readonly string[],
     args: readonly Arg[] = [],
   ): Promise<unknown> {
-    return this.#deadlines
-      .watch(operation, this.#call(script, keys, args))
-      .catch((error: unknown) => {
-        throw unavailable(operation, error);
+    return new Promise((resolve, reject) => {
+      const waiting = this.#deadlines.add(operation, (error) =>
+        reject(unavailable(operation, error)),
+      );
+      const done = (value: unknown) => {
+        if (this.#deadlines.delete(waiting)) resolve(value);
+      };
+      const failed = (error: unknown) => {
+        if (this.#deadlines.delete(waiting)) reject(unavailable(operation, error));
+      };
+      let sent: Promise<unknown>;
+      try {
+        sent = this.#client.evalsha(script.sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        failed(error);
+        return;
+      }
+      sent.then(done, (error: unknown) => {
+        if (isNoScript(error)) this.#loadAndCall(script, keys, args).then(done, failed);
+        else failed(error);
       });
+    });
   }
 
-  async #call(script: Script, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {
-    try {
-      return await this.#client.evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!isNoScript(error)) throw error;
-    }
+  /** After NOSCRIPT: loads the script and calls it again; EVAL if the node still lacks it. */
+  async #loadAndCall(
+    script: Script,
+    keys: readonly string[],
+    args: readonly Arg[],
+  ): Promise<unknown> {
     await this.#load(script);
     try {
       return await this.#client.evalsha(script.sha, keys.length, ...keys, ...args);

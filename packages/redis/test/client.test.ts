@@ -1,12 +1,14 @@
 import { CoinageError } from "@coinage/core";
 import { type Cluster, Redis } from "ioredis";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { type RedisScriptClient, redisStore } from "../src/index.js";
+import { type RedisScriptClient, redisStore, type UpgradeClient } from "../src/index.js";
 
 describe("client surface", () => {
   it("RedisScriptClient - is satisfied by ioredis Redis and Cluster", () => {
     expectTypeOf<Redis>().toMatchTypeOf<RedisScriptClient>();
     expectTypeOf<Cluster>().toMatchTypeOf<RedisScriptClient>();
+    expectTypeOf<Redis>().toMatchTypeOf<UpgradeClient>();
+    expectTypeOf<Cluster>().toMatchTypeOf<UpgradeClient>();
     // @ts-expect-error a client without scripts is not enough
     redisStore({ client: { get: async () => null } });
   });

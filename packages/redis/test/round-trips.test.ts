@@ -9,18 +9,29 @@ import type { AccountCommand, Store } from "@coinage/core";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisScriptClient, redisStore } from "../src/index.js";
+import * as accountScripts from "../src/scripts/account.js";
+import * as programScripts from "../src/scripts/program.js";
 import { balanceOf, credit, debit, emptyReads } from "./commands.js";
 import { connect, dropPrefix, newPrefix, skipReason } from "./support.js";
 
 type Arg = string | number;
 
+/** Script names by sha, to tell calls apart. */
+const names = new Map<string, string>(
+  [...Object.values(accountScripts), ...Object.values(programScripts)].flatMap((value) =>
+    typeof value === "object" && value !== null && "sha" in value
+      ? [[value.sha, value.name] as [string, string]]
+      : [],
+  ),
+);
+
 /** Forwards to a real client and counts waves of calls (a wave starts when nothing is in flight). */
 class Tap implements RedisScriptClient {
   waves = 0;
-  calls: { wave: number; keys: number; args: string[] }[] = [];
+  calls: { wave: number; keys: number; args: string[]; script: string }[] = [];
   loads = new Map<string, number>();
   /** Runs before a call reaches Redis (and delays it). */
-  before: ((keys: readonly string[]) => Promise<void>) | undefined;
+  before: ((keys: readonly string[], script: string) => Promise<void>) | undefined;
   /** Scripts the server "knows": when set, any other sha answers NOSCRIPT. */
   known: Set<string> | undefined;
   #inFlight = 0;
@@ -37,8 +48,13 @@ class Tap implements RedisScriptClient {
     this.#inFlight += 1;
     try {
       const keys = rest.slice(0, numkeys).map(String);
-      this.calls.push({ wave: this.waves, keys: numkeys, args: rest.slice(numkeys).map(String) });
-      if (this.before !== undefined) await this.before(keys);
+      this.calls.push({
+        wave: this.waves,
+        keys: numkeys,
+        args: rest.slice(numkeys).map(String),
+        script: names.get(sha1) ?? sha1,
+      });
+      if (this.before !== undefined) await this.before(keys, names.get(sha1) ?? sha1);
       if (this.known !== undefined && !this.known.has(sha1))
         throw new Error("NOSCRIPT No matching script. Please use EVAL.");
       return await this.client.evalsha(sha1, numkeys, ...rest);
@@ -106,17 +122,32 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     client.disconnect();
   });
 
-  it("execute - a redemption should cost 2 round trips: claim with read, then commit", async () => {
+  it("execute - a redemption should cost 2 calls: claim with read, then commit", async () => {
     await plain.execute(credit({ programId: P, userId: "r", requestId: "r-fund", coins: 10 }));
     const waves = await measure(() =>
       store.execute(debit({ programId: P, userId: "r", requestId: "r-1", coins: 1 })),
     );
     expect(waves).toBe(2);
-    // The claim is sent before the read, both in the first round trip; the commit after.
-    expect(tap.calls.map((c) => [c.wave, c.keys])).toEqual([
-      [1, 2],
-      [1, 5],
-      [2, 7],
+    // One script claims the request id (3 keys: its claim, its holders, its
+    // claim of version 0.1) and reads the account (8 keys); then the commit.
+    expect(tap.calls.map((c) => [c.wave, c.script, c.keys])).toEqual([
+      [1, "claim-read", 11],
+      [2, "commit", 8],
+    ]);
+  });
+
+  it("execute - without cross-slot scripts (as on a Cluster), should send the claim and the read together", async () => {
+    const split = redisStore({ client: tap, prefix, crossSlotScripts: false });
+    await plain.execute(credit({ programId: P, userId: "rs", requestId: "rs-fund", coins: 10 }));
+    const waves = await measure(() =>
+      split.execute(debit({ programId: P, userId: "rs", requestId: "rs-1", coins: 1 })),
+    );
+    expect(waves).toBe(2);
+    // The claim in its own slot (claim, holders), the read in the account's; then the commit.
+    expect(tap.calls.map((c) => [c.wave, c.script, c.keys])).toEqual([
+      [1, "claim-read", 2],
+      [1, "claim-read", 8],
+      [2, "commit", 8],
     ]);
   });
 
@@ -180,20 +211,27 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
       }),
     };
     expect(await measure(() => store.execute(giveBack))).toBe(3);
-    // Claim with read and budget; commit; then the compare-and-set on the counter.
-    expect(tap.calls.map((c) => c.wave)).toEqual([1, 1, 1, 2, 3]);
+    // Claim with read, and the budget; commit; then the compare-and-set on the counter.
+    expect(tap.calls.map((c) => [c.wave, c.script])).toEqual([
+      [1, "claim-read"],
+      [1, "get"],
+      [2, "commit"],
+      [3, "swap-budget"],
+    ]);
     expect(await plain.getBudgetUsed(P, "G")).toBe("4");
   });
 
-  it("executeMany - should cost 2 round trips for any number of accounts", async () => {
+  it("executeMany - should cost 2 calls for any number of accounts", async () => {
     const commands = Array.from({ length: 40 }, (_, i) =>
       credit({ programId: P, userId: `m${i % 10}`, requestId: `m-${i}`, coins: 1 }),
     );
     const waves = await measure(() => many(commands));
     expect(waves).toBe(2);
-    // 40 claims and 10 reads, then 10 commits.
-    expect(tap.calls.filter((c) => c.wave === 1)).toHaveLength(50);
-    expect(tap.calls.filter((c) => c.wave === 2).map((c) => c.keys)).toEqual(Array(10).fill(7));
+    // 40 claims (3 keys each) and 10 reads (8 each) in one call, then 10 commits in one.
+    expect(tap.calls.map((c) => [c.wave, c.script, c.keys])).toEqual([
+      [1, "claim-read", 40 * 3 + 10 * 8],
+      [2, "commit", 10 * 8],
+    ]);
     for (let u = 0; u < 10; u += 1)
       expect(balanceOf(await plain.loadAccount(P, `m${u}`, emptyReads))).toBe(4);
   });
@@ -226,8 +264,8 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     };
     // Just before the batch's first commit reaches Redis, another caller spends on the account.
     let armed = true;
-    tap.before = async (keys) => {
-      if (!armed || keys.length !== 7) return;
+    tap.before = async (_keys, script) => {
+      if (!armed || script !== "commit") return;
       armed = false;
       await plain.execute(debit({ programId: P, userId: "c", requestId: "c-other", coins: 3 }));
     };
@@ -263,6 +301,6 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     );
     expect(outcomes.every((o) => o.status === "committed")).toBe(true);
     expect([...fresh.loads.values()].every((count) => count === 1)).toBe(true);
-    expect(fresh.loads.size).toBeGreaterThanOrEqual(3); // claim, read, commit
+    expect(fresh.loads.size).toBeGreaterThanOrEqual(2); // claim-read, commit
   });
 });

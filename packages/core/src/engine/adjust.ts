@@ -42,7 +42,7 @@ export function adjustmentCommand(
     expiresAt = parsed.ms;
   }
   const at = now.getTime();
-  const print = fingerprint({ op: "adjust", userId, coins: coins.toFixed(), reason, expiresAt });
+  const print = fingerprint({ coins: coins.toFixed(), expiresAt, op: "adjust", reason, userId });
   return {
     programId: program.id,
     userId,

@@ -41,14 +41,12 @@ import {
  * `AccountSnapshot.lots`), with `spend` the FIFO lots that cover it.
  */
 export function readsAt(at: number, spend?: Dec): AccountReads {
-  return {
-    at,
-    ...(spend === undefined ? {} : { spend: spend.toFixed() }),
-    usageKeys: [],
-    requestIds: [],
-    lotIds: [],
-  };
+  return spend === undefined
+    ? { at, usageKeys: NONE, requestIds: NONE, lotIds: NONE }
+    : { at, spend: spend.toFixed(), usageKeys: NONE, requestIds: NONE, lotIds: NONE };
 }
+
+const NONE: readonly never[] = Object.freeze([]);
 
 export interface ValidAllocation {
   readonly userId: string;
@@ -73,11 +71,11 @@ export function validateAllocation(input: AllocateInput, path = "allocation"): V
     amount,
     reason,
     fingerprint: fingerprint({
-      op: "allocate",
-      userId,
-      event: eventId,
       amount: amount?.toFixed() ?? null,
+      event: eventId,
+      op: "allocate",
       reason,
+      userId,
     }),
   };
 }
@@ -110,11 +108,35 @@ export function usageKeysFor(
   return usageKeysAt(event.id, at, program);
 }
 
+export type UsageKeys = readonly { readonly period: CapPeriod; readonly key: string }[];
+
+/** Events whose last keys a `usageKeyMemo` keeps. */
+const MEMO_EVENTS = 1000;
+
+/**
+ * `usageKeysAt` remembering the last keys of each event by the second they
+ * were computed for: a period starts at a whole second in every zone (zone
+ * offsets are whole seconds), so within one second the keys cannot change.
+ * One per engine; commands arriving in the same second share the work.
+ */
+export function usageKeyMemo(program: Program): (eventId: string, at: Date) => UsageKeys {
+  const last = new Map<string, { readonly second: number; readonly keys: UsageKeys }>();
+  return (eventId, at) => {
+    const second = Math.floor(at.getTime() / 1000);
+    const known = last.get(eventId);
+    if (known !== undefined && known.second === second) return known.keys;
+    const keys = usageKeysAt(eventId, at, program);
+    if (last.size >= MEMO_EVENTS && known === undefined) last.clear();
+    last.set(eventId, { second, keys });
+    return keys;
+  };
+}
+
 /** What the user and the event have used of the caps, from the counters `keys` read. */
 export function usageFrom(
   snapshot: AccountSnapshot,
   event: CoinEvent,
-  keys: readonly { readonly period: CapPeriod; readonly key: string }[],
+  keys: UsageKeys,
 ): RewardUsage {
   const perUser: Record<string, string> = {};
   for (const { period, key } of keys) perUser[period] = lookup(snapshot.usage, key) ?? "0";
@@ -129,9 +151,9 @@ export function allocationCommand(
   event: CoinEvent,
   input: ValidAllocation,
   now: Date,
+  keys: UsageKeys = usageKeysFor(event, now, program),
 ): AccountCommand<AllocationResult> {
   const at = now.getTime();
-  const keys = usageKeysFor(event, now, program);
   return {
     programId: program.id,
     userId: input.userId,
@@ -223,7 +245,7 @@ export function redemptionCommand(
   const coins = requireCoins(record.coins, "redemption.coins", program.coinScale);
   const reason = optionalReason(record.reason, "redemption.reason");
   const at = now.getTime();
-  const print = fingerprint({ op: "redeem", userId, coins: coins.toFixed(), reason });
+  const print = fingerprint({ coins: coins.toFixed(), op: "redeem", reason, userId });
   return {
     programId: program.id,
     userId,
@@ -283,7 +305,7 @@ export function validateReversal(program: Program, input: ReverseInput): ValidRe
     of,
     coins,
     reason,
-    fingerprint: fingerprint({ op: "reverse", of, coins: coins?.toFixed() ?? null, reason }),
+    fingerprint: fingerprint({ coins: coins?.toFixed() ?? null, of, op: "reverse", reason }),
   };
 }
 

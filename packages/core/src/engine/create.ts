@@ -23,7 +23,7 @@ import {
   reversalCommand,
   sweepCommand,
   usageFrom,
-  usageKeysFor,
+  usageKeyMemo,
   type ValidAllocation,
   validateAllocation,
   validateReversal,
@@ -104,6 +104,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
    * A remembered event is frozen, so what was prepared from it stays true.
    */
   const knownEvents = new Map<string, CoinEvent>();
+  const usageKeys = usageKeyMemo(program);
   function remember(event: CoinEvent): CoinEvent {
     const known = knownEvents.get(event.id);
     if (known !== undefined && known.version === event.version) return known;
@@ -165,7 +166,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
     if (inactive !== null) {
       throw new CoinageError("EVENT_INACTIVE", { eventId: event.id, reason: inactive });
     }
-    return allocationCommand(program, event, input, at);
+    return allocationCommand(program, event, input, at, usageKeys(event.id, at));
   }
 
   const events: Coinage["events"] = failingAsCoinageErrors("events.", {
@@ -262,7 +263,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
       );
       const at = now();
       const event = await loadEvent(valid.eventId);
-      const keyed = usageKeysFor(event, at, program);
+      const keyed = usageKeys(event.id, at);
       const keys = keyed.map((k) => k.key);
       const snapshot = await call("loadAccount", () =>
         store.loadAccount(programId, valid.userId, {
@@ -328,7 +329,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
           if (inactive !== null) {
             throw new CoinageError("EVENT_INACTIVE", { eventId: event.id, reason: inactive });
           }
-          commands.push(allocationCommand(program, event, valid, at));
+          commands.push(allocationCommand(program, event, valid, at, usageKeys(event.id, at)));
           positions.push(i);
           prints.push(valid.fingerprint);
         } catch (error) {

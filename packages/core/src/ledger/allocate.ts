@@ -24,10 +24,11 @@ export interface Earned {
 export function earn(draft: AccountDraft, input: EarnInput): Earned {
   if (input.coins.lte(0)) return { lot: null, debtPaid: new Dec(0) };
   const debtPaid = Dec.min(input.coins, draft.debt);
+  const remaining = input.coins.minus(debtPaid);
   const lot: Lot = {
     id: draft.newLotId(),
     coins: input.coins.toFixed(),
-    remaining: input.coins.minus(debtPaid).toFixed(),
+    remaining: remaining.toFixed(),
     earnedAt: draft.at,
     availableAt: Math.max(input.availableAt, draft.at),
     expiresAt: input.expiresAt,
@@ -36,7 +37,7 @@ export function earn(draft: AccountDraft, input: EarnInput): Earned {
     expired: "0",
     shortfall: "0",
   };
-  draft.addLot(lot);
+  draft.addLot(lot, remaining);
   draft.debt = draft.debt.minus(debtPaid);
   draft.entry(input.type ?? "earn", input.coins, {
     requestId: input.requestId,

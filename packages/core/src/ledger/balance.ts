@@ -34,6 +34,7 @@ export function balanceFrom(
   lots: Iterable<Lot>,
   debt: Dec,
   at: number,
+  remainingOf: (lot: Lot) => Dec = (lot) => new Dec(lot.remaining),
 ): BalanceFigures {
   let open = counted.open;
   let pending = counted.pending;
@@ -47,7 +48,7 @@ export function balanceFrom(
     const expiry = lot.expiresAt;
     const next = !expired && expiry !== null && (nextAt === null || expiry <= nextAt);
     if (!expired && wasPending === pendingNow && !next) continue;
-    const remaining = new Dec(lot.remaining);
+    const remaining = remainingOf(lot);
     if (expired) open = open.minus(remaining);
     if (wasPending !== pendingNow)
       pending = pendingNow ? pending.plus(remaining) : pending.minus(remaining);

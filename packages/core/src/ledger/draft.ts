@@ -8,7 +8,7 @@
  * sum over all open lots: the snapshot holds only the lots the command needs.
  */
 import { dictionary } from "../dictionary.js";
-import { Dec } from "../money/decimal.js";
+import { Dec, ZERO } from "../money/decimal.js";
 import { type BalanceFigures, balanceFrom } from "./balance.js";
 import { isPending } from "./fifo.js";
 import { expiredOf, shortfallOf } from "./lot.js";
@@ -34,6 +34,8 @@ export class AccountDraft {
   readonly at: number;
   readonly snapshot: AccountSnapshot;
   readonly #lots = new Map<number, Lot>();
+  /** `remaining` of the lots read so far, by lot state: each is parsed once. */
+  readonly #remaining = new Map<Lot, Dec>();
   readonly #changedLots = new Set<number>();
   readonly #entries: Entry[] = [];
   readonly #usage: Record<string, string> = dictionary();
@@ -80,10 +82,21 @@ export class AccountDraft {
     return id;
   }
 
-  /** Book a new lot (its id from `newLotId()`). */
-  addLot(lot: Lot): void {
+  /** A lot's remaining coins as a decimal. */
+  readonly remainingOf = (lot: Lot): Dec => {
+    let remaining = this.#remaining.get(lot);
+    if (remaining === undefined) {
+      remaining = new Dec(lot.remaining);
+      this.#remaining.set(lot, remaining);
+    }
+    return remaining;
+  };
+
+  /** Book a new lot (its id from `newLotId()`) holding `remaining`, its `remaining` as a decimal. */
+  addLot(lot: Lot, remaining: Dec): void {
     if (this.#lots.has(lot.id)) throw new Error(`lot ${lot.id} exists already`);
-    this.#put(lot, new Dec(lot.remaining));
+    this.#remaining.set(lot, remaining);
+    this.#put(lot, remaining);
   }
 
   /** Store `lot` and count `added` (signed) more remaining coins in the totals. */
@@ -104,12 +117,17 @@ export class AccountDraft {
   changeLot(id: number, delta: LotDelta): Lot {
     const lot = this.#lots.get(id);
     if (lot === undefined) throw new Error(`lot ${id} is not in the snapshot`);
+    const remaining =
+      delta.remaining === undefined ? undefined : this.remainingOf(lot).plus(delta.remaining);
     const next: Lot = {
-      ...lot,
-      remaining:
-        delta.remaining === undefined
-          ? lot.remaining
-          : new Dec(lot.remaining).plus(delta.remaining).toFixed(),
+      id: lot.id,
+      coins: lot.coins,
+      remaining: remaining === undefined ? lot.remaining : remaining.toFixed(),
+      earnedAt: lot.earnedAt,
+      availableAt: lot.availableAt,
+      expiresAt: lot.expiresAt,
+      eventId: lot.eventId,
+      requestId: lot.requestId,
       expired:
         delta.expired === undefined
           ? (lot.expired ?? "0")
@@ -119,7 +137,8 @@ export class AccountDraft {
           ? (lot.shortfall ?? "0")
           : shortfallOf(lot).plus(delta.shortfall).toFixed(),
     };
-    this.#put(next, delta.remaining ?? new Dec(0));
+    if (remaining !== undefined) this.#remaining.set(next, remaining);
+    this.#put(next, delta.remaining ?? ZERO);
     return next;
   }
 
@@ -135,6 +154,7 @@ export class AccountDraft {
       this.#lots.values(),
       this.#debt,
       this.at,
+      this.remainingOf,
     );
   }
 

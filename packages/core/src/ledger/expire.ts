@@ -21,7 +21,7 @@ export function sweepExpired(
     .filter((lot) => isExpired(lot, at) && isOpenLot(lot))
     .sort((a, b) => (a.expiresAt as number) - (b.expiresAt as number) || a.id - b.id);
   for (const lot of due) {
-    const amount = new Dec(lot.remaining);
+    const amount = draft.remainingOf(lot);
     draft.changeLot(lot.id, { remaining: amount.neg(), expired: amount });
     draft.entry("expire", amount.neg(), {
       requestId: null,

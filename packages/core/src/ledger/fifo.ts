@@ -65,6 +65,8 @@ export function spendReach(fifo: readonly Lot[], start: number, at: number, spen
 
 export interface ConsumptionPlan {
   readonly movements: readonly LotMovement[];
+  /** The coins of each movement, as decimals. */
+  readonly amounts: readonly Dec[];
   /** Coins the spendable lots could not cover (0 when fully covered). */
   readonly shortfall: Dec;
   /** Everything spendable at `at`. */
@@ -77,19 +79,30 @@ export interface ConsumptionPlan {
  * the plan is the same as over every open lot of the account as long as the
  * snapshot holds its spend lots (see `AccountSnapshot.lots`).
  */
-export function planConsumption(lots: readonly Lot[], coins: Dec, at: number): ConsumptionPlan {
+export function planConsumption(
+  lots: readonly Lot[],
+  coins: Dec,
+  at: number,
+  remainingOf: (lot: Lot) => Dec = parseRemaining,
+): ConsumptionPlan {
   const movements: LotMovement[] = [];
+  const amounts: Dec[] = [];
   let left = coins;
   let spendable = ZERO;
   for (const lot of spendOrder(lots, at)) {
-    const remaining = new Dec(lot.remaining);
+    const remaining = remainingOf(lot);
     spendable = spendable.plus(remaining);
     if (left.lte(0)) continue;
     const take = Dec.min(remaining, left);
     movements.push({ lotId: lot.id, coins: take.toFixed() });
+    amounts.push(take);
     left = left.minus(take);
   }
-  return { movements, shortfall: left, spendable };
+  return { movements, amounts, shortfall: left, spendable };
+}
+
+function parseRemaining(lot: Lot): Dec {
+  return new Dec(lot.remaining);
 }
 
 /**

@@ -4,9 +4,9 @@ import { canonicalJson, fingerprint } from "./fingerprint.js";
 
 describe("fingerprint", () => {
   it("is the payload as JSON with sorted keys, undefined fields left out", () => {
-    expect(fingerprint({ userId: "u", op: "redeem", coins: "10", reason: null, x: undefined })).toBe(
-      '{"coins":"10","op":"redeem","reason":null,"userId":"u"}',
-    );
+    expect(
+      fingerprint({ userId: "u", op: "redeem", coins: "10", reason: null, x: undefined }),
+    ).toBe('{"coins":"10","op":"redeem","reason":null,"userId":"u"}');
   });
 
   describe("properties", () => {
@@ -28,7 +28,13 @@ describe("fingerprint", () => {
     });
 
     it("writes a payload of plain fields as canonicalJson does", () => {
-      const plain = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
+      const plain = fc.oneof(
+        fc.string(),
+        fc.integer(),
+        fc.double(),
+        fc.boolean(),
+        fc.constant(null),
+      );
       fc.assert(
         fc.property(fc.dictionary(fc.string(), fc.option(plain, { nil: undefined })), (payload) => {
           expect(fingerprint(payload)).toBe(canonicalJson(payload));
@@ -42,7 +48,8 @@ describe("fingerprint", () => {
           fc.dictionary(fc.string(), fc.string()),
           fc.dictionary(fc.string(), fc.string()),
           (a, b) => {
-            const same = JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+            const same =
+              JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
             expect(fingerprint(a) === fingerprint(b)).toBe(same);
           },
         ),

@@ -31,15 +31,23 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * The fingerprint of a request: its normalised payload as canonical JSON.
- * A payload of plain fields (strings, numbers, booleans, null) is written in
- * one `JSON.stringify` call with its keys listed in sorted order, which is
- * the same text.
+ * (Keys already in order, as the engine writes its payloads, are not sorted again.)
  */
 export function fingerprint(payload: Readonly<Record<string, unknown>>): string {
   const keys = Object.keys(payload);
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) {
+      keys.sort();
+      break;
+    }
+  }
+  let out = "";
   for (const key of keys) {
     const value = payload[key];
+    if (value === undefined) continue;
+    // A payload is plain fields; anything nested is written by the general rule.
     if (typeof value === "object" && value !== null) return canonicalJson(payload);
+    out += `${out === "" ? "{" : ","}${JSON.stringify(key)}:${JSON.stringify(value)}`;
   }
-  return JSON.stringify(payload, keys.sort());
+  return out === "" ? "{}" : `${out}}`;
 }

@@ -3,7 +3,7 @@
  * error and the draft is left as it was.
  */
 import { CoinageError } from "../errors.js";
-import { Dec } from "../money/decimal.js";
+import type { Dec } from "../money/decimal.js";
 import type { AccountDraft } from "./draft.js";
 import { planConsumption } from "./fifo.js";
 import type { EntryType, LotMovement } from "./types.js";
@@ -17,7 +17,7 @@ export function spend(
     readonly type?: Extract<EntryType, "redeem" | "adjust">;
   },
 ): readonly LotMovement[] {
-  const plan = planConsumption(draft.lots(), coins, draft.at);
+  const plan = planConsumption(draft.lots(), coins, draft.at, draft.remainingOf);
   if (plan.shortfall.gt(0)) {
     throw new CoinageError("INSUFFICIENT_COINS", {
       userId: draft.snapshot.userId,
@@ -25,8 +25,9 @@ export function spend(
       requested: coins.toFixed(),
     });
   }
-  for (const movement of plan.movements)
-    draft.moveLot(movement.lotId, new Dec(movement.coins).neg());
+  plan.movements.forEach((movement, i) => {
+    draft.moveLot(movement.lotId, (plan.amounts[i] as Dec).neg());
+  });
   draft.entry(fields.type ?? "redeem", coins.neg(), {
     requestId: fields.requestId,
     lots: plan.movements,

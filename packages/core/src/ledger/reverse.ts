@@ -50,7 +50,7 @@ export function reverseAllocation(
   let left = coins;
   const own = original.lotId === null ? undefined : draft.lot(original.lotId);
   if (own !== undefined && !isExpired(own, draft.at)) {
-    const take = Dec.min(new Dec(own.remaining), left);
+    const take = Dec.min(draft.remainingOf(own), left);
     if (take.gt(0)) {
       draft.moveLot(own.id, take.neg());
       movements.push({ lotId: own.id, coins: take.toFixed() });
@@ -58,11 +58,11 @@ export function reverseAllocation(
     }
   }
   if (left.gt(0)) {
-    const plan = planConsumption(draft.lots(), left, draft.at);
-    for (const movement of plan.movements) {
-      draft.moveLot(movement.lotId, new Dec(movement.coins).neg());
+    const plan = planConsumption(draft.lots(), left, draft.at, draft.remainingOf);
+    plan.movements.forEach((movement, i) => {
+      draft.moveLot(movement.lotId, (plan.amounts[i] as Dec).neg());
       movements.push(movement);
-    }
+    });
     left = plan.shortfall;
   }
   const taken = coins.minus(left);

@@ -5,6 +5,7 @@
  */
 import DecimalJs from "decimal.js";
 import { invalidInput } from "../errors.js";
+import { typeName } from "../input.js";
 
 /** Significant digits every result is rounded to. */
 export const PRECISION = 80;
@@ -57,7 +58,7 @@ export function parseDecimal(value: unknown, path: string): Dec {
     }
     return new Dec(String(value));
   }
-  throw invalidInput({ path, message: `expected a decimal string, got ${describe(value)}` });
+  throw invalidInput({ path, message: `expected a decimal string, got ${typeName(value)}` });
 }
 
 /** True when the double `n` holds exactly the decimal that `String(n)` prints. */
@@ -93,12 +94,6 @@ export function min(a: Dec, b: Dec): Dec {
 
 export function max(a: Dec, b: Dec): Dec {
   return a.gte(b) ? a : b;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value;
 }
 
 /** `a + b` for decimal strings, exact. For stores that keep counters. */

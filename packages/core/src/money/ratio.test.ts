@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { CoinageError } from "../errors.js";
 import type { Program } from "../program.js";
 import { Dec } from "./decimal.js";
-import { coinsToCurrency, coinValueOf, currencyToCoins } from "./ratio.js";
+import { canonicalDecimal, coinsToCurrency, coinValueOf, currencyToCoins } from "./ratio.js";
 import { roundings } from "./rounding.js";
 
 const program = (over: Partial<Program> = {}): Program => ({
@@ -77,6 +77,26 @@ describe("coinsToCurrency", () => {
 
   test("handles debt (negative coins)", () => {
     expect(coinsToCurrency("-4", program())).toBe("-1");
+  });
+});
+
+describe("canonicalDecimal", () => {
+  test("at a scale, writes what toFixed(scale) writes; a zero is never negative", () => {
+    const signed = fc
+      .tuple(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.integer({ min: 0, max: 20 }))
+      .map(([n, s]) => new Dec(n.toString()).div(new Dec(10).pow(s)));
+    fc.assert(
+      fc.property(signed, fc.integer({ min: 0, max: 8 }), (value, scale) => {
+        expect(canonicalDecimal(value, scale)).toBe(
+          (value.isZero() ? new Dec(0) : value).toFixed(scale),
+        );
+      }),
+      { numRuns: 2000 },
+    );
+    expect(canonicalDecimal(new Dec("-0"), 2)).toBe("0.00");
+    expect(canonicalDecimal(new Dec("12.5"), 3)).toBe("12.500");
+    expect(canonicalDecimal(new Dec("12"), 2)).toBe("12.00");
+    expect(canonicalDecimal(new Dec("12.345"), 2)).toBe("12.34");
   });
 });
 

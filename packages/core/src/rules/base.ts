@@ -5,7 +5,7 @@
  */
 import { invalidInput } from "../errors.js";
 import { Dec, parseDecimal, ZERO } from "../money/decimal.js";
-import { parsedTieredBase, parseTiers, type TierShare, tieredBase, withTexts } from "./tiers.js";
+import { parsedTieredBase, parseTiers, type TierShare, withTexts } from "./tiers.js";
 import type { RewardRule } from "./types.js";
 
 export interface Base {
@@ -21,19 +21,11 @@ const HUNDREDTH = new Dec("0.01");
 
 /** The base of `rule` for `amount`, reading the rule's decimals on every call. */
 export function ruleBase(rule: RewardRule, amount: Dec): Base {
-  switch (rule.kind) {
-    case "fixed":
-      return { currency: ZERO, coins: parseDecimal(rule.coins, "reward.coins") };
-    case "percentage":
-      return {
-        currency: amount.mul(parseDecimal(rule.percent, "reward.percent")).mul(HUNDREDTH),
-        coins: ZERO,
-      };
-    case "tiered":
-      return tieredBase(rule, amount);
-    default:
-      throw invalidInput({ path: "reward.kind", message: "unknown reward kind" });
+  const base = prepareBase(rule);
+  if (base === undefined) {
+    throw invalidInput({ path: "reward.kind", message: "unknown reward kind" });
   }
+  return base(amount);
 }
 
 /**

@@ -18,9 +18,8 @@ export interface CapLimit {
   readonly used?: Dec;
   /** `limit − used`, never below 0. */
   readonly remaining: Dec;
-  /** `limit` and `remaining` as `canonicalDecimal` writes them, when already known. */
+  /** `limit` as `canonicalDecimal` writes it, when already known. */
   readonly limitText?: string | undefined;
-  readonly remainingText?: string | undefined;
 }
 
 /** The event's caps with the usage applied, in order: per allocation, per user (as listed), budget. */
@@ -34,9 +33,7 @@ export function capLimits(caps: Caps | undefined, usage: RewardUsage | undefined
   for (const [i, cap] of (caps.perUser ?? []).entries()) {
     const limit = parseDecimal(cap.coins, `caps.perUser[${i}].coins`);
     const path = `usage.perUser.${cap.period}`;
-    limits.push(
-      perUserLimit(cap.period, limit, usedAt(perUserUsed(usage, cap.period, path), path)),
-    );
+    limits.push(perUserLimit(cap.period, limit, usedAt(perUserUsed(usage, cap.period), path)));
   }
   if (caps.budget !== undefined) {
     const limit = parseDecimal(caps.budget, "caps.budget");
@@ -57,7 +54,6 @@ export function prepareCaps(
     caps.perAllocation === undefined
       ? undefined
       : parseDecimal(caps.perAllocation, "caps.perAllocation");
-  const allocationText = allocation === undefined ? undefined : canonicalDecimal(allocation);
   const perAllocation: CapLimit | undefined =
     allocation === undefined
       ? undefined
@@ -65,8 +61,7 @@ export function prepareCaps(
           cap: "perAllocation",
           limit: allocation,
           remaining: allocation,
-          limitText: allocationText,
-          remainingText: allocationText,
+          limitText: canonicalDecimal(allocation),
         };
   const list = caps.perUser ?? [];
   if (!Array.isArray(list)) throw new TypeError("caps.perUser is not an array");
@@ -82,7 +77,7 @@ export function prepareCaps(
   return (usage) => {
     const limits: CapLimit[] = perAllocation === undefined ? [] : [perAllocation];
     for (const { period, limit, text, path } of perUser) {
-      const used = usedAt(perUserUsed(usage, period, path), path);
+      const used = usedAt(perUserUsed(usage, period), path);
       limits.push(perUserLimit(period, limit, used, text));
     }
     if (budget !== undefined) {
@@ -133,7 +128,7 @@ export function applyCaps(
 function clip(limit: CapLimit, before: string): CapClip {
   const { cap, period } = limit;
   const text = limit.limitText ?? canonicalDecimal(limit.limit);
-  const after = limit.remainingText ?? canonicalDecimal(limit.remaining);
+  const after = limit.remaining === limit.limit ? text : canonicalDecimal(limit.remaining);
   if (limit.used === undefined) {
     return period === undefined
       ? { cap, limit: text, before, after }
@@ -159,8 +154,8 @@ export function tightest(limits: readonly CapLimit[]): CapLimit | undefined {
  * a cap needs it, once, as `readInputField` reads (a getter or Proxy that
  * throws is `INVALID_INPUT` at its path).
  */
-function perUserUsed(usage: RewardUsage | undefined, period: CapPeriod, path: string): unknown {
-  return readInputField(usage?.perUser, period, "usage.perUser", path);
+function perUserUsed(usage: RewardUsage | undefined, period: CapPeriod): unknown {
+  return readInputField(usage?.perUser, period, "usage.perUser");
 }
 
 function usedAt(value: unknown, path: string): Dec {

@@ -4,6 +4,7 @@
  * an issue instead of throwing.
  */
 import { CoinageError, type InputIssue } from "../errors.js";
+import { join } from "../input.js";
 import { type Dec, parseDecimal } from "../money/decimal.js";
 import { canonicalDecimal } from "../money/ratio.js";
 
@@ -37,13 +38,6 @@ export function own(obj: Obj, key: string): unknown {
 
 export function has(obj: Obj, key: string): boolean {
   return Object.hasOwn(obj, key) && obj[key] !== undefined;
-}
-
-/** `a.b`, `a[2]`, and `a["odd key"]` for keys that are not plain names. */
-export function join(path: string, key: string | number): string {
-  if (typeof key === "number") return `${path}[${key}]`;
-  if (/^[A-Za-z_$][\w$]*$/.test(key)) return path === "" ? key : `${path}.${key}`;
-  return `${path}[${JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key)}]`;
 }
 
 /** Records an issue for every own key of `obj` not in `allowed`. */

@@ -11,7 +11,7 @@
  * filled in. Optional fields left out stay out.
  */
 import { invalidInput } from "../errors.js";
-import { markFrozenData, readInput } from "../input.js";
+import { join, markFrozenData, readInput } from "../input.js";
 import { formatInstant, parseInstant } from "../time/instant.js";
 import {
   checkKeys,
@@ -22,7 +22,6 @@ import {
   Issues,
   integerAt,
   isPlainObject,
-  join,
   type Obj,
   objectAt,
   oneOf,

@@ -1,6 +1,5 @@
 /** Promotions: multipliers active in a time window, and how several combine. */
 import { Dec, max, ONE, parseDecimal } from "../money/decimal.js";
-import { canonicalDecimal } from "../money/ratio.js";
 import { instant } from "./eligibility.js";
 import type { Promotion } from "./types.js";
 
@@ -9,8 +8,6 @@ export type Stack = "max" | "multiply";
 export interface PromotionResult {
   readonly active: { id: string; multiplier: string }[];
   readonly multiplier: Dec;
-  /** `multiplier` as `canonicalDecimal` writes it, when already known. */
-  readonly text?: string;
 }
 
 /** The promotions active at `now`: `from ≤ now < until`. */
@@ -59,13 +56,9 @@ interface PreparedPromotion {
   readonly id: string;
   readonly text: string;
   readonly multiplier: Dec;
-  /** `multiplier` as `canonicalDecimal` writes it. */
-  readonly canonical: string;
   readonly from: number;
   readonly until: number;
 }
-
-const NONE_ACTIVE = "1";
 
 /**
  * `promotionMultiplier` with every promotion's window and multiplier read
@@ -77,37 +70,29 @@ export function preparePromotions(
   promotions: readonly Promotion[] | undefined,
   stack: Stack | undefined,
 ): (at: number) => PromotionResult {
-  if (promotions === undefined) return () => ({ active: [], multiplier: ONE, text: NONE_ACTIVE });
+  if (promotions === undefined) return () => ({ active: [], multiplier: ONE });
   if (!Array.isArray(promotions)) throw new TypeError("promotions is not an array");
   const prepared: PreparedPromotion[] = [];
   for (let i = 0; i < promotions.length; i++) {
     if (!(i in promotions)) throw new TypeError("promotions has a hole");
     const p = promotions[i] as Promotion;
-    const multiplier = parseDecimal(p.multiplier, `promotions[${i}].multiplier`);
     prepared.push({
       id: p.id,
       text: p.multiplier,
-      multiplier,
-      canonical: canonicalDecimal(multiplier),
+      multiplier: parseDecimal(p.multiplier, `promotions[${i}].multiplier`),
       from: instant(p.from, `promotions[${i}].from`),
       until: instant(p.until, `promotions[${i}].until`),
     });
   }
-  const multiply = stack === "multiply";
   return (at) => {
     const active: { id: string; multiplier: string }[] = [];
-    let chosen: PreparedPromotion | undefined;
-    let product: Dec | undefined;
+    const multipliers: Dec[] = [];
     for (const p of prepared) {
-      if (!(p.from <= at && at < p.until)) continue;
-      active.push({ id: p.id, multiplier: p.text });
-      if (chosen === undefined) chosen = p;
-      else if (multiply) product = (product ?? chosen.multiplier).mul(p.multiplier);
-      // As `combineMultipliers`: the first of equal largest multipliers.
-      else if (!chosen.multiplier.gte(p.multiplier)) chosen = p;
+      if (p.from <= at && at < p.until) {
+        active.push({ id: p.id, multiplier: p.text });
+        multipliers.push(p.multiplier);
+      }
     }
-    if (chosen === undefined) return { active, multiplier: ONE, text: NONE_ACTIVE };
-    if (product !== undefined) return { active, multiplier: product };
-    return { active, multiplier: chosen.multiplier, text: chosen.canonical };
+    return { active, multiplier: combineMultipliers(multipliers, stack) };
   };
 }

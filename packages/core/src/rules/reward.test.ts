@@ -420,6 +420,52 @@ function eventOf(
   });
 }
 
+describe("conversion at the coin value", () => {
+  /** n / 10^s, for n of up to `digits` digits: decimals as long as the parser allows. */
+  const long = (digits: number, maxScale: number, min = 0n) =>
+    fc
+      .tuple(
+        fc.bigInt({ min, max: 10n ** BigInt(digits) - 1n }),
+        fc.integer({ min: 0, max: maxScale }),
+      )
+      .filter(([n, s]) => n < 10n ** BigInt(15 + s))
+      .map(([n, s]) => new Dec(n.toString()).div(new Dec(10).pow(s)).toFixed());
+  const coinValues = fc.oneof(
+    // An inverse that is a finite decimal (4, 1000, 7.8125, 0.4, …) …
+    fc.constantFrom("0.25", "0.001", "0.128", "2.5", "0.000000000000000128", "0.016", "5"),
+    // … with 35 digits (1 ÷ 2^49 = 5^49 ÷ 10^49), so that long products no longer fit the precision …
+    fc.constantFrom("562949953421312", "0.000562949953421312"),
+    // … and none (0.3, 0.7, …), or any.
+    fc.constantFrom("0.3", "0.7", "1.5", "0.07"),
+    long(6, 6, 1n),
+  );
+
+  test("base and multiplied are amount × percent ÷ 100 (× multiplier) ÷ coin value, however long the decimals", () => {
+    fc.assert(
+      fc.property(
+        long(33, 18),
+        long(21, 18, 1n).filter((p) => new Dec(p).lte(1000)),
+        long(21, 18, 1n).filter((m) => new Dec(m).lte(1000)),
+        coinValues,
+        (amount, percent, multiplier, coinValue) => {
+          const event = parseEvent({
+            id: "LONG",
+            reward: { kind: "percentage", percent },
+            promotions: [
+              { id: "p", multiplier, from: "2026-01-01T00:00:00Z", until: "2027-01-01T00:00:00Z" },
+            ],
+          });
+          const { breakdown } = previewReward(event, { amount }, program({ coinValue }), now);
+          const currency = new Dec(amount).mul(percent).div(100);
+          expect(breakdown.base).toBe(currency.div(coinValue).toFixed());
+          expect(breakdown.multiplied).toBe(currency.mul(multiplier).div(coinValue).toFixed());
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe("properties", () => {
   test("caps are never exceeded, whatever the rounding", () => {
     fc.assert(

@@ -93,7 +93,7 @@ function preview(
   if (at === undefined || !Number.isFinite(at)) {
     throw invalidInput({ path: "now", message: "expected a valid Date" });
   }
-  const amount = readInputField(transactionInput, "amount", "transaction", "amount");
+  const amount = readInputField(transactionInput, "amount", "transaction", "");
   const program = readProgram(programInput);
   const usage = readUsage(usageInput);
   try {
@@ -108,10 +108,10 @@ function preview(
 /** The program's fields a preview uses, each read once (see `readInputField`). */
 function readProgram(value: Program): Program {
   return {
-    coinValue: readInputField(value, "coinValue", "program", "program.coinValue"),
-    coinScale: readInputField(value, "coinScale", "program", "program.coinScale"),
-    rounding: readInputField(value, "rounding", "program", "program.rounding"),
-    timeZone: readInputField(value, "timeZone", "program", "program.timeZone"),
+    coinValue: readInputField(value, "coinValue", "program"),
+    coinScale: readInputField(value, "coinScale", "program"),
+    rounding: readInputField(value, "rounding", "program"),
+    timeZone: readInputField(value, "timeZone", "program"),
   } as Program;
 }
 
@@ -121,8 +121,8 @@ function readProgram(value: Program): Program {
  */
 function readUsage(value: RewardUsage | undefined): RewardUsage | undefined {
   if (typeof value !== "object" || value === null) return value;
-  const perUser = readInputField(value, "perUser", "usage", "usage.perUser");
-  const budget = readInputField(value, "budget", "usage", "usage.budget");
+  const perUser = readInputField(value, "perUser", "usage");
+  const budget = readInputField(value, "budget", "usage");
   return { perUser, budget } as RewardUsage;
 }
 
@@ -156,8 +156,7 @@ function evaluate(
   }
 
   const base = parts.base(amount ?? ZERO);
-  const promotions = parts.promotions(at);
-  const { active, multiplier } = promotions;
+  const { active, multiplier } = parts.promotions(at);
   // Where the coin value has an exact inverse and nothing is rounded, the
   // divisions by it are products by its inverse: the same exact numbers.
   const inverse = coinValueInverse(coinValue);
@@ -181,8 +180,8 @@ function evaluate(
   const capped = applyCaps(multiplied, limits, multipliedText);
   let rounded = round(capped.value, scale);
   let limitedBy: RewardBreakdown["rounding"]["limitedBy"];
-  // Rounding down never passes a cap the exact value is within.
-  const ceiling = round === down ? undefined : tightest(limits);
+  // Rounding a value ≥ 0 down never passes a cap the value is within.
+  const ceiling = round === down && !capped.value.isNegative() ? undefined : tightest(limits);
   if (ceiling !== undefined && rounded.gt(ceiling.remaining)) {
     rounded = down(ceiling.remaining, scale);
     limitedBy = ceiling.cap;
@@ -196,7 +195,7 @@ function evaluate(
       ? { mode, scale, exact, rounded: coins }
       : { mode, scale, exact, rounded: coins, limitedBy };
   const rule = event.reward.kind;
-  const multiplierText = promotions.text ?? canonicalDecimal(multiplier);
+  const multiplierText = canonicalDecimal(multiplier);
   const breakdown: RewardBreakdown =
     base.shares === undefined
       ? {

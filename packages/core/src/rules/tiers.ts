@@ -32,8 +32,8 @@ export interface TierShare {
 
 export interface TierTexts {
   readonly from: string;
-  readonly upTo?: string;
-  readonly rate?: string;
+  readonly upTo: string | undefined;
+  readonly rate: string | undefined;
 }
 
 export interface TieredBase {
@@ -80,14 +80,11 @@ export function parseTiers(tiers: readonly Tier[]): ParsedTier[] {
 export function withTexts(tiers: readonly ParsedTier[]): ParsedTier[] {
   return tiers.map((tier, i) => {
     const next = tiers[i + 1];
-    const from = canonicalDecimal(tier.from);
-    const rate = tier.percent === undefined ? undefined : canonicalDecimal(tier.percent);
-    const texts: TierTexts =
-      next === undefined
-        ? rate === undefined
-          ? { from }
-          : { from, rate }
-        : { from, upTo: canonicalDecimal(next.from), ...(rate === undefined ? {} : { rate }) };
+    const texts: TierTexts = {
+      from: canonicalDecimal(tier.from),
+      upTo: next === undefined ? undefined : canonicalDecimal(next.from),
+      rate: tier.percent === undefined ? undefined : canonicalDecimal(tier.percent),
+    };
     return { ...tier, texts };
   });
 }

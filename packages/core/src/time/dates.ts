@@ -26,7 +26,7 @@
  * next period rather than to 23:59:59.999.
  */
 import { invalidInput } from "../errors.js";
-import type { ActivationRule, CalendarUnit, DateRule, ExpiryRule } from "../rules/types.js";
+import type { ActivationRule, DateRule, ExpiryRule } from "../rules/types.js";
 import { addCalendar, readCalendarRule, startOfNext } from "./calendar.js";
 import { parseInstant } from "./instant.js";
 import { wallTime, wallToInstant } from "./wall.js";
@@ -47,10 +47,8 @@ export function resolveExpiry(
   earnedAt: Date,
   timeZone: string,
 ): Date | null {
-  const start = checkedTime(earnedAt, "earnedAt");
-  assertTimeZone(timeZone);
-  if (rule === undefined || rule === "never") return null;
-  return new Date(Math.max(readRule(rule)(start, timeZone), start + 1));
+  const ms = expiryResolver(rule)(checkedTime(earnedAt, "earnedAt"), timeZone);
+  return ms === null ? null : new Date(ms);
 }
 
 /**
@@ -63,10 +61,7 @@ export function resolveActivation(
   earnedAt: Date,
   timeZone: string,
 ): Date {
-  const start = checkedTime(earnedAt, "earnedAt");
-  assertTimeZone(timeZone);
-  if (rule === undefined || rule === "immediately") return new Date(start);
-  return new Date(Math.max(readRule(rule)(start, timeZone), start));
+  return new Date(activationResolver(rule)(checkedTime(earnedAt, "earnedAt"), timeZone));
 }
 
 /**
@@ -129,7 +124,13 @@ function readRule(rule: DateRule): Resolver {
     return () => ms;
   }
   const calendar = readCalendarRule(rule);
-  if (calendar.kind === "endOf") return endOfResolver(calendar.unit, calendar.steps);
+  if (calendar.kind === "endOf") {
+    const { unit, steps } = calendar;
+    return (start, timeZone) =>
+      timeZone === "UTC"
+        ? startOfNext(unit, steps, start)
+        : wallToInstant(startOfNext(unit, steps, wallTime(start, timeZone)), timeZone);
+  }
   const { years, months, days, hours } = calendar;
   const elapsed = hours * 3_600_000;
   if (years === 0 && months === 0 && days === 0) return (start) => start + elapsed;
@@ -138,33 +139,6 @@ function readRule(rule: DateRule): Resolver {
       ? addCalendar(start, years, months, days)
       : wallToInstant(addCalendar(wallTime(start, timeZone), years, months, days), timeZone)) +
     elapsed;
-}
-
-/**
- * The resolver of `{ endOf: unit, plus: steps − 1 }`. Its instant depends
- * only on the unit period the start falls in on the zone's wall clock, so
- * the last period resolved is kept with its instant: every other start in
- * that period (a month of previews, for `endOf: "month"`) is two
- * comparisons.
- */
-function endOfResolver(unit: CalendarUnit, steps: number): Resolver {
-  let last: { zone: string; from: number; until: number; at: number } | undefined;
-  return (start, timeZone) => {
-    const wall = timeZone === "UTC" ? start : wallTime(start, timeZone);
-    if (last !== undefined && last.zone === timeZone && wall >= last.from && wall < last.until) {
-      return last.at;
-    }
-    const end = startOfNext(unit, steps, wall);
-    const at = timeZone === "UTC" ? end : wallToInstant(end, timeZone);
-    // Steps 0 and 1: the start of the period holding `wall`, and of the next.
-    last = {
-      zone: timeZone,
-      from: startOfNext(unit, 0, wall),
-      until: startOfNext(unit, 1, wall),
-      at,
-    };
-    return at;
-  };
 }
 
 function checkedTime(date: Date, path: string): number {

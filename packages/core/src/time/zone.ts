@@ -21,8 +21,6 @@ interface KnownZone {
  * are dropped when there are too many.
  */
 let knownZones: Map<string, KnownZone> | undefined;
-/** The zone looked up last: most calls ask for the same zone as the one before. */
-let lastZone: { readonly name: string; readonly zone: KnownZone } | undefined;
 const MAX_KNOWN_ZONES = 1_000;
 const MAX_HOURS_PER_ZONE = 4_096;
 
@@ -99,12 +97,8 @@ function readOffset(text: string): number | undefined {
  * the zone (or cannot write its offset, so it cannot be used).
  */
 function knownZone(name: string): KnownZone | undefined {
-  if (lastZone !== undefined && lastZone.name === name) return lastZone.zone;
   const known = knownZones?.get(name);
-  if (known !== undefined) {
-    lastZone = { name, zone: known };
-    return known;
-  }
+  if (known !== undefined) return known;
   if (name.length === 0 || name.length > 100) return undefined;
   let format: Intl.DateTimeFormat;
   try {

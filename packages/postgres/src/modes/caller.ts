@@ -13,10 +13,25 @@
 import { invalidInput } from "@coinage/core";
 import { isPGlite, isPool, isQueryable, type Queryable } from "../client.js";
 import { isConnectionError, sqlState } from "../failures.js";
-import { type Mutex, pgliteSession, querySession, type Session } from "../session.js";
+import { Mutex, pgliteSession, querySession, type Session } from "../session.js";
 import { type Mode, reportedStatus } from "./mode.js";
 
 const SAVEPOINT = "coinage_call";
+
+/**
+ * One queue per caller transaction, whichever store or engine the calls come
+ * through: one connection runs one statement at a time, and savepoints nest.
+ */
+const queues = new WeakMap<object, Mutex>();
+
+function queueOf(tx: object): Mutex {
+  let queue = queues.get(tx);
+  if (queue === undefined) {
+    queue = new Mutex();
+    queues.set(tx, queue);
+  }
+  return queue;
+}
 
 /** Refuse what cannot be a connection inside a transaction, before any statement runs. */
 export function checkCallerTransaction(tx: unknown): Queryable {
@@ -44,7 +59,8 @@ export function checkCallerTransaction(tx: unknown): Queryable {
   return tx;
 }
 
-export function callerMode(tx: Queryable, mutex: Mutex, prepare: boolean): Mode {
+export function callerMode(tx: Queryable, prepare: boolean): Mode {
+  const mutex = queueOf(tx);
   const session =
     typeof (tx as { exec?: unknown }).exec === "function"
       ? pgliteSession(tx as Queryable & { exec(sql: string): Promise<unknown> })

@@ -3,7 +3,8 @@
  * node-postgres driver and on the postgres.js driver; and its placeholders,
  * which Drizzle numbers itself.
  */
-import { asc, type ExtractTablesWithRelations } from "drizzle-orm";
+import { PGlite } from "@electric-sql/pglite";
+import { asc, type ExtractTablesWithRelations, sql } from "drizzle-orm";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import {
   numeric,
@@ -12,6 +13,7 @@ import {
   pgSchema,
   text,
 } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgresJs } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
@@ -79,6 +81,31 @@ describeAdapter(
   },
   { survivesTermination: false },
 );
+
+describe("fromDrizzle (PGlite driver)", () => {
+  it("should run parameterised statements inside the transaction, answering with its rows", async () => {
+    const client = new PGlite();
+    try {
+      const db = drizzlePglite({ client });
+      await db.execute(sql`CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)`);
+      await expect(
+        db.transaction(async (tx) => {
+          const { rows } = await fromDrizzle(tx).query(
+            "INSERT INTO notes VALUES ($2, $1) RETURNING id, body, $1::text AS again",
+            ["hello", 1],
+          );
+          expect(rows).toEqual([{ id: 1, body: "hello", again: "hello" }]);
+          throw new Error("roll back");
+        }),
+      ).rejects.toThrow("roll back");
+      expect((await fromDrizzle(db).query("SELECT count(*)::int AS n FROM notes")).rows).toEqual([
+        { n: 0 },
+      ]);
+    } finally {
+      await client.close();
+    }
+  });
+});
 
 describe.skipIf(skip)("fromDrizzle placeholders", () => {
   const run = async (text: string, values: unknown[]) => {

@@ -184,9 +184,9 @@ export function describeAdapter<Tx>(
         );
       });
 
-      it.skipIf(options.survivesTermination === false)(
-        "should fail as a lost connection when the server ends the session",
-        async () => {
+      // Only where the library can be tested this way (see `survivesTermination`).
+      if (options.survivesTermination !== false)
+        it("should fail as a lost connection when the server ends the session", async () => {
           let failure: unknown;
           await library
             .transaction(async (tx) => {
@@ -210,8 +210,7 @@ export function describeAdapter<Tx>(
               { one: 1 },
             ]);
           });
-        },
-      );
+        });
     });
 
     describe("coins.withTransaction", () => {

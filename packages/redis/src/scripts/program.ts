@@ -40,15 +40,15 @@ return 1
 
 /**
  * KEYS: claim. ARGV: user id. Sets the claim when absent (copying a claim of
- * version 0.1 to its new key); answers the owner.
+ * version 0.1 to its new key): answers {1}; else {0, owner}.
  */
 export const copyClaim = script(
   "copy-claim",
   `
 local owner = redis.call('GET', KEYS[1])
-if owner then return owner end
+if owner then return {0, owner} end
 redis.call('SET', KEYS[1], ARGV[1])
-return ARGV[1]
+return {1}
 `,
 );
 

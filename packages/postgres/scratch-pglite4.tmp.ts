@@ -1,0 +1,17 @@
+import { PGlite } from "@electric-sql/pglite";
+const db = new PGlite();
+await db.exec("CREATE TABLE t (id int primary key, v text)");
+const N = 200;
+let t = performance.now();
+for (let i = 0; i < N; i++) await db.query("INSERT INTO t VALUES ($1, $2)", [i, "x"]);
+console.log("insert autocommit", ((performance.now() - t) / N).toFixed(2));
+t = performance.now();
+await db.transaction(async (tx) => { for (let i = N; i < 2 * N; i++) await tx.query("INSERT INTO t VALUES ($1, $2)", [i, "x"]); });
+console.log("insert in tx", ((performance.now() - t) / N).toFixed(2));
+t = performance.now();
+for (let i = 0; i < N; i++) await db.transaction(async (tx) => { await tx.query("INSERT INTO t VALUES ($1, $2)", [i + 10000, "x"]); });
+console.log("tx per insert", ((performance.now() - t) / N).toFixed(2));
+t = performance.now();
+for (let i = 0; i < N; i++) await db.query("SELECT * FROM t WHERE id = $1", [i]);
+console.log("select", ((performance.now() - t) / N).toFixed(2));
+await db.close();
