@@ -71,10 +71,7 @@ export async function createFloor(
 
   const named = (key: string, text: string): Named => ({ name: `floor_${schema}_${key}`, text });
   const redeem = [
-    named(
-      "r1",
-      `INSERT INTO ${s}.idempotency (program, request_id) VALUES ('bench', $1)`,
-    ),
+    named("r1", `INSERT INTO ${s}.idempotency (program, request_id) VALUES ('bench', $1)`),
     named("r2", `SELECT id, version, balance FROM ${s}.accounts WHERE id = $1 FOR NO KEY UPDATE`),
     named(
       "r3",
@@ -101,10 +98,7 @@ export async function createFloor(
        VALUES ($1, 100, now() + interval '365 days')`,
     ),
     named("a3", `INSERT INTO ${s}.entries (account_id, coins, at) VALUES ($1, 100, now())`),
-    named(
-      "a4",
-      `INSERT INTO ${s}.idempotency (program, request_id) VALUES ('bench', $1)`,
-    ),
+    named("a4", `INSERT INTO ${s}.idempotency (program, request_id) VALUES ('bench', $1)`),
     named(
       "a5",
       `UPDATE ${s}.accounts SET version = version + 1, balance = balance + 100 WHERE id = $1`,

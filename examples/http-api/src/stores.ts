@@ -12,7 +12,21 @@ export interface OpenStore {
   close(): Promise<void>;
 }
 
-export async function openStore(config: Config["store"]): Promise<OpenStore> {
+/**
+ * Where background failures of a store's connections are reported: an idle
+ * Postgres connection that dies (a server restart, `pg_terminate_backend`,
+ * a network cut) is dropped by the pool and reported here, instead of
+ * crashing the process. Defaults to one line on stderr.
+ */
+export type ConnectionErrorListener = (error: Error) => void;
+
+const warnOnStderr: ConnectionErrorListener = (error) =>
+  console.warn(`postgres: an idle connection failed and was dropped: ${error.message}`);
+
+export async function openStore(
+  config: Config["store"],
+  onConnectionError: ConnectionErrorListener = warnOnStderr,
+): Promise<OpenStore> {
   switch (config.kind) {
     case "memory": {
       const { memoryStore } = await import("@coinage/memory");
@@ -28,6 +42,9 @@ export async function openStore(config: Config["store"]): Promise<OpenStore> {
         import("@coinage/postgres"),
       ]);
       const pool = new pg.Pool({ connectionString: config.url, max: 10 });
+      // pg emits `error` on the pool when an idle connection dies; without a
+      // listener that is an uncaught exception. The pool replaces the connection.
+      pool.on("error", onConnectionError);
       try {
         const schema = config.schema === undefined ? {} : { schema: config.schema };
         const { applied } = await migrate(pool, schema);

@@ -205,3 +205,49 @@ for (const { name, config, cleanup } of stores) {
     });
   });
 }
+
+describe.skipIf(availability.get("postgres") !== null && process.env.CI !== "true")(
+  "the postgres pool",
+  () => {
+    it("an idle connection terminated by the server - is reported and dropped, and the server keeps answering", async () => {
+      const schema = `coinage_http_idle_${suffix}`;
+      const dropped: Error[] = [];
+      const opened = await openStore({ kind: "postgres", url: DATABASE_URL, schema }, (error) =>
+        dropped.push(error),
+      );
+      const server = await startServer({
+        store: opened.store,
+        tokens: { "token-idle": "idle" },
+        programs: {},
+      });
+      const admin = new pg.Client({ connectionString: DATABASE_URL });
+      await admin.connect();
+      try {
+        const before = await server.call("GET", "/api/v0/coins/balance?userId=u", {
+          token: "token-idle",
+        });
+        expect(before.status).toBe(200);
+        // The pool's connections are idle now; their last statements name the schema.
+        const { rows } = await admin.query(
+          `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+           WHERE state = 'idle' AND pid <> pg_backend_pid() AND query LIKE '%' || $1 || '%'`,
+          [schema],
+        );
+        expect(rows.length).toBeGreaterThan(0);
+        for (let i = 0; i < 100 && dropped.length < rows.length; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        expect(dropped.length).toBe(rows.length);
+        const after = await server.call("GET", "/api/v0/coins/balance?userId=u", {
+          token: "token-idle",
+        });
+        expect(after.status).toBe(200);
+      } finally {
+        await server.close();
+        await opened.close();
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await admin.end();
+      }
+    });
+  },
+);

@@ -437,7 +437,10 @@ function spendQueries(session: Session, sql: Sql): SpendQueries {
 }
 
 /** Rows of `width` values as one array literal per column. */
-function columnsOf(rows: readonly (readonly (string | number | null)[])[], width: number): string[] {
+function columnsOf(
+  rows: readonly (readonly (string | number | null)[])[],
+  width: number,
+): string[] {
   const out: string[] = [];
   for (let c = 0; c < width; c++) out.push(arrayLiteral(rows.map((row) => row[c] ?? null)));
   return out;

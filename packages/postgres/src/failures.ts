@@ -99,9 +99,7 @@ export function unavailable(
   error: unknown,
   inCallerTransaction: boolean,
 ): CoinageError<"STORE_UNAVAILABLE"> {
-  const advice = inCallerTransaction
-    ? "; roll back the whole transaction and run it again"
-    : "";
+  const advice = inCallerTransaction ? "; roll back the whole transaction and run it again" : "";
   return new CoinageError(
     "STORE_UNAVAILABLE",
     inCallerTransaction ? { operation, retry: "transaction" } : { operation },
@@ -113,7 +111,11 @@ export function unavailable(
 }
 
 /** Backend failures as `STORE_UNAVAILABLE`; coinage's own errors and anything else as they are. */
-export function asStoreError(operation: string, error: unknown, inCallerTransaction: boolean): unknown {
+export function asStoreError(
+  operation: string,
+  error: unknown,
+  inCallerTransaction: boolean,
+): unknown {
   if (error instanceof CoinageError || error instanceof BatchWriteRefused) return error;
   if (error instanceof RetryTransaction || isUnavailableError(error)) {
     return unavailable(operation, error, inCallerTransaction);

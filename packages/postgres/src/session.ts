@@ -76,7 +76,9 @@ function pgSession(client: PgClientLike): Session {
 }
 
 /** A session over a PGlite instance or the transaction object it hands out. */
-export function pgliteSession(target: Queryable & { exec?: PGliteTransactionLike["exec"] }): Session {
+export function pgliteSession(
+  target: Queryable & { exec?: PGliteTransactionLike["exec"] },
+): Session {
   return {
     async query(stmt, values) {
       return (await target.query(stmt.text, [...values])).rows as Row[];

@@ -107,7 +107,11 @@ class PostgresStore implements Store {
    */
   withTransaction(tx: unknown): Store {
     const queryable: Queryable = checkCallerTransaction(tx);
-    return new PostgresStore(callerMode(queryable, this.#settings.prepare), this.#sql, this.#settings);
+    return new PostgresStore(
+      callerMode(queryable, this.#settings.prepare),
+      this.#sql,
+      this.#settings,
+    );
   }
 
   async insertEvent(programId: string, event: CoinEvent): Promise<boolean> {

@@ -363,7 +363,8 @@ export class WriteSet {
     const push = (rows: readonly Scalar[][], ownerWidth: number) => {
       const width = (rows[0]?.length ?? 0) - (many ? 0 : ownerWidth);
       const skip = many ? 0 : ownerWidth;
-      for (let c = 0; c < width; c++) values.push(arrayLiteral(rows.map((row) => row[c + skip] ?? null)));
+      for (let c = 0; c < width; c++)
+        values.push(arrayLiteral(rows.map((row) => row[c + skip] ?? null)));
     };
     const accountRows = accounts.map((a) => {
       const c = a.change;

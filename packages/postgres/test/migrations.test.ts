@@ -121,7 +121,12 @@ describe("migrate on PGlite", () => {
       const [empty, u] = rows;
       expect(empty).toEqual({ user_id: "empty", open: "0", pending: "0", as_of: "0", next: null });
       // Open: 40 + 10 (expired, not swept) + 7 (pending); lot 4 is closed.
-      expect(u).toMatchObject({ user_id: "u", open: "57", pending: "7", next: String(now + 2 * day) });
+      expect(u).toMatchObject({
+        user_id: "u",
+        open: "57",
+        pending: "7",
+        next: String(now + 2 * day),
+      });
       expect(Math.abs(Number(u?.as_of) - Date.now())).toBeLessThan(60_000);
       const snapshot = await postgresStore({ pool: db }).loadAccount("p", "u", {
         at: Number(u?.as_of),

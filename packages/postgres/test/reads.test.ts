@@ -7,7 +7,7 @@
  */
 import { type AccountCommand, type AccountReads, type Lot, selectLots } from "@coinage/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed, type SeedLot } from "./support/ledger.js";
+import { type SeedLot, seed } from "./support/ledger.js";
 import { type Fixture, pgliteFixture, serverFixture, skipServerTests } from "./support/server.js";
 
 const skipServer = await skipServerTests("reads.test.ts");
@@ -139,7 +139,13 @@ for (const backend of backends) {
       ];
       const outcome = await store.execute(seed("reads", "group", "seed-group", lots, T));
       const all = (outcome as { result: Lot[] }).result;
-      const reads: AccountReads = { at: T + 1, spend: "6", usageKeys: [], requestIds: [], lotIds: [] };
+      const reads: AccountReads = {
+        at: T + 1,
+        spend: "6",
+        usageKeys: [],
+        requestIds: [],
+        lotIds: [],
+      };
       const snapshot = await store.loadAccount("reads", "group", reads);
       expect(snapshot.lots).toHaveLength(45);
       expect(ids(snapshot.lots)).toEqual(ids(selectLots(all, reads, T)));

@@ -327,7 +327,9 @@ describe.skipIf(skipServer)("withTransaction on the server - failures", () => {
     const client = await fixture.pool.connect();
     try {
       await client.query("BEGIN");
-      await coins.withTransaction(client).allocate({ userId: "vis", event: "BUY", requestId: "v1" });
+      await coins
+        .withTransaction(client)
+        .allocate({ userId: "vis", event: "BUY", requestId: "v1" });
       expect(await fixture.store.findRequest(PROGRAM.id, "v1")).toBeNull();
       expect((await coins.balance("vis")).available).toBe("0");
       await client.query("COMMIT");

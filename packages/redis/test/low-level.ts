@@ -165,6 +165,35 @@ export function describeLowLevel(
       expect((await store.loadAccount(P, "other", emptyReads)).version).toBe(0);
     });
 
+    it("execute - two users sending one request id at once should never both commit", async () => {
+      for (let round = 0; round < 20; round += 1) {
+        const requestId = `r-race-${round}`;
+        const users = [`race-a-${round}`, `race-b-${round}`, `race-c-${round}`];
+        const settled = await Promise.allSettled(
+          users.map((userId) =>
+            store.execute(credit({ programId: P, userId, requestId, coins: 1 })),
+          ),
+        );
+        const committed = settled.filter(
+          (s) => s.status === "fulfilled" && s.value.status === "committed",
+        );
+        expect(committed, requestId).toHaveLength(1);
+        for (const s of settled) {
+          if (s.status === "rejected")
+            expect(CoinageError.is(s.reason, "IDEMPOTENCY_CONFLICT"), String(s.reason)).toBe(true);
+          else if (s.value.status === "replayed")
+            expect(s.value.record.userId).toBe((await store.findRequest(P, requestId))?.userId);
+        }
+        const versions = await Promise.all(
+          users.map(async (userId) => (await store.loadAccount(P, userId, emptyReads)).version),
+        );
+        expect(
+          versions.filter((v) => v > 0),
+          requestId,
+        ).toHaveLength(1);
+      }
+    });
+
     it("loadAccount - should read usage, requests and closed lots asked for", async () => {
       await store.execute(
         credit({

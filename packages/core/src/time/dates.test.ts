@@ -263,65 +263,6 @@ describe("rules that cannot be read", () => {
   });
 });
 
-describe("read ahead", () => {
-  test("the resolvers give what resolveExpiry and resolveActivation give", () => {
-    fc.assert(
-      fc.property(
-        fc.constantFrom<DateRule>(
-          { endOf: "month", plus: 2 },
-          { endOf: "week" },
-          { days: 1, hours: 3 },
-          { months: 1 },
-          { hours: 30 },
-          { at: "2026-06-01T00:00:00Z" },
-        ),
-        fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2030, 0, 1) }),
-        fc.constantFrom("UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"),
-        (rule, ms, zone) => {
-          expect(expiryResolver(rule)(ms, zone)).toBe(
-            resolveExpiry(rule, new Date(ms), zone)?.getTime(),
-          );
-          expect(activationResolver(rule)(ms, zone)).toBe(
-            resolveActivation(rule, new Date(ms), zone).getTime(),
-          );
-        },
-      ),
-    );
-  });
-});
-
-describe("one resolver, many starts", () => {
-  test("an endOf resolver reused across starts, zones and period edges gives what resolveExpiry gives", () => {
-    const starts = fc.array(
-      fc.tuple(
-        fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2030, 0, 1) }),
-        fc.constantFrom("UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"),
-      ),
-      { minLength: 1, maxLength: 20 },
-    );
-    const units = fc.constantFrom("day", "week", "month", "quarter", "year" as const);
-    fc.assert(
-      fc.property(units, fc.integer({ min: 0, max: 3 }), starts, (unit, plus, calls) => {
-        const rule: DateRule = { endOf: unit, plus };
-        const resolve = expiryResolver(rule);
-        const expected = (ms: number, zone: string) =>
-          resolveExpiry(rule, new Date(ms), zone)?.getTime();
-        for (const [ms, zone] of calls) {
-          // The start, then the last instant of its period (answered from the period kept),
-          // then the first instants of the next period, where the kept period no longer holds.
-          const next = resolveExpiry({ endOf: unit }, new Date(ms), zone)?.getTime() ?? 0;
-          for (const at of [ms, ms, next - 1, next, next + 1, ms]) {
-            expect(resolve(at, zone), `${new Date(at).toISOString()} in ${zone}`).toBe(
-              expected(at, zone),
-            );
-          }
-        }
-      }),
-      { numRuns: 300 },
-    );
-  });
-});
-
 describe("properties", () => {
   for (const law of expiryLaws) {
     test(law.name, () => {

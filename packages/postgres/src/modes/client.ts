@@ -6,7 +6,7 @@
  * otherwise commit that transaction with its own.
  */
 import type { Queryable } from "../client.js";
-import { querySession, Mutex, type Session } from "../session.js";
+import { Mutex, querySession, type Session } from "../session.js";
 import { foreignTransaction, insideTransaction, type Mode, reportedStatus } from "./mode.js";
 import { ownTransaction } from "./pool.js";
 
@@ -21,7 +21,8 @@ export function clientMode(client: Queryable, prepare: boolean): Mode {
    */
   async function outsideAnyTransaction(): Promise<void> {
     const status = reportedStatus(client);
-    if (status === "transaction") throw foreignTransaction("this connection is inside a transaction");
+    if (status === "transaction")
+      throw foreignTransaction("this connection is inside a transaction");
     if (status === "idle") return;
     probed ??= insideTransaction(session).then(
       (inside) => {

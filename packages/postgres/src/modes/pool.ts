@@ -29,8 +29,7 @@ export function poolMode(pool: PoolLike, prepare: boolean): Mode {
     kind: "pool",
     inCallerTransaction: false,
     read: (fn) => withConnection((client) => fn(querySession(client, prepare))),
-    atomic: (fn) =>
-      withConnection((client) => ownTransaction(querySession(client, prepare), fn)),
+    atomic: (fn) => withConnection((client) => ownTransaction(querySession(client, prepare), fn)),
   };
 }
 
