@@ -73,7 +73,8 @@ export interface RequestRecord {
   readonly userId: string;
   /**
    * The request's normalised payload as canonical JSON (see `fingerprint`): a
-   * replay with another one is a conflict. A few hundred characters at most.
+   * replay with another one is a conflict. Bounded (ids, reason and decimals
+   * are): a few hundred characters, a few KB at worst.
    */
   readonly fingerprint: string;
   readonly at: number;
