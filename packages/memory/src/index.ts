@@ -5,9 +5,10 @@
  * callers in one process are serialised by the event loop itself.
  * State is lost when the process exits.
  *
- * Records are frozen when committed and handed out as they are: snapshots,
- * lots, entries, request records, results and events are read-only objects
- * shared between reads.
+ * Records are frozen when committed and handed out as they are, never
+ * copied: lots, totals, entries, request records, results and events are
+ * read-only objects shared between reads. What a read builds for its caller
+ * alone (a snapshot, its arrays and maps) is its own.
  */
 import {
   type AccountChange,
@@ -91,16 +92,16 @@ export function memoryStore(): Store {
       userId,
       version: account?.version ?? 0,
       totals,
-      lots: Object.freeze(account === undefined ? [] : account.lots.select(reads, totals.asOf)),
+      lots: account === undefined ? [] : account.lots.select(reads, totals.asOf),
       debt: account?.debt ?? "0",
       nextLotId: account?.nextLotId ?? 1,
       nextEntrySeq: account?.nextEntrySeq ?? 1,
-      usage: Object.freeze(usage),
-      requests: Object.freeze(requests),
+      usage,
+      requests,
     };
     if (reads.budgetEventId !== undefined)
       snapshot.budgetUsed = program.budgets.get(reads.budgetEventId) ?? "0";
-    return Object.freeze(snapshot);
+    return snapshot;
   };
 
   const commit = (program: ProgramState, userId: string, change: AccountChange): void => {

@@ -1,16 +1,22 @@
 /**
- * How a command commits, inside the session `Mode.atomic` hands out (a
- * transaction of the store's own, or a savepoint of the caller's):
+ * How a command commits. First without a lock (`commitOne`, not `locked`):
  *
- * 1. claim the request id, lock the account row and read what the command
- *    needs of it, in one statement (read again under the lock when a commit
- *    slipped in before the lock was granted);
- * 2. let core decide; reserve the event budget when the change spends it;
- * 3. write everything, the account's new totals included, in one statement.
+ * 1. read what the command needs of the account in one statement (one
+ *    snapshot), with the record of its request id when one is committed;
+ * 2. let core decide;
+ * 3. write everything in one statement that commits it only if the account
+ *    row still holds the version read (lots, entries, counters, the request
+ *    record and the account with its new totals), or writes nothing.
  *
- * A batch claims all its request ids and locks all its accounts in sorted
- * order first, then reads every account in one statement and writes
- * everything in one.
+ * When the account moved in between, or the change spends an event budget,
+ * the command runs again in a transaction (or a savepoint of the caller's)
+ * that locks the account row in its first statement (`locked`): read, decide,
+ * reserve the budget, write. The request record is inserted, never upserted:
+ * one committed meanwhile with the same id refuses the write (unique
+ * violation), and the command answers as a replay of it.
+ *
+ * A batch locks all its accounts in sorted order first, then reads every
+ * account in one statement and writes everything in one.
  */
 import {
   type AccountCommand,
@@ -57,37 +63,36 @@ export interface Sql {
 
 // ── one command ───────────────────────────────────────────────────────────
 
+/** What `commitOne` answers besides an outcome: run it again under the account lock. */
+export type Unsettled = { readonly status: "moved" } | { readonly status: "needs lock" };
+
 export async function commitOne<T>(
   session: Session,
   sql: Sql,
   command: AccountCommand<T>,
-): Promise<ExecuteOutcome<T>> {
+  locked: boolean,
+): Promise<ExecuteOutcome<T> | Unsettled> {
   const { programId, userId, request, reads } = command;
   const read = parseOne(
     await session.query(
-      sql.reads.one(readShape(request === undefined ? "lock" : "claim", reads)),
-      readValues(programId, userId, reads, request),
+      sql.reads.one(readShape(locked ? "lock" : "load", reads, request !== undefined)),
+      readValues(programId, userId, reads, request?.requestId),
     ),
   );
-  if (request !== undefined && !read.claimed) {
-    // Someone committed this request id first (the claim waited for them).
-    const record = read.replay ?? (await findRequest(session, sql, programId, request.requestId));
-    if (record === undefined) throw new RetryTransaction("the claimed request record vanished");
-    return { status: "replayed", record };
-  }
+  if (read.replay !== undefined) return { status: "replayed", record: read.replay };
   let account = read.account;
   let found = read.found;
-  if (account === undefined || !read.current) {
+  if (locked && (account === undefined || !read.current)) {
     if (account === undefined) {
       // Another transaction created the row after this statement's snapshot
       // was taken; it has committed by now, so the row can be locked.
-      const locked = await session.query(sql.fixed.lockAccount, [programId, userId]);
-      if (locked.length !== 1) throw new RetryTransaction("the account row could not be locked");
+      const rows = await session.query(sql.fixed.lockAccount, [programId, userId]);
+      if (rows.length !== 1) throw new RetryTransaction("the account row could not be locked");
     }
     // The lock is held: this read sees every commit on the account.
     const again = parseOne(
       await session.query(
-        sql.reads.one(readShape("load", reads)),
+        sql.reads.one(readShape("load", reads, false)),
         readValues(programId, userId, reads),
       ),
     );
@@ -102,6 +107,8 @@ export async function commitOne<T>(
     const { change, result } = command.decide(snapshot);
     const budget = change.budget;
     if (budget !== undefined && !isZeroDecimalString(budget.add)) {
+      // A budget is shared by every account: it is reserved under the account's lock.
+      if (!locked) return { status: "needs lock" };
       const reserved = await session.query(sql.fixed.reserveBudget, [
         programId,
         budget.eventId,
@@ -118,13 +125,19 @@ export async function commitOne<T>(
       }
     }
     const writes = new WriteSet();
-    writes.add(programId, userId, base, change);
-    if (request !== undefined && !change.requests.some((r) => r.requestId === request.requestId)) {
-      writes.drop(programId, request.requestId);
+    writes.add(programId, userId, base, change, request?.requestId);
+    if ((await writes.flush(session, sql.write, false)) === "moved") {
+      if (locked) throw new RetryTransaction("the account moved under its lock");
+      return { status: "moved" };
     }
-    await writes.flush(session, sql.write, false);
     return { status: "committed", result };
   }
+}
+
+/** A write refused because a record with the same request id was committed first. */
+export function isDuplicateRequest(error: unknown): boolean {
+  const e = error as { code?: unknown; constraint?: unknown } | null;
+  return e?.code === "23505" && (e.constraint === undefined || e.constraint === "coinage_requests_pkey");
 }
 
 export async function findRequest(
@@ -153,7 +166,7 @@ export async function loadOne(
   if (locked) await session.query(sql.fixed.lockAccount, [programId, userId]);
   const read = parseOne(
     await session.query(
-      sql.reads.one(readShape("load", reads)),
+      sql.reads.one(readShape("load", reads, false)),
       readValues(programId, userId, reads),
     ),
   );
@@ -190,28 +203,9 @@ export async function commitMany<T>(
   sql: Sql,
   commands: readonly AccountCommand<T>[],
 ): Promise<BatchOutcome<T>[]> {
-  // 1. Claim every request id (sorted in SQL, so two batches never wait on each other in a cycle).
-  const claimRows = new Map<string, [string, string, string, string]>();
-  for (const command of commands) {
-    if (command.request === undefined) continue;
-    const key = pairKey(command.programId, command.request.requestId);
-    if (!claimRows.has(key)) {
-      claimRows.set(key, [
-        command.programId,
-        command.request.requestId,
-        command.userId,
-        command.request.fingerprint,
-      ]);
-    }
-  }
-  const claimed = new Set<string>();
-  if (claimRows.size > 0) {
-    const rows = await session.query(sql.fixed.claimMany, columnsOf([...claimRows.values()], 4));
-    for (const row of rows) claimed.add(pairKey(String(row.p), String(row.r)));
-  }
-
-  // 2. Create and lock every account, in a fixed order.
+  // 1. Create and lock every account, in a fixed order.
   const targets = new Map<string, Target>();
+  const requestIds = new Map<string, readonly [string, string]>();
   for (const command of commands) {
     const key = pairKey(command.programId, command.userId);
     let target = targets.get(key);
@@ -228,6 +222,10 @@ export async function commitMany<T>(
       targets.set(key, target);
     }
     widen(target, command.reads);
+    if (command.request !== undefined) {
+      const id = command.request.requestId;
+      requestIds.set(pairKey(command.programId, id), [command.programId, id]);
+    }
   }
   const owners = columnsOf(
     [...targets.values()].map((t) => [t.programId, t.userId]),
@@ -238,13 +236,10 @@ export async function commitMany<T>(
   if (locked.length !== targets.size)
     throw new RetryTransaction("not every account row could be locked");
 
-  // 3. Read every account, and the records the unclaimed request ids point at.
-  const unclaimed = [...claimRows.entries()]
-    .filter(([key]) => !claimed.has(key))
-    .map(([, row]) => [row[0], row[1]] as const);
-  const state = await readMany(session, sql, targets, unclaimed);
+  // 2. Read every account, and the committed records of the batch's request ids.
+  const state = await readMany(session, sql, targets, [...requestIds.values()]);
 
-  // 4. Lock the budgets the batch may draw on, in a fixed order, and read them exactly.
+  // 3. Lock the budgets the batch may draw on, in a fixed order, and read them exactly.
   const budgetKeys = new Map<string, [string, string]>();
   for (const command of commands) {
     const eventId = command.reads.budgetEventId;
@@ -260,29 +255,19 @@ export async function commitMany<T>(
     }
   }
 
-  // 5. Decide every command in order, each on its account's state after the earlier ones.
+  // 4. Decide every command in order, each on its account's state after the earlier ones.
   const snapshots = new Map<string, AccountSnapshot>();
-  const records = state.records; // committed records, by (program, request id)
-  const claimOwner = new Map<string, "pending" | "done">(); // claimed ids: open, or settled by a decision
-  for (const key of claimed) claimOwner.set(key, "pending");
+  const records = state.records; // committed or decided records, by (program, request id)
   const writes = new WriteSet();
   const outcomes: BatchOutcome<T>[] = [];
 
   for (const command of commands) {
     const accountKey = pairKey(command.programId, command.userId);
-    const requestKey =
-      command.request === undefined
-        ? undefined
-        : pairKey(command.programId, command.request.requestId);
-    if (requestKey !== undefined) {
-      const existing = records.get(requestKey);
+    if (command.request !== undefined) {
+      const existing = records.get(pairKey(command.programId, command.request.requestId));
       if (existing !== undefined) {
         outcomes.push({ status: "replayed", record: existing });
         continue;
-      }
-      if (claimOwner.get(requestKey) !== "pending") {
-        // Claimed by another transaction, which then left no record.
-        throw new RetryTransaction("a request id was released by another transaction");
       }
     }
     const read = state.accounts.get(accountKey);
@@ -321,22 +306,20 @@ export async function commitMany<T>(
     }
     const { change, result } = decision;
     snapshots.set(accountKey, applyChange(current, change));
-    const row = read?.account;
-    writes.add(command.programId, command.userId, row ?? { version: 0, nextLotId: 1 }, change);
+    writes.add(
+      command.programId,
+      command.userId,
+      read?.account ?? { version: 0, nextLotId: 1 },
+      change,
+      command.request?.requestId,
+    );
     for (const record of change.requests) {
-      const key = pairKey(command.programId, record.requestId);
-      records.set(key, record);
-      if (claimOwner.has(key)) claimOwner.set(key, "done");
+      records.set(pairKey(command.programId, record.requestId), record);
     }
     outcomes.push({ status: "committed", result });
   }
 
-  // 6. Drop the claims no decision completed, and write everything at once.
-  for (const [key, owner] of claimOwner) {
-    if (owner !== "pending") continue;
-    const at = key.indexOf("\u0000");
-    writes.drop(key.slice(0, at), key.slice(at + 1));
-  }
+  // 5. Write everything at once.
   await writes.flush(session, sql.write, true);
   return outcomes;
 }

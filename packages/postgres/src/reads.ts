@@ -18,7 +18,7 @@
  * by (program, user, expires_at, earned_at, id) and by (program, user,
  * available_at). Everything comes back as rows of text columns, one kind per
  * row (`k`: `a` account, `l` lot, `u` usage, `q` request record, `b` budget,
- * `r` the record holding a claimed id), so one statement answers with one
+ * `r` the record holding the command's request id), so one statement answers with one
  * snapshot.
  */
 import {
@@ -51,14 +51,15 @@ function row(kind: string, exprs: readonly string[], owner = ""): string {
 }
 
 /**
- * How the account row is read: `load` plainly; `lock` locking it (created
- * when missing); `claim` first claiming the request id, then locking it
- * only when the claim succeeded.
+ * How the account row is read: `load` plainly (one statement, one snapshot);
+ * `lock` locking it (created when missing) for a transaction that writes it.
  */
-export type ReadMode = "load" | "lock" | "claim";
+export type ReadMode = "load" | "lock";
 
 export interface ReadShape {
   readonly mode: ReadMode;
+  /** The record of the command's own request id, when one is committed (a replay). */
+  readonly request: boolean;
   readonly spend: boolean;
   readonly lotIds: boolean;
   readonly usage: boolean;
@@ -193,43 +194,44 @@ function memo<S extends object>(build: (shape: S) => string): (shape: S) => Stat
 
 /**
  * Parameters: $1 program, $2 user, $3 at, then for the parts in `shape`, in
- * this order: lot ids, usage keys, request ids, budget event, and for
- * `claim` the request id and its fingerprint.
+ * this order: lot ids, usage keys, request ids, budget event, the command's
+ * own request id.
  *
- * `claim` and `lock` lock the account row in the same statement. The
- * statement's snapshot was taken before the lock was granted: when another
- * command committed in between, the locked row is newer than the snapshot
- * (its version differs from `c3`, the version the snapshot holds) and the
- * caller reads again (the lock is held by then, so that read is current).
+ * `lock` locks the account row in the same statement. The statement's
+ * snapshot was taken before the lock was granted: when another command
+ * committed in between, the locked row is newer than the snapshot (its
+ * version differs from `c3`, the version the snapshot holds) and the caller
+ * reads again (the lock is held by then, so that read is current).
  */
 function readOne(t: Tables, shape: ReadShape): string {
   let n = 3;
   const next = () => `$${++n}`;
-  const spend = shape.spend;
   const lotIds = shape.lotIds ? next() : undefined;
   const usage = shape.usage ? next() : undefined;
   const requests = shape.requests ? next() : undefined;
   const budget = shape.budget ? next() : undefined;
-  const claim = shape.mode === "claim" ? [next(), next()] : undefined;
-  const locking = shape.mode !== "load";
+  const request = shape.request ? next() : undefined;
+  const locking = shape.mode === "lock";
 
-  const ctes: string[] = [];
-  if (claim !== undefined) {
-    ctes.push(`claim AS MATERIALIZED (
-      INSERT INTO ${t.requests} (program_id, request_id, user_id, fingerprint)
-      VALUES ($1, ${claim[0]}, $2, ${claim[1]}) ON CONFLICT DO NOTHING RETURNING 1
+  const ctes = [
+    `found AS MATERIALIZED (
+      SELECT ${ACCOUNT_COLUMNS} FROM ${t.accounts}
+      WHERE program_id = $1 AND user_id = $2${locking ? " FOR NO KEY UPDATE" : ""}
+    )`,
+  ];
+  if (request !== undefined) {
+    // The record holding the command's request id: the command is then a replay.
+    ctes.push(`rec AS MATERIALIZED (
+      SELECT ${requestText("q").join(", ")} FROM ${t.requests} q
+      WHERE q.program_id = $1 AND q.request_id = ${request} AND q.kind IS NOT NULL
     )`);
   }
-  const claimed = claim === undefined ? "" : " AND EXISTS (SELECT 1 FROM claim)";
-  ctes.push(`found AS MATERIALIZED (
-      SELECT ${ACCOUNT_COLUMNS} FROM ${t.accounts}
-      WHERE program_id = $1 AND user_id = $2${claimed}${locking ? " FOR NO KEY UPDATE" : ""}
-    )`);
   if (locking) {
-    // First command on the account: create its row (the insert holds it until commit).
+    // First command on the account: create its row (the insert holds it until
+    // commit); not for a replay, which writes nothing.
     ctes.push(`made AS MATERIALIZED (
       INSERT INTO ${t.accounts} (program_id, user_id)
-      SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM found)${claimed}
+      SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM found)${request === undefined ? "" : " AND NOT EXISTS (SELECT 1 FROM rec)"}
       ON CONFLICT DO NOTHING RETURNING ${ACCOUNT_COLUMNS}
     )`);
     ctes.push("acc AS MATERIALIZED (SELECT * FROM found UNION ALL SELECT * FROM made)");
@@ -248,18 +250,15 @@ function readOne(t: Tables, shape: ReadShape): string {
     parts.push(`SELECT ${LOT_COLUMNS}, ${NO_SPEND} FROM ${t.lots} l
       WHERE l.program_id = $1 AND l.user_id = $2 AND l.id = ANY(${lotIds}::text::bigint[])`);
   }
-  if (spend) {
+  if (shape.spend) {
     parts.push(
       spendLots(t, refs, { e: refs.at, t: MAX_BIGINT, i: MAX_BIGINT, size: String(SPEND_PAGE) }),
     );
   }
-  // With a claim, nothing else is read unless it succeeded: a replay needs only the record.
-  const guard = claim === undefined ? "" : " WHERE EXISTS (SELECT 1 FROM acc)";
-  const and = claim === undefined ? "" : " AND EXISTS (SELECT 1 FROM acc)";
 
   const branches = [
     `${row("a", [
-      claim === undefined ? "NULL::text" : "(SELECT count(*) FROM claim)::text",
+      "NULL::text",
       "acc.version::text",
       locking
         ? `(SELECT s.version FROM ${t.accounts} s WHERE s.program_id = $1 AND s.user_id = $2)::text`
@@ -273,34 +272,34 @@ function readOne(t: Tables, shape: ReadShape): string {
       "acc.next_change_at::text",
       locking ? "(SELECT count(*) FROM made)::text" : "NULL::text",
     ])} FROM (SELECT 1) AS one LEFT JOIN acc ON true`,
-    `${lotRows(parts.join("\n    UNION ALL "))}${guard}`,
+    lotRows(parts.join("\n    UNION ALL ")),
   ];
   if (usage !== undefined) {
     branches.push(`${row("u", ["g.key::text", "g.used::text"])}
       FROM ${t.usage} g WHERE g.program_id = $1 AND g.user_id = $2
-        AND g.key = ANY(${usage}::text::text[])${and}`);
+        AND g.key = ANY(${usage}::text::text[])`);
   }
   if (requests !== undefined) {
     branches.push(`${row("q", requestText("q"))} FROM ${t.requests} q
       WHERE q.program_id = $1 AND q.request_id = ANY(${requests}::text::text[])
-        AND q.user_id = $2 AND q.kind IS NOT NULL${and}`);
+        AND q.user_id = $2 AND q.kind IS NOT NULL`);
   }
   if (budget !== undefined) {
     branches.push(`${row("b", ["b.used::text"])} FROM ${t.budgets} b
-      WHERE b.program_id = $1 AND b.event_id = ${budget}${and}`);
+      WHERE b.program_id = $1 AND b.event_id = ${budget}`);
   }
-  if (claim !== undefined) {
-    // The record that holds the request id, when the snapshot already shows it.
-    branches.push(`${row("r", requestText("q"))} FROM ${t.requests} q
-      WHERE q.program_id = $1 AND q.request_id = ${claim[0]} AND q.kind IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM claim)`);
+  if (request !== undefined) {
+    branches.push(
+      `${row("r", ["request_id", "kind", "user_id", "fingerprint", "at", "result", "coins", "reversed", "lot_id", "parts"].map((c) => `rec.${c}`))} FROM rec`,
+    );
   }
   return `WITH ${ctes.join(",\n    ")}\n${branches.join("\nUNION ALL\n")}`;
 }
 
-export function readShape(mode: ReadMode, reads: AccountReads): ReadShape {
+export function readShape(mode: ReadMode, reads: AccountReads, request: boolean): ReadShape {
   return {
     mode,
+    request,
     spend: reads.spend !== undefined,
     lotIds: reads.lotIds.length > 0,
     usage: reads.usageKeys.length > 0,
@@ -313,14 +312,14 @@ export function readValues(
   programId: string,
   userId: string,
   reads: AccountReads,
-  claim?: { readonly requestId: string; readonly fingerprint: string },
+  requestId?: string,
 ): unknown[] {
   const values: unknown[] = [programId, userId, reads.at];
   if (reads.lotIds.length > 0) values.push(arrayLiteral(reads.lotIds));
   if (reads.usageKeys.length > 0) values.push(arrayLiteral(reads.usageKeys));
   if (reads.requestIds.length > 0) values.push(arrayLiteral(reads.requestIds));
   if (reads.budgetEventId !== undefined) values.push(reads.budgetEventId);
-  if (claim !== undefined) values.push(claim.requestId, claim.fingerprint);
+  if (requestId !== undefined) values.push(requestId);
   return values;
 }
 
@@ -461,13 +460,11 @@ export function emptyFound(): Found {
 
 /** What one account read answered. */
 export interface OneRead {
-  /** With a claim: whether this transaction holds the request id now. */
-  readonly claimed: boolean;
   /** The account row (locked, when read with a lock); missing when the account has none. */
   readonly account: AccountRow | undefined;
   /** The snapshot was taken after the last commit on the account (always so without a lock). */
   readonly current: boolean;
-  /** The record holding the request id, when the claim failed and the snapshot shows it. */
+  /** The committed record holding the command's request id (the command is a replay). */
   readonly replay: RequestRecord | undefined;
   readonly found: Found;
 }
@@ -475,13 +472,11 @@ export interface OneRead {
 export function parseOne(rows: readonly Row[]): OneRead {
   const found = emptyFound();
   let account: AccountRow | undefined;
-  let claimed = true;
   let current = true;
   let replay: RequestRecord | undefined;
   for (const r of rows) {
     switch (r.k) {
       case "a":
-        if (r.c1 !== null) claimed = r.c1 !== "0";
         if (r.c2 !== null) {
           account = accountRow(r);
           // A row made by this statement is new: nothing committed before it.
@@ -495,7 +490,7 @@ export function parseOne(rows: readonly Row[]): OneRead {
         addRow(found, r);
     }
   }
-  return { claimed, account, current, replay, found };
+  return { account, current, replay, found };
 }
 
 /** c2 version, c4 debt, c5 next lot id, c6 next entry seq, c7..c10 the totals. */

@@ -68,8 +68,6 @@ export interface Fixed {
    * counter below 0.
    */
   readonly reserveBudget: Statement;
-  /** $1..$4 programs, request ids, users, fingerprints → the (p, r) this transaction claimed. */
-  readonly claimMany: Statement;
   /** $1, $2 programs, users → creates the missing rows (in a fixed order). */
   readonly createAccounts: Statement;
   /** $1, $2 programs, users → locks them in a fixed order. */
@@ -115,15 +113,6 @@ export function fixedStatements(t: Tables): Fixed {
       ON CONFLICT (program_id, event_id) DO UPDATE SET used = greatest(b.used + $3::numeric, 0)
       WHERE $3::numeric <= 0 OR b.used + $3::numeric <= $4::numeric
       RETURNING 1 AS ok`),
-    claimMany: statement(`INSERT INTO ${t.requests} (program_id, request_id, user_id, fingerprint)
-      SELECT x.p, x.r, x.u, x.f FROM ${unnest(1, "x", [
-        ["p", "text"],
-        ["r", "text"],
-        ["u", "text"],
-        ["f", "text"],
-      ])}
-      ORDER BY x.p COLLATE "C", x.r COLLATE "C"
-      ON CONFLICT DO NOTHING RETURNING program_id AS p, request_id AS r`),
     createAccounts: statement(`INSERT INTO ${t.accounts} (program_id, user_id)
       SELECT x.p, x.u FROM ${unnest(1, "x", [
         ["p", "text"],

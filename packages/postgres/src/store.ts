@@ -11,7 +11,14 @@ import {
   type Store,
 } from "@coinage/core";
 import type { PostgresClient, Queryable, Row } from "./client.js";
-import { commitMany, commitOne, findRequest, loadOne, type Sql } from "./commits.js";
+import {
+  commitMany,
+  commitOne,
+  findRequest,
+  isDuplicateRequest,
+  loadOne,
+  type Sql,
+} from "./commits.js";
 import {
   asStoreError,
   BatchWriteRefused,
@@ -183,9 +190,48 @@ class PostgresStore implements Store {
   }
 
   execute<T>(command: AccountCommand<T>): Promise<ExecuteOutcome<T>> {
-    return this.#run("execute", () =>
-      this.#atomic((session) => commitOne(session, this.#sql, command)),
-    );
+    return this.#run("execute", async () => {
+      // Without a lock first (one read, one write that checks the version),
+      // except inside the caller's transaction, which holds its locks anyway.
+      if (!this.#mode.inCallerTransaction) {
+        try {
+          const first = await this.#replayingDuplicates(command, () =>
+            this.#mode.read((session) => commitOne(session, this.#sql, command, false)),
+          );
+          if (first.status === "committed" || first.status === "replayed") return first;
+        } catch (error) {
+          // A deadlock or serialization failure of the single write: the locked path retries.
+          if (!isRetryableError(error)) throw error;
+        }
+      }
+      const outcome = await this.#replayingDuplicates(command, () =>
+        this.#atomic((session) => commitOne(session, this.#sql, command, true)),
+      );
+      if (outcome.status === "committed" || outcome.status === "replayed") return outcome;
+      throw new RetryTransaction(`the command could not settle under its lock (${outcome.status})`);
+    });
+  }
+
+  /**
+   * `run`, answering `replayed` when its write was refused because a record
+   * with the same request id was committed first (the refused write left
+   * nothing: one statement, or a transaction or savepoint rolled back).
+   */
+  async #replayingDuplicates<T, R extends { status: string }>(
+    command: AccountCommand<T>,
+    run: () => Promise<R>,
+  ): Promise<R | { status: "replayed"; record: RequestRecord }> {
+    try {
+      return await run();
+    } catch (error) {
+      const requestId = command.request?.requestId;
+      if (requestId === undefined || !isDuplicateRequest(error)) throw error;
+      const record = await this.#mode.read((session) =>
+        findRequest(session, this.#sql, command.programId, requestId),
+      );
+      if (record === undefined) throw new RetryTransaction("the request record vanished");
+      return { status: "replayed", record };
+    }
   }
 
   async executeMany<T>(commands: readonly AccountCommand<T>[]): Promise<BatchOutcome<T>[]> {

@@ -85,7 +85,6 @@ const REQUEST: Columns = [
   ["lot_id", "bigint"],
   ["parts", "text"],
 ];
-const DROP: Columns = [["request_id", "text"]];
 const BUDGET: Columns = [
   ["p", "text"],
   ["e", "text"],
@@ -101,12 +100,16 @@ const PROGRAM: Columns = [["p", "text"]];
 /** Which parts a write has; `many`: rows of several accounts (a batch). */
 export interface WriteShape {
   readonly many: boolean;
+  /** One account never written: its row is inserted (or a row still at version 0 taken over). */
+  readonly fresh: boolean;
   readonly newLots: boolean;
   readonly changedLots: boolean;
   readonly entries: boolean;
   readonly usage: boolean;
-  readonly requests: boolean;
-  readonly drops: boolean;
+  /** The commands' own request records (inserted: a committed one with the same id refuses it). */
+  readonly records: boolean;
+  /** Earlier records of the same accounts, replaced (a reversal's progress). */
+  readonly updates: boolean;
   readonly budgets: boolean;
 }
 
@@ -125,6 +128,14 @@ export function writeStatements(t: Tables): (shape: WriteShape) => Statement {
   };
 }
 
+/**
+ * One account: parameters $1 program, $2 user, $3 the version read, $4..$11
+ * the account's new values, then the parts' arrays. Everything is written
+ * only when the account row still holds the version read (`acc`): a command
+ * that read without a lock either commits whole, in this one statement, or
+ * writes nothing and reads again. A batch (`many`) holds its accounts'
+ * locks: the check is a backstop there.
+ */
 function writeSql(t: Tables, shape: WriteShape): string {
   let n = 0;
   /** The next parameters, unnested as `x`; one owner column set per row in a batch. */
@@ -138,6 +149,8 @@ function writeSql(t: Tables, shape: WriteShape): string {
   const counts: string[] = [];
   let p = "x.p";
   let u = "x.u";
+  let when = "";
+  let and = "";
   if (shape.many) {
     ctes.push(`acc AS (
       UPDATE ${t.accounts} a SET version = x.version, debt = x.debt, next_lot_id = x.next_lot_id,
@@ -151,12 +164,26 @@ function writeSql(t: Tables, shape: WriteShape): string {
     p = "$1";
     u = "$2";
     n = 2 + ACCOUNT.length;
-    ctes.push(`acc AS (
-      UPDATE ${t.accounts} SET version = $4, debt = $5, next_lot_id = $6, next_entry_seq = $7,
-        open_coins = $8, pending_coins = $9, totals_as_of = $10, next_change_at = $11
+    when = " WHERE EXISTS (SELECT 1 FROM acc)";
+    and = " AND EXISTS (SELECT 1 FROM acc)";
+    const set = `version = $4, debt = $5, next_lot_id = $6, next_entry_seq = $7,
+        open_coins = $8, pending_coins = $9, totals_as_of = $10, next_change_at = $11`;
+    ctes.push(
+      shape.fresh
+        ? `acc AS (
+      INSERT INTO ${t.accounts} AS a (program_id, user_id, version, debt, next_lot_id, next_entry_seq,
+        open_coins, pending_coins, totals_as_of, next_change_at)
+      VALUES ($1, $2, $4, $5, $6, $7, $8, $9, $10, $11)
+      ON CONFLICT (program_id, user_id) DO UPDATE SET ${set}
+      WHERE a.version = $3
+      RETURNING 1
+    )`
+        : `acc AS (
+      UPDATE ${t.accounts} SET ${set}
       WHERE program_id = $1 AND user_id = $2 AND version = $3
       RETURNING 1
-    )`);
+    )`,
+    );
   }
   counts.push("(SELECT count(*) FROM acc)::text AS accounts");
   const part = (on: boolean, name: string, sql: () => string) => {
@@ -171,7 +198,7 @@ function writeSql(t: Tables, shape: WriteShape): string {
         available_at, expires_at, event_id, request_id, expired, shortfall)
       SELECT ${p}, ${u}, x.id, x.coins, x.remaining, x.earned_at, x.available_at, x.expires_at,
         x.event_id, x.request_id, x.expired, x.shortfall
-      FROM ${rows(OWNER, NEW_LOT)}
+      FROM ${rows(OWNER, NEW_LOT)}${when}
       RETURNING 1`,
   );
   part(
@@ -179,7 +206,7 @@ function writeSql(t: Tables, shape: WriteShape): string {
     "changed_lots",
     () => `UPDATE ${t.lots} l SET remaining = x.remaining, expired = x.expired, shortfall = x.shortfall
       FROM ${rows(OWNER, CHANGED_LOT)}
-      WHERE l.program_id = ${p} AND l.user_id = ${u} AND l.id = x.id
+      WHERE l.program_id = ${p} AND l.user_id = ${u} AND l.id = x.id${and}
       RETURNING 1`,
   );
   part(
@@ -189,39 +216,41 @@ function writeSql(t: Tables, shape: WriteShape): string {
         debt_after, request_id, lots, event_id, at, reason)
       SELECT ${p}, ${u}, x.seq, x.type, x.coins, x.balance_after, x.debt_after, x.request_id,
         x.lots::jsonb, x.event_id, x.at, x.reason
-      FROM ${rows(OWNER, ENTRY)}
+      FROM ${rows(OWNER, ENTRY)}${when}
       RETURNING 1`,
   );
   part(
     shape.usage,
     "usage",
     () => `INSERT INTO ${t.usage} (program_id, user_id, key, used)
-      SELECT ${p}, ${u}, x.key, x.used FROM ${rows(OWNER, USAGE)}
+      SELECT ${p}, ${u}, x.key, x.used FROM ${rows(OWNER, USAGE)}${when}
       ON CONFLICT (program_id, user_id, key) DO UPDATE SET used = excluded.used
       RETURNING 1`,
   );
-  // A request record completes this transaction's claim, or updates a record
-  // of the same account (a reversal's progress); never another account's.
+  // The idempotency records: a plain insert, so that one committed meanwhile
+  // with the same id refuses the whole statement (unique violation): the
+  // command is then answered as a replay. In id order, so that two batches
+  // never wait on each other in a cycle.
   part(
-    shape.requests,
-    "requests",
-    () => `INSERT INTO ${t.requests} AS q (program_id, request_id, user_id, fingerprint, kind, at,
+    shape.records,
+    "records",
+    () => `INSERT INTO ${t.requests} (program_id, request_id, user_id, fingerprint, kind, at,
         result, coins, reversed, lot_id, parts)
       SELECT ${p}, x.request_id, x.user_id, x.fingerprint, x.kind, x.at, x.result::jsonb, x.coins,
         x.reversed, x.lot_id, x.parts::jsonb
-      FROM ${rows(PROGRAM, REQUEST)}
-      ON CONFLICT (program_id, request_id) DO UPDATE SET user_id = excluded.user_id,
-        fingerprint = excluded.fingerprint, kind = excluded.kind, at = excluded.at,
-        result = excluded.result, coins = excluded.coins, reversed = excluded.reversed,
-        lot_id = excluded.lot_id, parts = excluded.parts
-      WHERE q.kind IS NULL OR q.user_id = excluded.user_id
+      FROM ${rows(PROGRAM, REQUEST)}${when}
+      ORDER BY 1, 2
       RETURNING 1`,
   );
+  // Earlier records, of the same account only.
   part(
-    shape.drops,
-    "dropped",
-    () => `DELETE FROM ${t.requests} q USING ${rows(PROGRAM, DROP)}
-      WHERE q.program_id = ${p} AND q.request_id = x.request_id AND q.kind IS NULL
+    shape.updates,
+    "updates",
+    () => `UPDATE ${t.requests} q SET fingerprint = x.fingerprint, kind = x.kind, at = x.at,
+        result = x.result::jsonb, coins = x.coins, reversed = x.reversed, lot_id = x.lot_id,
+        parts = x.parts::jsonb
+      FROM ${rows(PROGRAM, REQUEST)}
+      WHERE q.program_id = ${p} AND q.request_id = x.request_id AND q.user_id = x.user_id${and}
       RETURNING 1`,
   );
   part(shape.budgets && shape.many, "budgets", () => {
@@ -256,12 +285,23 @@ export class WriteSet {
   readonly #changedLots = new Map<string, { p: string; u: string; lot: Lot }>();
   readonly #entries: Scalar[][] = [];
   readonly #usage = new Map<string, Scalar[]>();
-  readonly #requests = new Map<string, Scalar[]>();
-  readonly #drops: Scalar[][] = [];
+  /** The commands' own records (new). */
+  readonly #records = new Map<string, Scalar[]>();
+  /** Earlier records replaced (reversal progress). */
+  readonly #updates = new Map<string, Scalar[]>();
   readonly #budgets = new Map<string, { p: string; e: string; add: string; lim: string }>();
 
-  /** Record `change` for the account `(programId, userId)`, whose row was read at `base`. */
-  add(programId: string, userId: string, base: Base, change: AccountChange): void {
+  /**
+   * Record `change` for the account `(programId, userId)`, whose row was read
+   * at `base`, decided by the command with request id `own` (its record is new).
+   */
+  add(
+    programId: string,
+    userId: string,
+    base: Base,
+    change: AccountChange,
+    own: string | undefined,
+  ): void {
     const accountKey = pairKey(programId, userId);
     const prior = this.#accounts.get(accountKey);
     if (prior === undefined) {
@@ -302,7 +342,9 @@ export class WriteSet {
       this.#usage.set(`${accountKey}\u0000${key}`, [programId, userId, key, used]);
     }
     for (const record of change.requests) {
-      this.#requests.set(pairKey(programId, record.requestId), [
+      const key = pairKey(programId, record.requestId);
+      const isNew = record.requestId === own || this.#records.has(key);
+      (isNew ? this.#records : this.#updates).set(key, [
         programId,
         record.requestId,
         record.userId,
@@ -331,11 +373,6 @@ export class WriteSet {
     }
   }
 
-  /** A claim that no decision completed: removed before commit, so it leaves no record. */
-  drop(programId: string, requestId: string): void {
-    this.#drops.push([programId, requestId]);
-  }
-
   /**
    * Write everything in one statement. A batch's budget additions go here
    * too (reserved under lock); a single command reserved its budget before.
@@ -344,18 +381,19 @@ export class WriteSet {
     session: Session,
     statementFor: (shape: WriteShape) => Statement,
     batch: boolean,
-  ): Promise<void> {
+  ): Promise<"written" | "moved"> {
     const accounts = [...this.#accounts.values()];
-    if (accounts.length === 0) return;
+    if (accounts.length === 0) return "written";
     const many = batch;
     const shape: WriteShape = {
       many,
+      fresh: !many && accounts[0]?.expected === 0,
       newLots: this.#newLots.size > 0,
       changedLots: this.#changedLots.size > 0,
       entries: this.#entries.length > 0,
       usage: this.#usage.size > 0,
-      requests: this.#requests.size > 0,
-      drops: this.#drops.length > 0,
+      records: this.#records.size > 0,
+      updates: this.#updates.size > 0,
       budgets: many && this.#budgets.size > 0,
     };
     const values: unknown[] = [];
@@ -388,8 +426,8 @@ export class WriteSet {
     if (shape.changedLots) push([...this.#changedLots.values()].map(changedLotRow), 2);
     if (shape.entries) push(this.#entries, 2);
     if (shape.usage) push([...this.#usage.values()], 2);
-    if (shape.requests) push([...this.#requests.values()], 1);
-    if (shape.drops) push(this.#drops, 1);
+    if (shape.records) push([...this.#records.values()], 1);
+    if (shape.updates) push([...this.#updates.values()], 1);
     if (shape.budgets) {
       push(
         [...this.#budgets.values()].map((b) => [b.p, b.e, b.add, b.lim]),
@@ -406,13 +444,14 @@ export class WriteSet {
       throw error;
     }
     if (Number(row?.accounts) !== accounts.length) {
-      // Every writer holds the account lock and checks the version: this is a race lost.
+      // One account read without a lock moved since: nothing was written.
+      if (!many) return "moved";
       throw new RetryTransaction("an account changed under its lock");
     }
     const problems: string[] = [];
     if (shape.changedLots && Number(row?.changed_lots) !== this.#changedLots.size)
       problems.push("a changed lot does not exist");
-    if (shape.requests && Number(row?.requests) !== this.#requests.size)
+    if (shape.updates && Number(row?.updates) !== this.#updates.size)
       problems.push("a request record belongs to another account");
     if (shape.budgets && Number(row?.budgets) !== this.#budgets.size)
       problems.push("an event budget would pass its limit");
@@ -421,6 +460,7 @@ export class WriteSet {
       // Aborts the transaction: nothing of it is committed.
       throw many ? new BatchWriteRefused(message) : new Error(message);
     }
+    return "written";
   }
 }
 

@@ -38,9 +38,9 @@ import { giveBack, MAX_BUDGET_SWAPS, type Reservation, release, reserve } from "
 import { foreignRecord, idempotencyConflict, unclaim } from "./claims.js";
 import { type AccountWrite, type CommitResult, commitAccounts } from "./commit.js";
 import { type Context, contention, MAX_ATTEMPTS, OPTIMISTIC_ATTEMPTS, sleep } from "./context.js";
-import { dropLease, takeLease } from "./execute.js";
 import { indexExpiry, lowerExpiry } from "./expiry.js";
 import { encodeId } from "./keys.js";
+import { dropLease, takeLease } from "./lease.js";
 import { groupCalls } from "./slots.js";
 
 const OP = "executeMany";

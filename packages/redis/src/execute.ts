@@ -13,7 +13,6 @@
  * 5. After the commit: the exact expiry index entry (when the earliest
  *    expiry changed), and budget given back by a reversal.
  */
-import { randomUUID } from "node:crypto";
 import type { AccountCommand, ExecuteOutcome } from "@coinage/core";
 import { readAccount } from "./account.js";
 import {
@@ -27,18 +26,11 @@ import {
 } from "./budgets.js";
 import { foreignRecord, idempotencyConflict, unclaim } from "./claims.js";
 import { commitAccounts } from "./commit.js";
-import {
-  type Context,
-  contention,
-  LEASE_MS,
-  MAX_ATTEMPTS,
-  OPTIMISTIC_ATTEMPTS,
-  sleep,
-} from "./context.js";
+import { type Context, contention, MAX_ATTEMPTS, OPTIMISTIC_ATTEMPTS, sleep } from "./context.js";
 import { earliestAfter, earliestExpiry, indexExpiry, lowerExpiry, lowers } from "./expiry.js";
-import { type AccountKeys, encodeId } from "./keys.js";
+import { encodeId } from "./keys.js";
+import { dropLease, takeLease } from "./lease.js";
 import { budgetUsed } from "./reads.js";
-import { dropLease as dropLeaseScript, takeLease as takeLeaseScript } from "./scripts/account.js";
 
 const OP = "execute";
 
@@ -60,7 +52,7 @@ export async function execute<T>(
   try {
     for (let attempt = 1; ; attempt += 1) {
       if (lease === null && attempt > OPTIMISTIC_ATTEMPTS)
-        lease = await takeLease(ctx, account, deadline);
+        lease = await takeLease(ctx, account, deadline, OP);
 
       const read = await readAccount(
         ctx,
@@ -166,43 +158,11 @@ export async function execute<T>(
     if (claimed && !unsure && claim !== null) await unclaim(ctx, claim.keys, user, OP);
     throw error;
   } finally {
-    if (lease !== null) await dropLease(ctx, account, lease);
+    if (lease !== null) await dropLease(ctx, account, lease, OP);
   }
 }
 
 async function pause(attempt: number, deadline: number): Promise<void> {
   if (attempt >= MAX_ATTEMPTS || Date.now() >= deadline) throw contention("the account", OP);
   await sleep(Math.random() * Math.min(2 ** attempt, 25));
-}
-
-export async function takeLease(
-  ctx: Context,
-  account: AccountKeys,
-  deadline: number,
-  operation = OP,
-): Promise<string> {
-  const token = randomUUID();
-  for (let round = 1; ; round += 1) {
-    const taken = await ctx.scripts.run(
-      operation,
-      takeLeaseScript,
-      [account.lease],
-      [token, LEASE_MS],
-    );
-    if (taken === 1) return token;
-    if (Date.now() >= deadline) throw contention("the account", operation);
-    await sleep(1 + Math.random() * Math.min(2 ** round, 20));
-  }
-}
-
-/** Drops a lease this caller holds. Best effort: it expires by itself. */
-export async function dropLease(
-  ctx: Context,
-  account: AccountKeys,
-  lease: string,
-  operation = OP,
-): Promise<void> {
-  await ctx.scripts
-    .run(operation, dropLeaseScript, [account.lease], [lease])
-    .catch(() => undefined);
 }

@@ -1,9 +1,15 @@
 /**
  * `redisStore`: a coinage `Store` on Redis through ioredis. Each part lives
- * in its own file: `execute.ts` and `execute-many.ts` (commands),
- * `account.ts` and `reads.ts` (reads), `commit.ts`, `claims.ts`,
- * `budgets.ts`, `expiry.ts` (the expiry index and the sweep), `events.ts`,
- * `scripts/` (Lua), `keys.ts` (the key layout), `client.ts` (script calls).
+ * in its own file:
+ * - commands: `execute.ts`, `execute-many.ts` (with `batch.ts`, the pure
+ *   decisions of a batch, and `batch-reads.ts`), `commit.ts`, `claims.ts`,
+ *   `budgets.ts`, `lease.ts`;
+ * - reads: `account.ts` (one account as a command reads it), `reads.ts`
+ *   (snapshot assembly, history, request records), `migrate.ts` (accounts
+ *   of version 0.1), `expiry.ts` (the expiry index and the sweep);
+ * - `events.ts`; `upgrade.ts` (claims of version 0.1 on a Cluster);
+ * - layout: `keys.ts`, `lot-index.ts`, `slots.ts`; Lua: `scripts/`;
+ * - the client: `client.ts` (script calls, timeouts), `context.ts`.
  */
 import type {
   AccountCommand,

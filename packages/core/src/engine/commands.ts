@@ -19,6 +19,7 @@ import type { CapPeriod, CoinEvent, RewardUsage } from "../rules/types.js";
 import type { AccountCommand } from "../store.js";
 import { usageKey } from "../time/periods.js";
 import { coinText, currencyOf, formatBalance, iso } from "./format.js";
+import { instantMs } from "./instants.js";
 import type {
   AllocateInput,
   AllocationResult,
@@ -177,8 +178,8 @@ export function allocationCommand(
         usageFrom(snapshot, event, keys),
       );
       const coins = new Dec(preview.coins);
-      const availableAt = Date.parse(preview.availableAt);
-      const expiresAt = preview.expiresAt === null ? null : Date.parse(preview.expiresAt);
+      const availableAt = instantMs(preview.availableAt);
+      const expiresAt = preview.expiresAt === null ? null : instantMs(preview.expiresAt);
       const earned = earn(draft, {
         coins,
         availableAt,
