@@ -33,21 +33,18 @@ import {
   snapshotFor,
 } from "@coinage/core";
 import { RetryTransaction } from "./failures.js";
+import { type ManyShape, type ReadStatements, readShape, readValues } from "./reads.js";
+import { arrayLiteral, toRequest } from "./rows.js";
+import type { Session, Statement } from "./session.js";
 import {
   type AccountRow,
   completeSpend,
   emptyFound,
   type Found,
-  type ManyShape,
   parseOne,
-  type ReadStatements,
-  readShape,
-  readValues,
   type SpendQueries,
   snapshotOf,
-} from "./reads.js";
-import { arrayLiteral, toRequest } from "./rows.js";
-import type { Session, Statement } from "./session.js";
+} from "./snapshot.js";
 import type { Fixed } from "./statements.js";
 import { pairKey, WriteSet, type WriteShape } from "./writes.js";
 
@@ -137,7 +134,9 @@ export async function commitOne<T>(
 /** A write refused because a record with the same request id was committed first. */
 export function isDuplicateRequest(error: unknown): boolean {
   const e = error as { code?: unknown; constraint?: unknown } | null;
-  return e?.code === "23505" && (e.constraint === undefined || e.constraint === "coinage_requests_pkey");
+  return (
+    e?.code === "23505" && (e.constraint === undefined || e.constraint === "coinage_requests_pkey")
+  );
 }
 
 export async function findRequest(

@@ -9,7 +9,7 @@ import type { Arg } from "./client.js";
 import type { Context } from "./context.js";
 import { type AccountKeys, encodeId } from "./keys.js";
 import { availMember, fifoMember, fifoScore, isOpen, parseScore } from "./lot-index.js";
-import { commit } from "./scripts/account.js";
+import { COMMIT_KEYS, commit } from "./scripts/account.js";
 
 /** The writes of one or more changes to one account, as one change (see `batch.ts`). */
 export type MergedChange = Omit<AccountChange, "budget">;
@@ -25,16 +25,24 @@ export interface AccountWrite {
   /** The request ids the change records; the commit applies only if none is recorded yet. */
   readonly ownRequestIds: readonly string[];
   readonly change: MergedChange;
+  /**
+   * A read block (see `readArgs`): on a version conflict the commit script
+   * reads the account with it and answers the state, so that the caller
+   * decides again without another round trip.
+   */
+  readonly reread?: readonly Arg[];
 }
 
 export type CommitResult =
   /** Written; `earliest` is the earliest expiry among the account's open lots now. */
   | { readonly kind: "ok"; readonly earliest: number | null }
   | { readonly kind: "leased" }
-  | { readonly kind: "conflict" }
+  /** `read`: the read script's reply for the account now, when the write carried `reread`. */
+  | { readonly kind: "conflict"; readonly read?: unknown }
   | { readonly kind: "exists"; readonly record: RequestRecord };
 
 function pushKeys(keys: string[], account: AccountKeys): void {
+  const before = keys.length;
   keys.push(
     account.head,
     account.lots,
@@ -44,7 +52,10 @@ function pushKeys(keys: string[], account: AccountKeys): void {
     account.usage,
     account.requests,
     account.lease,
+    account.legacyOpen,
   );
+  if (keys.length - before !== COMMIT_KEYS)
+    throw new Error("commit keys out of step with the script");
 }
 
 function pushArgs(args: Arg[], write: AccountWrite): void {
@@ -83,17 +94,19 @@ function pushArgs(args: Arg[], write: AccountWrite): void {
   args.push(change.requests.length);
   for (const record of change.requests)
     args.push(encodeId(record.requestId), JSON.stringify(record));
+  if (write.reread === undefined) args.push("0");
+  else args.push("1", ...write.reread);
 }
 
 function parseReply(reply: unknown, operation: string): CommitResult {
-  const [kind, value] = reply as [string, string?];
+  const [kind, value, read] = reply as [string, string?, unknown?];
   switch (kind) {
     case "ok":
       return { kind: "ok", earliest: parseScore(value) };
     case "leased":
       return { kind: "leased" };
     case "conflict":
-      return { kind: "conflict" };
+      return read === undefined ? { kind: "conflict" } : { kind: "conflict", read };
     case "exists":
       return { kind: "exists", record: JSON.parse(value as string) as RequestRecord };
     default:

@@ -41,6 +41,7 @@ import { type Context, contention, MAX_ATTEMPTS, OPTIMISTIC_ATTEMPTS, sleep } fr
 import { indexExpiry, lowerExpiry } from "./expiry.js";
 import { encodeId } from "./keys.js";
 import { dropLease, takeLease } from "./lease.js";
+import { parseRead, readArgs } from "./reads.js";
 import { groupCalls } from "./slots.js";
 
 const OP = "executeMany";
@@ -193,6 +194,21 @@ export async function executeMany<T>(
         } else {
           // A newer version, another caller's lease, or a request recorded meanwhile.
           if (settled.value.kind === "leased") plan.group.lease = null;
+          // On a version conflict the commit script answered the account as it is now.
+          plan.group.base = null;
+          if (settled.value.kind === "conflict" && settled.value.read !== undefined) {
+            try {
+              const now = parseRead(
+                settled.value.read,
+                plan.group.userId,
+                plan.group.reads,
+                undefined,
+              );
+              if (now.kind === "state") plan.group.base = now.snapshot;
+            } catch {
+              // Read again below.
+            }
+          }
           again.push(plan);
         }
       });
@@ -205,7 +221,9 @@ export async function executeMany<T>(
         for (const group of round) failGroup(group, contention("the account", OP));
         break;
       }
-      await sleep(Math.random() * Math.min(2 ** attempt, 25));
+      // Fresh states are decided on at once while attempts are optimistic.
+      if (attempt >= OPTIMISTIC_ATTEMPTS || round.some((group) => group.base === null))
+        await sleep(Math.random() * Math.min(2 ** attempt, 25));
       if (attempt >= OPTIMISTIC_ATTEMPTS) {
         const leasing = round.map((group) =>
           group.lease === null ? takeLease(ctx, group.account, deadline, OP) : group.lease,
@@ -221,7 +239,8 @@ export async function executeMany<T>(
           return false;
         });
       }
-      await readGroups(ctx, round, [], budgets);
+      const stale = round.filter((group) => group.base === null);
+      if (stale.length > 0) await readGroups(ctx, stale, [], budgets);
     }
 
     // Request ids claimed by another user: that user's record, or a conflict.
@@ -375,6 +394,7 @@ async function commitPlans<T>(
         lease: plan.group.lease,
         ownRequestIds: plan.ownRequestIds,
         change: plan.merged,
+        reread: readArgs(plan.group.reads, null, plan.group.mode),
       },
     });
   });

@@ -8,13 +8,14 @@
  *    when it brings the account's earliest expiry forward, lower the expiry
  *    index entry: both at once, before the commit.
  * 4. Commit (account slot) with a check of the version read, the lease and
- *    the request record; on a version conflict read and decide again, and
- *    after a few optimistic attempts take the account's lease.
+ *    the request record; on a version conflict the commit script answers
+ *    the account as it is now, and the command decides again on it; after a
+ *    few optimistic attempts it takes the account's lease.
  * 5. After the commit: the exact expiry index entry (when the earliest
  *    expiry changed), and budget given back by a reversal.
  */
 import type { AccountCommand, ExecuteOutcome } from "@coinage/core";
-import { readAccount } from "./account.js";
+import { type AccountRead, readAccount } from "./account.js";
 import {
   fitsBudget,
   giveBack,
@@ -30,7 +31,7 @@ import { type Context, contention, MAX_ATTEMPTS, OPTIMISTIC_ATTEMPTS, sleep } fr
 import { earliestAfter, earliestExpiry, indexExpiry, lowerExpiry, lowers } from "./expiry.js";
 import { encodeId } from "./keys.js";
 import { dropLease, takeLease } from "./lease.js";
-import { budgetUsed } from "./reads.js";
+import { budgetUsed, parseRead, readArgs } from "./reads.js";
 
 const OP = "execute";
 
@@ -49,22 +50,28 @@ export async function execute<T>(
   // sent may have been applied (its reply was lost).
   let claimed = false;
   let unsure = false;
+  // On a version conflict the commit script answers the account as it is now.
+  const reread = readArgs(command.reads, requestId, "");
+  let fresh: AccountRead | null = null;
   try {
     for (let attempt = 1; ; attempt += 1) {
       if (lease === null && attempt > OPTIMISTIC_ATTEMPTS)
         lease = await takeLease(ctx, account, deadline, OP);
 
-      const read = await readAccount(
-        ctx,
-        keys,
-        command.userId,
-        account,
-        command.reads,
-        requestId,
-        attempt === 1 ? claim : null,
-        "",
-        OP,
-      );
+      const read =
+        fresh ??
+        (await readAccount(
+          ctx,
+          keys,
+          command.userId,
+          account,
+          command.reads,
+          requestId,
+          attempt === 1 ? claim : null,
+          "",
+          OP,
+        ));
+      fresh = null;
       if (read.kind === "foreign") {
         const replayed = await foreignRecord(ctx, keys, requestId as string, read.owner, OP);
         if (replayed !== null) return replayed;
@@ -128,6 +135,7 @@ export async function execute<T>(
           lease,
           ownRequestIds: requestId === null ? [] : [requestId],
           change,
+          reread,
         },
       ]);
       if (outcome === undefined) throw new Error("the commit script answered nothing");
@@ -151,7 +159,13 @@ export async function execute<T>(
       await release(ctx, reservation, OP);
       if (outcome.kind === "exists") return { status: "replayed", record: outcome.record };
       if (outcome.kind === "leased") lease = null; // someone else holds (or took over) the lease
-      await pause(attempt, deadline);
+      if (outcome.kind === "conflict" && outcome.read !== undefined) {
+        // The budget counter is not read again: the reservation validates it.
+        const now = parseRead(outcome.read, command.userId, command.reads, snapshot.budgetUsed);
+        if (now.kind !== "legacy") fresh = now;
+      }
+      // A fresh state is decided on at once while attempts are optimistic.
+      if (fresh === null || attempt >= OPTIMISTIC_ATTEMPTS) await pause(attempt, deadline);
     }
   } catch (error) {
     // Nothing of this call was committed: the request id must not stay bound to it.

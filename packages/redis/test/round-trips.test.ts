@@ -129,10 +129,10 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     );
     expect(waves).toBe(2);
     // One script claims the request id (3 keys: its claim, its holders, its
-    // claim of version 0.1) and reads the account (8 keys); then the commit.
+    // claim of version 0.1) and reads the account (8 keys); then the commit (9 keys).
     expect(tap.calls.map((c) => [c.wave, c.script, c.keys])).toEqual([
       [1, "claim-read", 11],
-      [2, "commit", 8],
+      [2, "commit", 9],
     ]);
   });
 
@@ -147,7 +147,34 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     expect(tap.calls.map((c) => [c.wave, c.script, c.keys])).toEqual([
       [1, "claim-read", 2],
       [1, "claim-read", 8],
-      [2, "commit", 8],
+      [2, "commit", 9],
+    ]);
+  });
+
+  it("execute - a commit that meets a newer version should decide again on the state it answers", async () => {
+    await plain.execute(credit({ programId: P, userId: "v", requestId: "v-fund", coins: 10 }));
+    // Just before the first commit reaches Redis, another caller spends on the account.
+    let armed = true;
+    tap.before = async (_keys, script) => {
+      if (!armed || script !== "commit") return;
+      armed = false;
+      await plain.execute(debit({ programId: P, userId: "v", requestId: "v-other", coins: 4 }));
+    };
+    try {
+      const outcome = await measure(() =>
+        store.execute(debit({ programId: P, userId: "v", requestId: "v-1", coins: 5 })),
+      );
+      expect(outcome).toBe(3);
+    } finally {
+      tap.before = undefined;
+    }
+    // No second read: the conflicting commit answered the account, the next commit applied.
+    expect(tap.calls.map((c) => c.script)).toEqual(["claim-read", "commit", "commit"]);
+    const entries = await plain.history(P, "v", { limit: 10 });
+    expect(entries.map((e) => [e.requestId, e.balanceAfter])).toEqual([
+      ["v-1", "1"],
+      ["v-other", "6"],
+      ["v-fund", "10"],
     ]);
   });
 
@@ -230,7 +257,7 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     // 40 claims (3 keys each) and 10 reads (8 each) in one call, then 10 commits in one.
     expect(tap.calls.map((c) => [c.wave, c.script, c.keys])).toEqual([
       [1, "claim-read", 40 * 3 + 10 * 8],
-      [2, "commit", 10 * 8],
+      [2, "commit", 10 * 9],
     ]);
     for (let u = 0; u < 10; u += 1)
       expect(balanceOf(await plain.loadAccount(P, `m${u}`, emptyReads))).toBe(4);

@@ -3,9 +3,10 @@
  * one-time migration of an account written by version 0.1. Everything but
  * the request-id claims lives in the account's slot.
  *
- * Account keys, in this order wherever a script takes them (`ACCOUNT_KEYS`):
- * head, lots, fifo, avail, entries, usage, requests, and a last one that
- * differs per script (the legacy open set for reads, the lease for commits).
+ * Account keys, in this order wherever a script takes them: head, lots,
+ * fifo, avail, entries, usage, requests, then the legacy open set for reads
+ * (`ACCOUNT_KEYS`), or the lease and the legacy open set for commits
+ * (`COMMIT_KEYS`).
  */
 import { COUNTED, HMGET_ALL, script } from "./script.js";
 
@@ -191,31 +192,45 @@ return {owners, replies}
 `,
 );
 
+/** Keys per account in `commit`: those of a read (`ACCOUNT_KEYS`) and the lease. */
+export const COMMIT_KEYS = 9;
+
 /**
- * Commits one or more accounts: one block of ARGV per account, 8 KEYS per
- * account (head, lots, fifo, avail, entries, usage, requests, lease).
+ * Commits one or more accounts: one block of ARGV per account, 9 KEYS per
+ * account (head, lots, fifo, avail, entries, usage, requests, lease, legacy
+ * open set).
  *
  * A block: expected version, new version, lease token ('' for none), own
  * request ids (encoded, joined by ','), debt, nextLotId, nextEntrySeq, the
  * totals (open, pending, asOf, nextChangeAt with '' for none), then counted
  * groups: lots (id, json, fifo member, avail member, fifo score or '' when
  * closed, avail score), entries (seq, json), usage (key, value), requests
- * (id, json).
+ * (id, json); then '1' and a read block (see `READ_ACCOUNT`), or '0'.
  *
  * Every block's shape, and every account's lease, version and request
  * records, are checked before the first write; accounts that pass are
  * written. One reply per account: {'ok', earliest expiry of its open lots
- * ('' for none)}, {'leased'}, {'conflict', version} or {'exists', record}.
- * An account of version 0.1 (no totals) answers 'conflict': the store reads
- * it again, which migrates it.
+ * ('' for none)}, {'leased'}, {'conflict', version, read reply} (the read
+ * when the block carries one: the caller decides again at once) or
+ * {'exists', record}. An account of version 0.1 (no totals) answers
+ * 'conflict': its read migrates it.
  */
 export const commit = script(
   "commit",
-  `
+  `${READ_ACCOUNT}
+local function skip_read(pos)
+  pos = pos + 4
+  for list = 1, 3 do
+    local n = tonumber(ARGV[pos])
+    if n == nil or n < 0 then return nil end
+    pos = pos + n + 1
+  end
+  return pos
+end
 local widths = {6, 2, 2, 2}
 local blocks = {}
 local at = 1
-for i = 1, #KEYS / 8 do
+for i = 1, #KEYS / 9 do
   local pos = at + 11
   local groups = {}
   for g = 1, 4 do
@@ -231,13 +246,25 @@ for i = 1, #KEYS / 8 do
       return redis.error_reply('coinage: malformed entry seq')
     end
   end
-  blocks[i] = {at, groups}
+  local read = false
+  if ARGV[pos] == '1' then
+    read = pos + 1
+    pos = skip_read(pos + 1)
+  elseif ARGV[pos] == '0' then
+    pos = pos + 1
+  else
+    pos = nil
+  end
+  if pos == nil or pos - 1 > #ARGV then
+    return redis.error_reply('coinage: malformed commit arguments')
+  end
+  blocks[i] = {at, groups, read}
   at = pos
 end
 if at - 1 ~= #ARGV then return redis.error_reply('coinage: malformed commit arguments') end
 local replies = {}
 for i = 1, #blocks do
-  local k, s = (i - 1) * 8, blocks[i][1]
+  local k, s = (i - 1) * 9, blocks[i][1]
   local holder = redis.call('GET', KEYS[k + 8])
   if holder and holder ~= ARGV[s + 2] then
     replies[i] = {'leased'}
@@ -245,7 +272,13 @@ for i = 1, #blocks do
     local head = redis.call('HMGET', KEYS[k + 1], 'version', 'asOf')
     local version = head[1] or '0'
     if version ~= ARGV[s] or (head[1] and not head[2]) then
-      replies[i] = {'conflict', version}
+      if blocks[i][3] then
+        local fresh = read_account({KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4],
+          KEYS[k + 5], KEYS[k + 6], KEYS[k + 7], KEYS[k + 9]}, blocks[i][3])
+        replies[i] = {'conflict', version, fresh}
+      else
+        replies[i] = {'conflict', version}
+      end
     else
       for own in string.gmatch(ARGV[s + 3], '[^,]+') do
         local existing = redis.call('HGET', KEYS[k + 7], own)
@@ -259,7 +292,7 @@ for i = 1, #blocks do
 end
 for i = 1, #blocks do
   if not replies[i] then
-    local k, s, groups = (i - 1) * 8, blocks[i][1], blocks[i][2]
+    local k, s, groups = (i - 1) * 9, blocks[i][1], blocks[i][2]
     redis.call('HSET', KEYS[k + 1], 'version', ARGV[s + 1], 'debt', ARGV[s + 4],
       'nextLotId', ARGV[s + 5], 'nextEntrySeq', ARGV[s + 6], 'open', ARGV[s + 7],
       'pending', ARGV[s + 8], 'asOf', ARGV[s + 9], 'nextChangeAt', ARGV[s + 10])
