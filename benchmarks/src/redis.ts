@@ -275,9 +275,9 @@ class FloorPlan {
     readonly roundTrips: number,
     op: Op,
   ) {
-    // The commit: its last key is the account's lease. The claim and read: its
-    // first key is the request id's claim (one call on a single server).
-    const commit = calls.find((c) => c.keys[c.keys.length - 1]?.endsWith(":lease") === true);
+    // The commit: 9 keys, the eighth the account's lease. The claim and read:
+    // its first key is the request id's claim (one call on a single server).
+    const commit = calls.find((c) => c.keys.length === 9 && c.keys[7]?.endsWith(":lease") === true);
     const read = calls.find((c) => c.keys[0]?.endsWith(":claim") === true && c.keys.length === 11);
     if (commit === undefined || read === undefined) {
       throw new Error(
