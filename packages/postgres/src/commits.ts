@@ -86,13 +86,15 @@ export async function commitOne<T>(
       const rows = await session.query(sql.fixed.lockAccount, [programId, userId]);
       if (rows.length !== 1) throw new RetryTransaction("the account row could not be locked");
     }
-    // The lock is held: this read sees every commit on the account.
+    // The lock is held: this read sees every commit on the account, and the
+    // record of the request id if the commit it waited for booked it.
     const again = parseOne(
       await session.query(
-        sql.reads.one(readShape("load", reads, false)),
-        readValues(programId, userId, reads),
+        sql.reads.one(readShape("load", reads, request !== undefined)),
+        readValues(programId, userId, reads, request?.requestId),
       ),
     );
+    if (again.replay !== undefined) return { status: "replayed", record: again.replay };
     account = again.account;
     found = again.found;
   }

@@ -67,6 +67,14 @@ interface Refs {
 const ACCOUNT_COLUMNS =
   "version, debt, next_lot_id, next_entry_seq, open_coins, pending_coins, totals_as_of, next_change_at";
 
+/**
+ * The order of the FIFO index. Every scan meant for it orders by all three
+ * columns (also under an equality or IS NULL on `expires_at`), so that a
+ * generic plan sees the index's order and never filters an account's open
+ * lots through the other index.
+ */
+const FIFO = "l.expires_at, l.earned_at, l.id";
+
 /** Lot rows that are not rows of a spend page. */
 const NO_SPEND = "false AS spend";
 
@@ -75,21 +83,29 @@ function openLots(t: Tables, r: Refs, condition: string, tail = ""): string {
     WHERE l.program_id = ${r.p} AND l.user_id = ${r.u} AND l.remaining > 0 AND ${condition}${tail}`;
 }
 
-/** Due, activated, the next-expiry group and the next activation. */
+/**
+ * Due, activated, the next-expiry group and the next activation. Each part
+ * is ordered like the index it is meant to scan: a generic plan (a prepared
+ * statement's, which knows no parameter) could otherwise pick the other
+ * index and filter every open lot of the account.
+ */
 function changingLots(t: Tables, r: Refs): string[] {
   return [
-    openLots(t, r, `l.expires_at <= ${r.at}`),
-    openLots(
+    `(${openLots(t, r, `l.expires_at <= ${r.at}`, ` ORDER BY ${FIFO}`)})`,
+    `(${openLots(
       t,
       r,
       `l.available_at > least(${r.asOf}, ${r.at}) AND l.available_at <= greatest(${r.asOf}, ${r.at})`,
-    ),
-    openLots(
+      " ORDER BY l.available_at",
+    )})`,
+    `(${openLots(
       t,
       r,
-      `l.expires_at = (SELECT min(m.expires_at) FROM ${t.lots} m WHERE m.program_id = ${r.p}
-        AND m.user_id = ${r.u} AND m.remaining > 0 AND m.expires_at > ${r.at})`,
-    ),
+      `l.expires_at = (SELECT m.expires_at FROM ${t.lots} m WHERE m.program_id = ${r.p}
+        AND m.user_id = ${r.u} AND m.remaining > 0 AND m.expires_at > ${r.at}
+        ORDER BY m.expires_at LIMIT 1)`,
+      ` ORDER BY ${FIFO}`,
+    )})`,
     `(${openLots(t, r, `l.available_at > ${r.at}`, " ORDER BY l.available_at, l.id LIMIT 1")})`,
   ];
 }
@@ -112,13 +128,13 @@ function spendLots(
       WHERE l.program_id = ${r.p} AND l.user_id = ${r.u} AND l.remaining > 0 AND ${condition}
       ORDER BY ${order} LIMIT ${page.size})`;
   return `(SELECT b.${LOT_COLUMNS.split(", ").join(", b.")}, true AS spend FROM (
-      ${live(`l.expires_at = ${page.e} AND (l.earned_at, l.id) > (${page.t}, ${page.i})`, "l.earned_at, l.id")}
+      ${live(`l.expires_at = ${page.e} AND (l.earned_at, l.id) > (${page.t}, ${page.i})`, FIFO)}
       UNION ALL
-      ${live(`l.expires_at > ${page.e}`, "l.expires_at, l.earned_at, l.id")}
+      ${live(`l.expires_at > ${page.e}`, FIFO)}
       UNION ALL
       ${live(
         `l.expires_at IS NULL AND (${page.e} IS NOT NULL OR (l.earned_at, l.id) > (${page.t}, ${page.i}))`,
-        "l.earned_at, l.id",
+        FIFO,
       )}
     ) b ORDER BY b.expires_at NULLS LAST, b.earned_at, b.id LIMIT ${page.size})`;
 }
@@ -156,11 +172,12 @@ export function readStatements(t: Tables): ReadStatements {
     ),
     groupRest: statement(
       lotRows(
-        openLots(
+        `(${openLots(
           t,
           refs,
           "l.expires_at = $3::bigint AND (l.earned_at, l.id) > ($4::bigint, $5::bigint)",
-        ),
+          ` ORDER BY ${FIFO}`,
+        )})`,
       ),
     ),
   };
@@ -236,8 +253,12 @@ function readOne(t: Tables, shape: ReadShape): string {
   };
   const parts = changingLots(t, refs);
   if (lotIds !== undefined) {
-    parts.push(`SELECT ${LOT_COLUMNS}, ${NO_SPEND} FROM ${t.lots} l
-      WHERE l.program_id = $1 AND l.user_id = $2 AND l.id = ANY(${lotIds}::text::bigint[])`);
+    // One primary-key lookup per id (OFFSET 0 keeps the subquery a per-id lookup;
+    // a generic plan could otherwise join against every lot of the account).
+    parts.push(`SELECT x.* FROM unnest(${lotIds}::text::bigint[]) AS i(id) CROSS JOIN LATERAL (
+        SELECT ${LOT_COLUMNS}, ${NO_SPEND} FROM ${t.lots} l
+        WHERE l.program_id = $1 AND l.user_id = $2 AND l.id = i.id OFFSET 0
+      ) x`);
   }
   if (shape.spend) {
     parts.push(
@@ -351,8 +372,10 @@ function readMany(t: Tables, shape: ManyShape): string {
     return first;
   };
   const refs: Refs = { p: "k.p", u: "k.u", at: "k.at", asOf: "k.totals_as_of" };
+  // Every part runs per account (OFFSET 0 keeps each a lookup of that account's
+  // index range; a generic plan could otherwise join every account's lots).
   const owned = (part: string, where = "") =>
-    `SELECT k.p, k.u, o.* FROM k CROSS JOIN LATERAL (${part}) o${where}`;
+    `SELECT k.p, k.u, o.* FROM k CROSS JOIN LATERAL (SELECT * FROM (${part}) w OFFSET 0) o${where}`;
   const sources = changingLots(t, refs).map((part) => owned(part));
   if (shape.spend) {
     const page = { e: "k.at", t: MAX_BIGINT, i: MAX_BIGINT, size: String(SPEND_PAGE) };
@@ -360,14 +383,14 @@ function readMany(t: Tables, shape: ManyShape): string {
   }
   if (shape.lotIds) {
     const first = take(3);
-    sources.push(`SELECT y.p, y.u, ${LOT_COLUMNS.split(", ")
-      .map((c) => `l.${c}`)
-      .join(", ")}, ${NO_SPEND}
-      FROM ${unnest(first, "y", [
-        ["p", "text"],
-        ["u", "text"],
-        ["id", "bigint"],
-      ])} JOIN ${t.lots} l ON l.program_id = y.p AND l.user_id = y.u AND l.id = y.id`);
+    sources.push(`SELECT y.p, y.u, l.* FROM ${unnest(first, "y", [
+      ["p", "text"],
+      ["u", "text"],
+      ["id", "bigint"],
+    ])} CROSS JOIN LATERAL (
+        SELECT ${LOT_COLUMNS}, ${NO_SPEND} FROM ${t.lots}
+        WHERE program_id = y.p AND user_id = y.u AND id = y.id OFFSET 0
+      ) l`);
   }
   const owner = "x.p::text AS p, x.u::text AS u, ";
   const branches: string[] = [
@@ -392,40 +415,49 @@ function readMany(t: Tables, shape: ManyShape): string {
   if (shape.usage) {
     const first = take(3);
     branches.push(`${row("u", ["x.key::text", "x.used::text"], owner)}
-      FROM (SELECT g.program_id AS p, g.user_id AS u, g.key, g.used FROM ${unnest(first, "y", [
+      FROM (SELECT y.p, y.u, g.key, g.used FROM ${unnest(first, "y", [
         ["p", "text"],
         ["u", "text"],
         ["key", "text"],
-      ])} JOIN ${t.usage} g ON g.program_id = y.p AND g.user_id = y.u AND g.key = y.key) x`);
+      ])} CROSS JOIN LATERAL (
+          SELECT key, used FROM ${t.usage}
+          WHERE program_id = y.p AND user_id = y.u AND key = y.key OFFSET 0
+        ) g) x`);
   }
   if (shape.requests) {
     const first = take(3);
     branches.push(`${row("q", requestText("x"), owner)}
-      FROM (SELECT q.program_id AS p, q.user_id AS u, q.* FROM ${unnest(first, "y", [
+      FROM (SELECT y.p, y.u, q.* FROM ${unnest(first, "y", [
         ["p", "text"],
         ["u", "text"],
         ["r", "text"],
-      ])} JOIN ${t.requests} q ON q.program_id = y.p AND q.request_id = y.r AND q.user_id = y.u
-      WHERE q.kind IS NOT NULL) x`);
+      ])} CROSS JOIN LATERAL (
+          SELECT * FROM ${t.requests}
+          WHERE program_id = y.p AND request_id = y.r AND user_id = y.u AND kind IS NOT NULL OFFSET 0
+        ) q) x`);
   }
   if (shape.records) {
     const first = take(2);
     branches.push(`${row("r", requestText("x"), owner)}
-      FROM (SELECT q.program_id AS p, q.user_id AS u, q.* FROM ${unnest(first, "y", [
+      FROM (SELECT y.p, q.user_id AS u, q.* FROM ${unnest(first, "y", [
         ["p", "text"],
         ["r", "text"],
-      ])} JOIN ${t.requests} q ON q.program_id = y.p AND q.request_id = y.r
-      WHERE q.kind IS NOT NULL) x`);
+      ])} CROSS JOIN LATERAL (
+          SELECT * FROM ${t.requests}
+          WHERE program_id = y.p AND request_id = y.r AND kind IS NOT NULL OFFSET 0
+        ) q) x`);
   }
   return `WITH k AS MATERIALIZED (
-      SELECT y.p, y.u, y.at, y.spend, a.${ACCOUNT_COLUMNS.split(", ").join(", a.")}
+      SELECT y.p, y.u, y.at, y.spend, a.*
       FROM ${unnest(1, "y", [
         ["p", "text"],
         ["u", "text"],
         ["at", "bigint"],
         ["spend", "numeric"],
-      ])}
-      JOIN ${t.accounts} a ON a.program_id = y.p AND a.user_id = y.u
+      ])} CROSS JOIN LATERAL (
+        SELECT ${ACCOUNT_COLUMNS} FROM ${t.accounts}
+        WHERE program_id = y.p AND user_id = y.u OFFSET 0
+      ) a
     )
 ${branches.join("\nUNION ALL\n")}`;
 }

@@ -124,16 +124,18 @@ export function toEvent(row: Row): CoinEvent {
  * is SQL NULL.
  */
 export function arrayLiteral(values: readonly (string | number | null)[]): string {
-  let out = "{";
+  const parts = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
-    if (i > 0) out += ",";
     const value = values[i];
-    if (value === null || value === undefined) out += "NULL";
-    else if (typeof value === "number") out += String(value);
-    else out += `"${value.replace(/[\\"]/g, "\\$&")}"`;
+    if (value === null || value === undefined) parts[i] = "NULL";
+    else if (typeof value === "number") parts[i] = String(value);
+    else if (value.indexOf('"') === -1 && value.indexOf("\\") === -1) parts[i] = `"${value}"`;
+    else parts[i] = `"${value.replace(SPECIAL, "\\$&")}"`;
   }
-  return `${out}}`;
+  return `{${parts.join(",")}}`;
 }
+
+const SPECIAL = /[\\"]/g;
 
 /** Lot movements as stored in JSON columns (`[{ lotId, coins }]`). */
 export function movementsJson(movements: readonly { lotId: number; coins: string }[]): string {

@@ -120,13 +120,17 @@ export function fixedStatements(t: Tables): Fixed {
       ])}
       ORDER BY x.p COLLATE "C", x.u COLLATE "C"
       ON CONFLICT DO NOTHING`),
-    lockAccounts: statement(`SELECT a.program_id AS p, a.user_id AS u FROM ${t.accounts} a
-      JOIN ${unnest(1, "x", [
-        ["p", "text"],
-        ["u", "text"],
-      ])} ON a.program_id = x.p AND a.user_id = x.u
-      ORDER BY a.program_id, a.user_id
-      FOR NO KEY UPDATE OF a`),
+    // One primary-key lookup per account, in code point order (the order of
+    // createAccounts too), so two batches never wait on each other in a cycle.
+    lockAccounts: statement(`SELECT a.p, a.u FROM (
+        SELECT * FROM ${unnest(1, "k", [
+          ["p", "text"],
+          ["u", "text"],
+        ])} ORDER BY k.p COLLATE "C", k.u COLLATE "C"
+      ) x CROSS JOIN LATERAL (
+        SELECT program_id AS p, user_id AS u FROM ${t.accounts}
+        WHERE program_id = x.p AND user_id = x.u FOR NO KEY UPDATE
+      ) a`),
     createBudgets: statement(`INSERT INTO ${t.budgets} (program_id, event_id)
       SELECT x.p, x.e FROM ${unnest(1, "x", [
         ["p", "text"],
@@ -134,13 +138,14 @@ export function fixedStatements(t: Tables): Fixed {
       ])}
       ORDER BY x.p COLLATE "C", x.e COLLATE "C"
       ON CONFLICT DO NOTHING`),
-    lockBudgets: statement(`SELECT b.program_id AS p, b.event_id AS e, b.used::text AS used
-      FROM ${t.budgets} b
-      JOIN ${unnest(1, "x", [
-        ["p", "text"],
-        ["e", "text"],
-      ])} ON b.program_id = x.p AND b.event_id = x.e
-      ORDER BY b.program_id, b.event_id
-      FOR NO KEY UPDATE OF b`),
+    lockBudgets: statement(`SELECT b.p, b.e, b.used FROM (
+        SELECT * FROM ${unnest(1, "k", [
+          ["p", "text"],
+          ["e", "text"],
+        ])} ORDER BY k.p COLLATE "C", k.e COLLATE "C"
+      ) x CROSS JOIN LATERAL (
+        SELECT program_id AS p, event_id AS e, used::text AS used FROM ${t.budgets}
+        WHERE program_id = x.p AND event_id = x.e FOR NO KEY UPDATE
+      ) b`),
   };
 }

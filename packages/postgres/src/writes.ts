@@ -51,12 +51,6 @@ const NEW_LOT: Columns = [
   ["expired", "numeric"],
   ["shortfall", "numeric"],
 ];
-const CHANGED_LOT: Columns = [
-  ["id", "bigint"],
-  ["remaining", "numeric"],
-  ["expired", "numeric"],
-  ["shortfall", "numeric"],
-];
 const ENTRY: Columns = [
   ["seq", "bigint"],
   ["type", "text"],
@@ -102,8 +96,8 @@ export interface WriteShape {
   readonly many: boolean;
   /** One account never written: its row is inserted (or a row still at version 0 taken over). */
   readonly fresh: boolean;
-  readonly newLots: boolean;
-  readonly changedLots: boolean;
+  /** New and changed lots (an upsert: one primary-key probe per lot, whatever the plan). */
+  readonly lots: boolean;
   readonly entries: boolean;
   readonly usage: boolean;
   /** The commands' own request records (inserted: a committed one with the same id refuses it). */
@@ -150,22 +144,27 @@ function writeSql(t: Tables, shape: WriteShape): string {
   let p = "x.p";
   let u = "x.u";
   let when = "";
-  let and = "";
   if (shape.many) {
+    // The batch holds its accounts' locks, and the rows exist; the version is a backstop.
     ctes.push(`acc AS (
-      UPDATE ${t.accounts} a SET version = x.version, debt = x.debt, next_lot_id = x.next_lot_id,
-        next_entry_seq = x.next_entry_seq, open_coins = x.open_coins, pending_coins = x.pending_coins,
-        totals_as_of = x.totals_as_of, next_change_at = x.next_change_at
+      INSERT INTO ${t.accounts} AS a (program_id, user_id, version, debt, next_lot_id,
+        next_entry_seq, open_coins, pending_coins, totals_as_of, next_change_at)
+      SELECT x.p, x.u, x.version, x.debt, x.next_lot_id, x.next_entry_seq, x.open_coins,
+        x.pending_coins, x.totals_as_of, x.next_change_at
       FROM ${rows(OWNER, ACCOUNT)}
-      WHERE a.program_id = x.p AND a.user_id = x.u AND a.version = x.expected
-      RETURNING 1
+      ON CONFLICT (program_id, user_id) DO UPDATE SET version = excluded.version,
+        debt = excluded.debt, next_lot_id = excluded.next_lot_id,
+        next_entry_seq = excluded.next_entry_seq, open_coins = excluded.open_coins,
+        pending_coins = excluded.pending_coins, totals_as_of = excluded.totals_as_of,
+        next_change_at = excluded.next_change_at
+      WHERE a.version < excluded.version
+      RETURNING (a.xmax = 0) AS inserted
     )`);
   } else {
     p = "$1";
     u = "$2";
     n = 2 + ACCOUNT.length;
     when = " WHERE EXISTS (SELECT 1 FROM acc)";
-    and = " AND EXISTS (SELECT 1 FROM acc)";
     const set = `version = $4, debt = $5, next_lot_id = $6, next_entry_seq = $7,
         open_coins = $8, pending_coins = $9, totals_as_of = $10, next_change_at = $11`;
     ctes.push(
@@ -191,23 +190,23 @@ function writeSql(t: Tables, shape: WriteShape): string {
     ctes.push(`${name} AS (${sql()})`);
     counts.push(`(SELECT count(*) FROM ${name})::text AS ${name}`);
   };
+  const inserted = (name: string) =>
+    counts.push(`(SELECT count(*) FROM ${name} WHERE inserted)::text AS ${name}_inserted`);
+  // Every list is joined to its table through the table's unique key by
+  // INSERT … ON CONFLICT: one index probe per row under any plan (a join of
+  // an unnested list with the table could, in a prepared statement's generic
+  // plan, scan every row of the account or the program instead).
   part(
-    shape.newLots,
-    "new_lots",
-    () => `INSERT INTO ${t.lots} (program_id, user_id, id, coins, remaining, earned_at,
+    shape.lots,
+    "lots",
+    () => `INSERT INTO ${t.lots} AS l (program_id, user_id, id, coins, remaining, earned_at,
         available_at, expires_at, event_id, request_id, expired, shortfall)
       SELECT ${p}, ${u}, x.id, x.coins, x.remaining, x.earned_at, x.available_at, x.expires_at,
         x.event_id, x.request_id, x.expired, x.shortfall
       FROM ${rows(OWNER, NEW_LOT)}${when}
-      RETURNING 1`,
-  );
-  part(
-    shape.changedLots,
-    "changed_lots",
-    () => `UPDATE ${t.lots} l SET remaining = x.remaining, expired = x.expired, shortfall = x.shortfall
-      FROM ${rows(OWNER, CHANGED_LOT)}
-      WHERE l.program_id = ${p} AND l.user_id = ${u} AND l.id = x.id${and}
-      RETURNING 1`,
+      ON CONFLICT (program_id, user_id, id) DO UPDATE SET remaining = excluded.remaining,
+        expired = excluded.expired, shortfall = excluded.shortfall
+      RETURNING (l.xmax = 0) AS inserted`,
   );
   part(
     shape.entries,
@@ -242,17 +241,23 @@ function writeSql(t: Tables, shape: WriteShape): string {
       ORDER BY 1, 2
       RETURNING 1`,
   );
-  // Earlier records, of the same account only.
+  // Earlier records, of the same account only (each must exist: none is inserted).
   part(
     shape.updates,
     "updates",
-    () => `UPDATE ${t.requests} q SET fingerprint = x.fingerprint, kind = x.kind, at = x.at,
-        result = x.result::jsonb, coins = x.coins, reversed = x.reversed, lot_id = x.lot_id,
-        parts = x.parts::jsonb
-      FROM ${rows(PROGRAM, REQUEST)}
-      WHERE q.program_id = ${p} AND q.request_id = x.request_id AND q.user_id = x.user_id${and}
-      RETURNING 1`,
+    () => `INSERT INTO ${t.requests} AS q (program_id, request_id, user_id, fingerprint, kind, at,
+        result, coins, reversed, lot_id, parts)
+      SELECT ${p}, x.request_id, x.user_id, x.fingerprint, x.kind, x.at, x.result::jsonb, x.coins,
+        x.reversed, x.lot_id, x.parts::jsonb
+      FROM ${rows(PROGRAM, REQUEST)}${when}
+      ON CONFLICT (program_id, request_id) DO UPDATE SET fingerprint = excluded.fingerprint,
+        kind = excluded.kind, at = excluded.at, result = excluded.result, coins = excluded.coins,
+        reversed = excluded.reversed, lot_id = excluded.lot_id, parts = excluded.parts
+      WHERE q.user_id = excluded.user_id
+      RETURNING (q.xmax = 0) AS inserted`,
   );
+  if (shape.lots) inserted("lots");
+  if (shape.updates) inserted("updates");
   part(shape.budgets && shape.many, "budgets", () => {
     const from = unnest(n + 1, "x", BUDGET);
     n += BUDGET.length;
@@ -261,6 +266,28 @@ function writeSql(t: Tables, shape: WriteShape): string {
       WHERE b.program_id = x.p AND b.event_id = x.e AND (x.add <= 0 OR b.used + x.add <= x.lim)
       RETURNING 1`;
   });
+  if (shape.lots || shape.updates) {
+    // The write refuses itself (and so writes nothing) when a lot or a record
+    // is not the one the command read: a changed lot missing, a new lot's id
+    // taken, a record to update missing or of another account. Parameters:
+    // the lots written and the new ones among them; the records updated.
+    const wrong: string[] = [];
+    if (shape.lots) {
+      wrong.push(
+        `(SELECT count(*) FROM lots) <> $${++n}::bigint`,
+        `(SELECT count(*) FROM lots WHERE inserted) <> $${++n}::bigint`,
+      );
+    }
+    if (shape.updates) {
+      wrong.push(
+        `(SELECT count(*) FROM updates) <> $${++n}::bigint`,
+        "(SELECT count(*) FROM updates WHERE inserted) <> 0",
+      );
+    }
+    counts.push(`(CASE WHEN ${shape.many ? "" : "EXISTS (SELECT 1 FROM acc) AND "}(${wrong.join(" OR ")})
+      THEN 'coinage: the write was refused: a lot or a request record is not the one read' END)::int
+      AS refused`);
+  }
   return `WITH ${ctes.join(",\n    ")}\nSELECT ${counts.join(", ")}`;
 }
 
@@ -281,8 +308,9 @@ interface AccountWrite {
 /** The rows one transaction writes, collected across its commands. */
 export class WriteSet {
   readonly #accounts = new Map<string, AccountWrite>();
-  readonly #newLots = new Map<string, { p: string; u: string; lot: Lot }>();
-  readonly #changedLots = new Map<string, { p: string; u: string; lot: Lot }>();
+  readonly #lots = new Map<string, { p: string; u: string; lot: Lot }>();
+  /** How many of `#lots` are new (their ids were not taken when the accounts were read). */
+  #newLots = 0;
   readonly #entries: Scalar[][] = [];
   readonly #usage = new Map<string, Scalar[]>();
   /** The commands' own records (new). */
@@ -319,8 +347,8 @@ export class WriteSet {
     for (const lot of change.lots) {
       const key = `${accountKey}\u0000${lot.id}`;
       const row = { p: programId, u: userId, lot };
-      if (lot.id >= base.nextLotId) this.#newLots.set(key, row);
-      else this.#changedLots.set(key, row);
+      if (lot.id >= base.nextLotId && !this.#lots.has(key)) this.#newLots++;
+      this.#lots.set(key, row);
     }
     for (const entry of change.entries) {
       this.#entries.push([
@@ -388,8 +416,7 @@ export class WriteSet {
     const shape: WriteShape = {
       many,
       fresh: !many && accounts[0]?.expected === 0,
-      newLots: this.#newLots.size > 0,
-      changedLots: this.#changedLots.size > 0,
+      lots: this.#lots.size > 0,
       entries: this.#entries.length > 0,
       usage: this.#usage.size > 0,
       records: this.#records.size > 0,
@@ -422,8 +449,7 @@ export class WriteSet {
     });
     if (many) push(accountRows, 0);
     else values.push(...(accountRows[0] as Scalar[]));
-    if (shape.newLots) push([...this.#newLots.values()].map(newLotRow), 2);
-    if (shape.changedLots) push([...this.#changedLots.values()].map(changedLotRow), 2);
+    if (shape.lots) push([...this.#lots.values()].map(lotRow), 2);
     if (shape.entries) push(this.#entries, 2);
     if (shape.usage) push([...this.#usage.values()], 2);
     if (shape.records) push([...this.#records.values()], 1);
@@ -434,6 +460,8 @@ export class WriteSet {
         0,
       );
     }
+    if (shape.lots) values.push(this.#lots.size, this.#newLots);
+    if (shape.updates) values.push(this.#updates.size);
     let row: Row | undefined;
     try {
       [row] = await session.query(statementFor(shape), values);
@@ -449,10 +477,16 @@ export class WriteSet {
       throw new RetryTransaction("an account changed under its lock");
     }
     const problems: string[] = [];
-    if (shape.changedLots && Number(row?.changed_lots) !== this.#changedLots.size)
-      problems.push("a changed lot does not exist");
-    if (shape.updates && Number(row?.updates) !== this.#updates.size)
-      problems.push("a request record belongs to another account");
+    if (
+      shape.lots &&
+      (Number(row?.lots) !== this.#lots.size || Number(row?.lots_inserted) !== this.#newLots)
+    )
+      problems.push("a changed lot does not exist, or a new lot's id is taken");
+    if (
+      shape.updates &&
+      (Number(row?.updates) !== this.#updates.size || Number(row?.updates_inserted) !== 0)
+    )
+      problems.push("a request record to update is missing or belongs to another account");
     if (shape.budgets && Number(row?.budgets) !== this.#budgets.size)
       problems.push("an event budget would pass its limit");
     if (problems.length > 0) {
@@ -464,7 +498,7 @@ export class WriteSet {
   }
 }
 
-function newLotRow({ p, u, lot }: { p: string; u: string; lot: Lot }): Scalar[] {
+function lotRow({ p, u, lot }: { p: string; u: string; lot: Lot }): Scalar[] {
   return [
     p,
     u,
@@ -479,10 +513,6 @@ function newLotRow({ p, u, lot }: { p: string; u: string; lot: Lot }): Scalar[] 
     lot.expired ?? "0",
     lot.shortfall ?? "0",
   ];
-}
-
-function changedLotRow({ p, u, lot }: { p: string; u: string; lot: Lot }): Scalar[] {
-  return [p, u, lot.id, lot.remaining, lot.expired ?? "0", lot.shortfall ?? "0"];
 }
 
 /** A map key for two ids; NUL cannot occur in Postgres text, so it cannot collide. */

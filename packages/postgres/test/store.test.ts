@@ -191,6 +191,26 @@ for (const backend of backends) {
         expect((await store().execute(allocate(p, "u", "r-fail", 3))).status).toBe("committed");
       });
 
+      it("execute - a change naming a lot the account does not hold should be refused whole", async () => {
+        const p = program();
+        await store().execute(allocate(p, "u", "r1", 10));
+        const command = allocate(p, "u", "r2", 5);
+        const bogus = {
+          ...command,
+          decide(snapshot: Parameters<typeof command.decide>[0]) {
+            const { change, result } = command.decide(snapshot);
+            const ghost = { ...(change.lots[0] as (typeof change.lots)[number]), id: 0 };
+            return { result, change: { ...change, lots: [...change.lots, ghost] } };
+          },
+        };
+        await expect(store().execute(bogus)).rejects.toThrow(/refused/);
+        expect(await store().findRequest(p, "r2")).toBeNull();
+        const snapshot = await store().loadAccount(p, "u", NO_READS);
+        expect(snapshot.version).toBe(1);
+        expect(snapshot.nextLotId).toBe(2);
+        expect(await store().history(p, "u", { limit: 5 })).toHaveLength(1);
+      });
+
       it("execute - should keep decimal coins exact", async () => {
         const p = program();
         const command = allocate(p, "u", "dec", 1);

@@ -36,9 +36,6 @@ export async function readGroups<T>(
     }
   }
   const counters = [...wanted];
-  const used = Promise.allSettled(
-    counters.map((counter) => budgetUsed(ctx, counter.keys, counter.eventId, OP)),
-  );
 
   const replies = new Map<Group<T>, PromiseSettledResult<unknown>>();
   const reading = (list: readonly Group<T>[], claimed: readonly Claim[]) =>
@@ -64,6 +61,7 @@ export async function readGroups<T>(
         for (const group of list) replies.set(group, { status: "rejected", reason });
       },
     );
+  let sent: Promise<unknown>[];
   if (ctx.crossSlot) {
     // A few large calls, each with the claims of its accounts' commands (a
     // claim goes with the account of the user it is claimed for).
@@ -80,21 +78,24 @@ export async function readGroups<T>(
       claimsOf.set(group, list);
     }
     const calls = groupCalls(groups, false, (group) => group.account.head);
-    await Promise.all(
-      calls.map((call) =>
-        reading(
-          call,
-          call.flatMap((group) => claimsOf.get(group) ?? []),
-        ),
+    sent = calls.map((call) =>
+      reading(
+        call,
+        call.flatMap((group) => claimsOf.get(group) ?? []),
       ),
     );
   } else {
     // One call per slot: the claims in theirs, the accounts in theirs.
-    await Promise.all([
+    sent = [
       ...groupCalls(claims, true, (claim) => claim.keys.claim).map((call) => reading([], call)),
       ...groupCalls(groups, true, (group) => group.account.head).map((call) => reading(call, [])),
-    ]);
+    ];
   }
+  // Sent after the claims and the reads, in the same round trip.
+  const used = Promise.allSettled(
+    counters.map((counter) => budgetUsed(ctx, counter.keys, counter.eventId, OP)),
+  );
+  await Promise.all(sent);
 
   const legacy: Group<T>[] = [];
   for (const group of groups) {

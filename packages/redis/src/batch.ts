@@ -19,7 +19,7 @@ import {
 } from "@coinage/core";
 import { fitsBudget, givesBackBudget, spendsBudget } from "./budgets.js";
 import type { MergedChange } from "./commit.js";
-import { earliestExpiry, lowers } from "./expiry.js";
+import { earliestAfter, earliestExpiry, lowers } from "./expiry.js";
 import type { AccountKeys, ClaimKeys, ProgramKeys } from "./keys.js";
 import type { ReadMode } from "./reads.js";
 
@@ -163,7 +163,10 @@ export function mergeChanges(changes: readonly AccountChange[]): MergedChange {
 
 interface Draft<T> {
   readonly base: AccountSnapshot;
+  /** The account after the changes decided so far (but the last one, once no command follows). */
   state: AccountSnapshot;
+  /** The group's commands not decided yet. */
+  left: number;
   readonly outcomes: Map<number, BatchOutcome<T>>;
   readonly changes: AccountChange[];
   readonly own: Set<string>;
@@ -187,6 +190,7 @@ export function planRound<T>(
     drafts.set(group, {
       base,
       state: base,
+      left: group.items.length,
       outcomes: new Map(),
       changes: [],
       own: new Set(),
@@ -208,6 +212,7 @@ export function planRound<T>(
     const { command, index } = item;
     const requestId = command.request?.requestId;
     if (requestId !== undefined && Object.hasOwn(draft.state.requests, requestId)) {
+      draft.left -= 1;
       draft.outcomes.set(index, {
         status: "replayed",
         record: draft.state.requests[requestId] as RequestRecord,
@@ -224,9 +229,15 @@ export function planRound<T>(
           throw new Error(`the budget counter of event ${eventId} was not read`);
         budgetUsed = usedNow(counter);
       }
-      // May throw: the command fails alone.
+      // May throw: the command fails alone. An account read for this one
+      // command holds exactly its lots; otherwise core picks them.
+      const alone = group.mode === "" && draft.changes.length === 0;
       const { change, result } = command.decide(
-        snapshotFor(draft.state, command.reads, budgetUsed),
+        alone
+          ? budgetUsed === undefined
+            ? draft.state
+            : { ...draft.state, budgetUsed }
+          : snapshotFor(draft.state, command.reads, budgetUsed),
       );
       const budget = change.budget;
       if (budget !== undefined && givesBackBudget(budget.add)) {
@@ -253,11 +264,14 @@ export function planRound<T>(
           addDecimalStrings(draft.spends.get(counter.key) ?? "0", budget.add),
         );
       }
-      draft.state = applyChange(draft.state, change);
+      // The state after the change is needed only by the group's later commands.
+      draft.left -= 1;
+      if (draft.left > 0) draft.state = applyChange(draft.state, change);
       draft.changes.push(change);
       draft.outcomes.set(index, { status: "committed", result });
       if (requestId !== undefined) draft.own.add(requestId);
     } catch (error) {
+      draft.left -= 1;
       draft.outcomes.set(index, { status: "failed", error });
     }
   }
@@ -266,7 +280,10 @@ export function planRound<T>(
   for (const [group, draft] of drafts) {
     const expiryBefore = earliestExpiry(draft.base.lots);
     const merged = draft.changes.length === 0 ? null : mergeChanges(draft.changes);
-    const expiryAfter = merged === null ? expiryBefore : earliestExpiry(draft.state.lots);
+    // `state` is the account before the last change, which `earliestAfter` applies.
+    const last = draft.changes[draft.changes.length - 1];
+    const expiryAfter =
+      last === undefined ? expiryBefore : earliestAfter(draft.state.lots, last.lots);
     plans.push({
       group,
       base: draft.base,

@@ -6,8 +6,9 @@
  *    one round trip: on a single server in a few large script calls, on a
  *    Cluster in one call per slot.
  * 2. Commands are decided in input order (`planRound`).
- * 3. Budgets are reserved, one compare-and-set per counter for the whole
- *    batch, together with the lowered expiry entries.
+ * 3. Accounts whose changes spend a budget take their lease at the version
+ *    read; then budgets are reserved, one compare-and-set per counter for
+ *    the whole batch, together with the lowered expiry entries.
  * 4. Each account commits with the commit script; the accounts of one call
  *    (all of them on a single server, those of one slot on a Cluster) are
  *    sent in one script call.
@@ -15,6 +16,7 @@
  *    recorded meanwhile) gives its share of the budget back and runs again
  *    with the other such accounts: read, decide, commit.
  */
+import { randomUUID } from "node:crypto";
 import {
   type AccountCommand,
   addDecimalStrings,
@@ -38,9 +40,9 @@ import { giveBack, MAX_BUDGET_SWAPS, type Reservation, release, reserve } from "
 import { foreignRecord, idempotencyConflict, unclaim } from "./claims.js";
 import { type AccountWrite, type CommitResult, commitAccounts } from "./commit.js";
 import { type Context, contention, MAX_ATTEMPTS, OPTIMISTIC_ATTEMPTS, sleep } from "./context.js";
-import { indexExpiry, lowerExpiry } from "./expiry.js";
+import { type ExpiryEntry, indexExpiries, lowerExpiries } from "./expiry.js";
 import { encodeId } from "./keys.js";
-import { dropLease, takeLease } from "./lease.js";
+import { dropLease, lockAccounts, takeLease } from "./lease.js";
 import { parseRead, readArgs } from "./reads.js";
 import { groupCalls } from "./slots.js";
 
@@ -119,7 +121,8 @@ export async function executeMany<T>(
   const foreign: Item<T>[] = [];
   // Commands whose commit may have been applied (its reply was lost).
   const unsure = new Set<number>();
-  const indexing: Promise<unknown>[] = [];
+  // Exact expiry index entries of the accounts that committed, written at the end.
+  const indexing: ExpiryEntry[] = [];
   const givingBack: Promise<void>[] = [];
 
   try {
@@ -153,7 +156,7 @@ export async function executeMany<T>(
         return true;
       });
 
-      const { plans, reservations } = await decideAndReserve(
+      const { plans, reservations, deferred } = await decideAndReserve(
         ctx,
         round,
         budgets,
@@ -161,10 +164,10 @@ export async function executeMany<T>(
         failPlan,
         failGroup,
       );
-      if (plans.length === 0) break;
+      if (plans.length === 0 && deferred.length === 0) break;
 
       // Round trip 2: the commits.
-      const results = await commitPlans(ctx, plans);
+      const results = plans.length === 0 ? [] : await commitPlans(ctx, plans, attempt);
       const again: Plan<T>[] = [];
       plans.forEach((plan, i) => {
         const settled = results[i] as PromiseSettledResult<CommitResult>;
@@ -175,21 +178,18 @@ export async function executeMany<T>(
           for (const index of plan.outcomes.keys()) unsure.add(index);
           failPlan(plan, settled.reason);
         } else if (settled.value.kind === "ok") {
+          if (plan.merged !== null) plan.group.lease = null; // the commit dropped it
           for (const [index, outcome] of plan.outcomes) outcomes[index] = outcome;
           for (const [key, add] of plan.givebacks)
             givingBack.push(giveBack(ctx, key, add, OP, budgets.get(key)?.used ?? undefined));
           const earliest = settled.value.earliest;
           if (plan.merged !== null && earliest !== plan.expiryBefore) {
-            indexing.push(
-              indexExpiry(
-                ctx,
-                plan.group.keys.expiryOf(plan.group.userId),
-                plan.group.userId,
-                plan.base.version + plan.decided,
-                earliest,
-                OP,
-              ).catch(() => undefined),
-            );
+            indexing.push({
+              keys: plan.group.keys,
+              userId: plan.group.userId,
+              version: plan.base.version + plan.decided,
+              expiry: earliest,
+            });
           }
         } else {
           // A newer version, another caller's lease, or a request recorded meanwhile.
@@ -213,10 +213,10 @@ export async function executeMany<T>(
         }
       });
       await releaseShares(ctx, again, reservations);
-      if (again.length === 0) break;
+      if (again.length === 0 && deferred.length === 0) break;
 
       // Read the accounts that moved again, and decide again.
-      round = again.map((plan) => plan.group);
+      round = [...again.map((plan) => plan.group), ...deferred];
       if (attempt >= MAX_ATTEMPTS || Date.now() >= deadline) {
         for (const group of round) failGroup(group, contention("the account", OP));
         break;
@@ -282,7 +282,7 @@ export async function executeMany<T>(
         group.lease === null ? undefined : dropLease(ctx, group.account, group.lease, OP),
       ),
     );
-    await Promise.all(indexing);
+    if (indexing.length > 0) await indexExpiries(ctx, indexing, OP);
     await Promise.all(givingBack);
   }
 
@@ -311,22 +311,67 @@ async function decideAndReserve<T>(
   deadline: number,
   failPlan: (plan: Plan<T>, error: unknown) => void,
   failGroup: (group: Group<T>, error: unknown) => void,
-): Promise<{ readonly plans: Plan<T>[]; readonly reservations: Reservation[] }> {
+): Promise<{
+  readonly plans: Plan<T>[];
+  readonly reservations: Reservation[];
+  /** Accounts that moved before they could be held: read and decided again next round. */
+  readonly deferred: Group<T>[];
+}> {
   let round = groups;
+  const deferred: Group<T>[] = [];
   for (let swaps = 1; round.length > 0; swaps += 1) {
     const planned = planRound(round, budgets);
-    const lowering = planned.plans.map((plan) =>
-      plan.lowered === null
-        ? undefined
-        : lowerExpiry(ctx, plan.group.keys, plan.group.userId, plan.lowered, OP),
-    );
+    // Accounts whose changes spend a budget are held at the version read
+    // before any reservation shows (see lease.ts); those that moved go to the
+    // next round, and the rest are decided again without them.
+    const holding = planned.plans.filter((plan) => plan.merged !== null && plan.spends.size > 0);
+    if (holding.length > 0) {
+      const tokens = holding.map((plan) => plan.group.lease ?? randomUUID());
+      const answers = await lockAccounts(
+        ctx,
+        holding.map((plan, i) => ({
+          account: plan.group.account,
+          version: plan.base.version,
+          token: tokens[i] as string,
+        })),
+        OP,
+      );
+      const out = new Set<Group<T>>();
+      answers.forEach((answer, i) => {
+        const plan = holding[i] as Plan<T>;
+        if (answer === "ok") plan.group.lease = tokens[i] as string;
+        else if (typeof answer === "object") {
+          failPlan(plan, answer.failed);
+          out.add(plan.group);
+        } else {
+          if (answer === "leased") plan.group.lease = null;
+          plan.group.base = null;
+          deferred.push(plan.group);
+          out.add(plan.group);
+        }
+      });
+      if (out.size > 0) {
+        round = round.filter((group) => !out.has(group));
+        continue;
+      }
+    }
+    const lowering = planned.plans.filter((plan) => plan.lowered !== null);
     const reserving = planned.spends.map((spend) =>
       reserve(ctx, spend.counter.key, spend.used, spend.add, spend.fits, deadline, OP),
     );
-    const [lowered, reserved] = await Promise.all([
-      Promise.allSettled(lowering),
+    const [loweredSome, reserved] = await Promise.all([
+      lowerExpiries(
+        ctx,
+        lowering.map((plan) => ({
+          keys: plan.group.keys,
+          userId: plan.group.userId,
+          expiry: plan.lowered,
+        })),
+        OP,
+      ),
       Promise.allSettled(reserving),
     ]);
+    const lowered = new Map(lowering.map((plan, i) => [plan, loweredSome[i]]));
     let reservations: Reservation[] = [];
     let exhausted = false;
     const broken = new Map<string, unknown>();
@@ -360,23 +405,24 @@ async function decideAndReserve<T>(
     }
     // An account whose earlier expiry could not be indexed does not commit.
     const dropped: Plan<T>[] = [];
-    const plans = planned.plans.filter((plan, i) => {
-      const settled = lowered[i];
+    const plans = planned.plans.filter((plan) => {
+      const settled = lowered.get(plan);
       if (settled?.status !== "rejected") return true;
       failPlan(plan, settled.reason);
       dropped.push(plan);
       return false;
     });
     await releaseShares(ctx, dropped, reservations);
-    return { plans, reservations };
+    return { plans, reservations, deferred };
   }
-  return { plans: [], reservations: [] };
+  return { plans: [], reservations: [], deferred };
 }
 
 /** Commits every plan that wrote something, as few script calls as the deployment allows. */
 async function commitPlans<T>(
   ctx: Context,
   plans: readonly Plan<T>[],
+  attempt: number,
 ): Promise<PromiseSettledResult<CommitResult>[]> {
   const results: PromiseSettledResult<CommitResult>[] = new Array(plans.length);
   const writes: { readonly at: number; readonly write: AccountWrite }[] = [];
@@ -394,7 +440,8 @@ async function commitPlans<T>(
         lease: plan.group.lease,
         ownRequestIds: plan.ownRequestIds,
         change: plan.merged,
-        reread: readArgs(plan.group.reads, null, plan.group.mode),
+        // After a first conflict, a conflicting commit answers the account as it is now.
+        ...(attempt > 1 ? { reread: readArgs(plan.group.reads, null, plan.group.mode) } : {}),
       },
     });
   });

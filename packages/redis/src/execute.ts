@@ -4,9 +4,10 @@
  * 1. Claim the request id and read the account (one call on a single
  *    server; two calls sent at once on a Cluster).
  * 2. Decide (core, in Node; Lua never does coin arithmetic).
- * 3. When the change spends an event budget, reserve it (program slot);
- *    when it brings the account's earliest expiry forward, lower the expiry
- *    index entry: both at once, before the commit.
+ * 3. When the change spends an event budget, take the account's lease at
+ *    the version read (see `lease.ts`), then reserve the budget (program
+ *    slot); when it brings the account's earliest expiry forward, lower the
+ *    expiry index entry: both at once, before the commit.
  * 4. Commit (account slot) with a check of the version read, the lease and
  *    the request record; on a version conflict the commit script answers
  *    the account as it is now, and the command decides again on it; after a
@@ -14,6 +15,7 @@
  * 5. After the commit: the exact expiry index entry (when the earliest
  *    expiry changed), and budget given back by a reversal.
  */
+import { randomUUID } from "node:crypto";
 import type { AccountCommand, ExecuteOutcome } from "@coinage/core";
 import { type AccountRead, readAccount } from "./account.js";
 import {
@@ -30,7 +32,7 @@ import { commitAccounts } from "./commit.js";
 import { type Context, contention, MAX_ATTEMPTS, OPTIMISTIC_ATTEMPTS, sleep } from "./context.js";
 import { earliestAfter, earliestExpiry, indexExpiry, lowerExpiry, lowers } from "./expiry.js";
 import { encodeId } from "./keys.js";
-import { dropLease, takeLease } from "./lease.js";
+import { dropLease, lockAccounts, takeLease } from "./lease.js";
 import { budgetUsed, parseRead, readArgs } from "./reads.js";
 
 const OP = "execute";
@@ -91,6 +93,22 @@ export async function execute<T>(
       // only early, which the sweep tolerates; a missing one it could not).
       let reservation: Reservation | null = null;
       const budget = change.budget;
+      if (budget !== undefined && spendsBudget(budget.add)) {
+        // Hold the account at the version read before the reservation shows (see lease.ts).
+        const token: string = lease ?? randomUUID();
+        const [locked] = await lockAccounts(
+          ctx,
+          [{ account, version: snapshot.version, token }],
+          OP,
+        );
+        if (typeof locked === "object") throw locked.failed;
+        if (locked !== "ok") {
+          if (locked === "leased") lease = null;
+          await pause(attempt, deadline);
+          continue;
+        }
+        lease = token;
+      }
       const reserving =
         budget !== undefined && spendsBudget(budget.add)
           ? (async () => {
@@ -141,6 +159,7 @@ export async function execute<T>(
       if (outcome === undefined) throw new Error("the commit script answered nothing");
 
       if (outcome.kind === "ok") {
+        lease = null; // the commit dropped it
         if (outcome.earliest !== expiryBefore) {
           await indexExpiry(
             ctx,

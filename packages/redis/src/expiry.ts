@@ -75,6 +75,83 @@ export function lowers(before: number | null, after: number | null): after is nu
   return after !== null && (before === null || after < before);
 }
 
+/** One account's entry in the expiry index. */
+export interface ExpiryEntry {
+  readonly keys: ProgramKeys;
+  readonly userId: string;
+  /** For `indexExpiries`: the account version the entry is written for. */
+  readonly version?: number;
+  readonly expiry: number | null;
+}
+
+/**
+ * Runs one script per stripe over the entries of that stripe; answers, per
+ * entry in order, whether its stripe's call succeeded.
+ */
+async function perStripe(
+  entries: readonly ExpiryEntry[],
+  call: (stripe: ExpiryKeys, entries: readonly ExpiryEntry[]) => Promise<unknown>,
+): Promise<PromiseSettledResult<unknown>[]> {
+  const stripes = new Map<string, { stripe: ExpiryKeys; at: number[] }>();
+  entries.forEach((entry, at) => {
+    const stripe = entry.keys.expiryOf(entry.userId);
+    const group = stripes.get(stripe.index);
+    if (group === undefined) stripes.set(stripe.index, { stripe, at: [at] });
+    else group.at.push(at);
+  });
+  const results: PromiseSettledResult<unknown>[] = new Array(entries.length);
+  await Promise.all(
+    [...stripes.values()].map(async ({ stripe, at }) => {
+      let result: PromiseSettledResult<unknown>;
+      try {
+        result = {
+          status: "fulfilled",
+          value: await call(
+            stripe,
+            at.map((i) => entries[i] as ExpiryEntry),
+          ),
+        };
+      } catch (reason) {
+        result = { status: "rejected", reason };
+      }
+      for (const i of at) results[i] = result;
+    }),
+  );
+  return results;
+}
+
+/** Lowers the entries (never raises one): one call per stripe. */
+export function lowerExpiries(
+  ctx: Context,
+  entries: readonly ExpiryEntry[],
+  operation: string,
+): Promise<PromiseSettledResult<unknown>[]> {
+  return perStripe(entries, (stripe, list) => {
+    const args: string[] = [];
+    for (const entry of list) args.push(orderedMember(entry.userId), String(entry.expiry));
+    return ctx.scripts.run(operation, lua.lowerExpiry, [stripe.index], args);
+  });
+}
+
+/** Writes the entries, each unless a later account version was indexed: one call per stripe. */
+export function indexExpiries(
+  ctx: Context,
+  entries: readonly ExpiryEntry[],
+  operation: string,
+): Promise<PromiseSettledResult<unknown>[]> {
+  return perStripe(entries, (stripe, list) => {
+    const args: string[] = [];
+    for (const entry of list)
+      args.push(
+        orderedMember(entry.userId),
+        String(entry.version ?? 0),
+        entry.expiry === null ? "" : String(entry.expiry),
+      );
+    return ctx.scripts.run(operation, lua.setExpiry, [stripe.index, stripe.versions], args);
+  });
+}
+
+/** One entry lowered. */
 export function lowerExpiry(
   ctx: Context,
   keys: ProgramKeys,
@@ -90,6 +167,7 @@ export function lowerExpiry(
   );
 }
 
+/** One entry written for an account version. */
 export async function indexExpiry(
   ctx: Context,
   stripe: ExpiryKeys,

@@ -23,15 +23,12 @@
  * a lone surrogate has no exact UTF-8 form. Everything else is JSON.
  */
 
-/** True for the characters kept as they are: `A-Z a-z 0-9 _ -`. */
-function isPlain(code: number): boolean {
-  return (
-    (code >= 48 && code <= 57) || // 0-9
-    (code >= 65 && code <= 90) || // A-Z
-    (code >= 97 && code <= 122) || // a-z
-    code === 45 || // -
-    code === 95 // _
-  );
+/** The characters kept as they are: `A-Z a-z 0-9 _ -`; every other UTF-16 code unit is escaped. */
+const PLAIN = /^[A-Za-z0-9_-]*$/;
+const ESCAPED = /[^A-Za-z0-9_-]/g;
+
+function escapeUnit(unit: string): string {
+  return `%${unit.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }
 
 /**
@@ -42,16 +39,21 @@ function isPlain(code: number): boolean {
  */
 export function encodeId(id: string): string {
   if (id.length === 0) return "~";
-  let plain = true;
-  for (let i = 0; i < id.length && plain; i += 1) plain = isPlain(id.charCodeAt(i));
-  if (plain) return id;
-  let out = "";
-  for (let i = 0; i < id.length; i += 1) {
-    const code = id.charCodeAt(i);
-    out += isPlain(code) ? id[i] : `%${code.toString(16).padStart(4, "0")}`;
+  if (PLAIN.test(id)) return id;
+  let encoded = escapedIds.get(id);
+  if (encoded === undefined) {
+    encoded = id.replace(ESCAPED, escapeUnit);
+    if (escapedIds.size >= 4096) escapedIds.clear();
+    escapedIds.set(id, encoded);
   }
-  return out;
+  return encoded;
 }
+
+/**
+ * Ids that needed escaping, as encoded: usage keys (`<event>:<period>:…`)
+ * come back on every allocation of an event, in its reads and its commit.
+ */
+const escapedIds = new Map<string, string>();
 
 /** The inverse of {@link encodeId}. */
 export function decodeId(encoded: string): string {

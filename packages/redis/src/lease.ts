@@ -3,11 +3,21 @@
  * the commit script honours. A command that lost its optimistic attempts
  * takes it, so a hot account makes progress in order; it expires by itself,
  * so a crashed holder delays the account at most `LEASE_MS`.
+ *
+ * A command that spends an event budget also takes it, at the version it
+ * read, before it reserves: a reservation is seen by every other command of
+ * the event, so the command must not then lose its account to another
+ * commit and be ordered after commands that counted its coins.
  */
 import { randomUUID } from "node:crypto";
 import { type Context, contention, LEASE_MS, sleep } from "./context.js";
 import type { AccountKeys } from "./keys.js";
-import { dropLease as dropLeaseScript, takeLease as takeLeaseScript } from "./scripts/account.js";
+import {
+  dropLease as dropLeaseScript,
+  lockAccounts as lockScript,
+  takeLease as takeLeaseScript,
+} from "./scripts/account.js";
+import { groupCalls } from "./slots.js";
 
 export async function takeLease(
   ctx: Context,
@@ -39,4 +49,43 @@ export async function dropLease(
   await ctx.scripts
     .run(operation, dropLeaseScript, [account.lease], [lease])
     .catch(() => undefined);
+}
+
+export interface Lock {
+  readonly account: AccountKeys;
+  readonly version: number;
+  readonly token: string;
+}
+
+/**
+ * Takes the leases of accounts still at the version read (one call per slot,
+ * or a few on a single server); one answer per lock: 'ok', 'leased',
+ * 'conflict', or the failure of its call.
+ */
+export async function lockAccounts(
+  ctx: Context,
+  locks: readonly Lock[],
+  operation: string,
+): Promise<(string | { readonly failed: unknown })[]> {
+  const answers: (string | { readonly failed: unknown })[] = new Array(locks.length);
+  const indexed = locks.map((lock, at) => ({ lock, at }));
+  await Promise.all(
+    groupCalls(indexed, !ctx.crossSlot, (item) => item.lock.account.lease).map(async (call) => {
+      const keys: string[] = [];
+      const args: (string | number)[] = [LEASE_MS];
+      for (const { lock } of call) {
+        keys.push(lock.account.lease, lock.account.head);
+        args.push(lock.token, String(lock.version));
+      }
+      try {
+        const replies = (await ctx.scripts.run(operation, lockScript, keys, args)) as string[];
+        call.forEach((item, i) => {
+          answers[item.at] = replies[i] as string;
+        });
+      } catch (failed) {
+        for (const item of call) answers[item.at] = { failed };
+      }
+    }),
+  );
+  return answers;
 }

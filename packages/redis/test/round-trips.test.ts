@@ -178,6 +178,30 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     ]);
   });
 
+  it("execute - a command whose reservation others saw should not be ordered after them", async () => {
+    const spend = (requestId: string) =>
+      credit({ programId: P, userId: "bo", requestId, coins: 6, eventId: "BO", budget: "10" });
+    // While the first command's commit is held back (its reservation already
+    // counted), a second one on the same account runs in full.
+    let second: Promise<unknown> | undefined;
+    tap.before = async (_keys, script) => {
+      if (second !== undefined || script !== "commit") return;
+      second = plain.execute(spend("bo-2"));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    try {
+      await store.execute(spend("bo-1"));
+      await second;
+    } finally {
+      tap.before = undefined;
+    }
+    // The second saw the first's 6 coins of the budget: it must come after it on the account too.
+    const first = await plain.findRequest(P, "bo-1");
+    const next = await plain.findRequest(P, "bo-2");
+    expect([first?.coins, first?.lotId]).toEqual(["6", 1]);
+    expect([next?.coins, next?.lotId]).toEqual(["4", 2]);
+  });
+
   it("execute - an allocation without budget or earlier expiry should cost 2 round trips", async () => {
     await plain.execute(
       credit({ programId: P, userId: "a", requestId: "a-0", coins: 1, expiresAt: 100 }),
@@ -191,7 +215,7 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     ).toBe(2);
   });
 
-  it("execute - a budget reservation and a lowered expiry should share one round trip", async () => {
+  it("execute - a budget reservation and a lowered expiry should share one round trip, after the account is held", async () => {
     await plain.execute(
       credit({ programId: P, userId: "e", requestId: "e-0", coins: 1, expiresAt: 800 }),
     );
@@ -208,8 +232,18 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
         }),
       ),
     );
-    // Claim with read and budget; reservation with lowered expiry; commit; exact expiry.
-    expect(waves).toBe(4);
+    // Claim with read and budget; the account held at its version; reservation with
+    // lowered expiry; commit (which drops the hold); exact expiry.
+    expect(waves).toBe(5);
+    expect(tap.calls.map((c) => [c.wave, c.script])).toEqual([
+      [1, "claim-read"],
+      [1, "get"],
+      [2, "lock-accounts"],
+      [3, "swap-budget"],
+      [3, "lower-expiry"],
+      [4, "commit"],
+      [5, "set-expiry"],
+    ]);
     expect(await plain.findExpiring(P, 450, { limit: 10 })).toContain("e");
   });
 
@@ -263,7 +297,7 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
       expect(balanceOf(await plain.loadAccount(P, `m${u}`, emptyReads))).toBe(4);
   });
 
-  it("executeMany - with an event budget, should add one round trip for the reservation", async () => {
+  it("executeMany - with an event budget, should add two round trips: the accounts held, the reservation", async () => {
     const commands = Array.from({ length: 12 }, (_, i) =>
       credit({
         programId: P,
@@ -274,7 +308,14 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
         budget: "15",
       }),
     );
-    expect(await measure(() => many(commands))).toBe(3);
+    expect(await measure(() => many(commands))).toBe(4);
+    expect(tap.calls.map((c) => [c.wave, c.script])).toEqual([
+      [1, "claim-read"],
+      [1, "get"],
+      [2, "lock-accounts"],
+      [3, "swap-budget"],
+      [4, "commit"],
+    ]);
     expect(await plain.getBudgetUsed(P, "MB")).toBe("15");
   });
 

@@ -209,8 +209,8 @@ export const COMMIT_KEYS = 9;
  *
  * Every block's shape, and every account's lease, version and request
  * records, are checked before the first write; accounts that pass are
- * written. One reply per account: {'ok', earliest expiry of its open lots
- * ('' for none)}, {'leased'}, {'conflict', version, read reply} (the read
+ * written, and a lease the block held is dropped. One reply per account:
+ * {'ok', earliest expiry of its open lots ('' for none)}, {'leased'}, {'conflict', version, read reply} (the read
  * when the block carries one: the caller decides again at once) or
  * {'exists', record}. An account of version 0.1 (no totals) answers
  * 'conflict': its read migrates it.
@@ -320,6 +320,8 @@ for i = 1, #blocks do
     for j = 0, n - 1 do
       redis.call('HSET', KEYS[k + 7], ARGV[first + j * 2], ARGV[first + j * 2 + 1])
     end
+    -- A lease this commit held is done with.
+    if ARGV[s + 2] ~= '' then redis.call('DEL', KEYS[k + 8]) end
     local earliest = redis.call('ZRANGE', KEYS[k + 3], 0, 0, 'WITHSCORES')
     replies[i] = {'ok', earliest[2] or ''}
   end
@@ -351,6 +353,33 @@ for i = 6, #ARGV, 4 do
 end
 redis.call('DEL', KEYS[4])
 return 1
+`,
+);
+
+/**
+ * Takes the lease of accounts that are still at the version read, so that
+ * nothing else commits on them until the caller has reserved an event budget
+ * and committed. KEYS: per account (lease, head). ARGV: milliseconds, then
+ * per account (token, expected version). One reply per account: 'ok' (the
+ * token holds the lease), 'leased' (another token does) or 'conflict'.
+ */
+export const lockAccounts = script(
+  "lock-accounts",
+  `
+local replies = {}
+for i = 1, #KEYS / 2 do
+  local token, expected = ARGV[2 * i], ARGV[2 * i + 1]
+  local holder = redis.call('GET', KEYS[2 * i - 1])
+  if holder and holder ~= token then
+    replies[i] = 'leased'
+  elseif (redis.call('HGET', KEYS[2 * i], 'version') or '0') ~= expected then
+    replies[i] = 'conflict'
+  else
+    redis.call('SET', KEYS[2 * i - 1], token, 'PX', ARGV[1])
+    replies[i] = 'ok'
+  end
+end
+return replies
 `,
 );
 

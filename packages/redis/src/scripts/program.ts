@@ -67,29 +67,41 @@ return {1}
 );
 
 /**
- * KEYS: expiry, expiryVersions. ARGV: member, account version, earliest
- * expiry ('' for none). Applies only when no later version was indexed
- * already, so updates that arrive out of order cannot put an old state back.
+ * KEYS: expiry, expiryVersions. ARGV: per account (member, account version,
+ * earliest expiry or '' for none). Each applies only when no later version
+ * was indexed already, so updates that arrive out of order cannot put an old
+ * state back.
  */
 export const setExpiry = script(
   "set-expiry",
   `
-local indexed = redis.call('HGET', KEYS[2], ARGV[1])
-if indexed and tonumber(indexed) > tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-if ARGV[3] == '' then redis.call('ZREM', KEYS[1], ARGV[1]) else redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) end
+for i = 1, #ARGV, 3 do
+  local indexed = redis.call('HGET', KEYS[2], ARGV[i])
+  if not (indexed and tonumber(indexed) > tonumber(ARGV[i + 1])) then
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+    if ARGV[i + 2] == '' then
+      redis.call('ZREM', KEYS[1], ARGV[i])
+    else
+      redis.call('ZADD', KEYS[1], ARGV[i + 2], ARGV[i])
+    end
+  end
+end
 return 1
 `,
 );
 
 /**
- * KEYS: expiry. ARGV: member, expiry. Adds the member, or moves it earlier;
- * never later. Written before a commit that creates an earlier expiry, so a
- * crash after the commit leaves the index early (tolerated), never missing.
+ * KEYS: expiry. ARGV: per account (member, expiry). Adds each member, or
+ * moves it earlier; never later. Written before a commit that creates an
+ * earlier expiry, so a crash after the commit leaves the index early
+ * (tolerated), never missing.
  */
 export const lowerExpiry = script(
   "lower-expiry",
-  "return redis.call('ZADD', KEYS[1], 'LT', ARGV[2], ARGV[1])",
+  `
+for i = 1, #ARGV, 2 do redis.call('ZADD', KEYS[1], 'LT', ARGV[i + 1], ARGV[i]) end
+return 1
+`,
 );
 
 /** KEYS: expiry, expiryVersions (of version 0.1). ARGV: member. Drops the member's entry. */
