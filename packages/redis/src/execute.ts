@@ -13,10 +13,11 @@
  *    the account as it is now, and the command decides again on it; after a
  *    few optimistic attempts it takes the account's lease.
  * 5. After the commit: the exact expiry index entry (when the earliest
- *    expiry changed), and budget given back by a reversal.
+ *    expiry changed). A reversal gives its budget back before its commit,
+ *    holding its account, and takes it again if the commit does not happen.
  */
 import { randomUUID } from "node:crypto";
-import type { AccountCommand, ExecuteOutcome } from "@coinage/core";
+import { type AccountCommand, type ExecuteOutcome, subtractDecimalStrings } from "@coinage/core";
 import { type AccountRead, readAccount } from "./account.js";
 import {
   fitsBudget,
@@ -93,8 +94,10 @@ export async function execute<T>(
       // only early, which the sweep tolerates; a missing one it could not).
       let reservation: Reservation | null = null;
       const budget = change.budget;
-      if (budget !== undefined && spendsBudget(budget.add)) {
-        // Hold the account at the version read before the reservation shows (see lease.ts).
+      const spending = budget !== undefined && spendsBudget(budget.add);
+      const returning = budget !== undefined && givesBackBudget(budget.add);
+      if (spending || returning) {
+        // Hold the account at the version read before the budget moves (see lease.ts).
         const token: string = lease ?? randomUUID();
         const [locked] = await lockAccounts(
           ctx,
@@ -110,7 +113,7 @@ export async function execute<T>(
         lease = token;
       }
       const reserving =
-        budget !== undefined && spendsBudget(budget.add)
+        budget !== undefined && spending
           ? (async () => {
               const used = snapshot.budgetUsed ?? (await budgetUsed(ctx, keys, budget.eventId, OP));
               return reserve(
@@ -142,21 +145,46 @@ export async function execute<T>(
         }
       }
 
+      // A reversal gives its budget back while it holds its account, before
+      // its commit: a command of the event that sees the budget freed is then
+      // ordered after the reversal (its own account, if it is this one, cannot
+      // move before the commit). Should the commit not happen, the coins are
+      // taken again: a budget may under-spend, never over-spend.
+      let returned: string | null = null;
+      if (budget !== undefined && returning) {
+        await giveBack(ctx, keys.budget(budget.eventId), budget.add, OP, snapshot.budgetUsed);
+        returned = budget.add;
+      }
+      const retake = async () => {
+        if (budget === undefined || returned === null) return;
+        await giveBack(ctx, keys.budget(budget.eventId), subtractDecimalStrings("0", returned), OP);
+        returned = null;
+      };
+
       // A failure here leaves the outcome unknown: keep the reservation (at
       // worst the budget under-spends) and the claim, and let the caller retry.
       unsure = true;
-      const [outcome] = await commitAccounts(ctx, OP, [
-        {
-          account,
-          version: snapshot.version,
-          nextVersion: snapshot.version + 1,
-          lease,
-          ownRequestIds: requestId === null ? [] : [requestId],
-          change,
-          reread,
-        },
-      ]);
-      if (outcome === undefined) throw new Error("the commit script answered nothing");
+      let outcome: Awaited<ReturnType<typeof commitAccounts>>[number] | undefined;
+      try {
+        [outcome] = await commitAccounts(ctx, OP, [
+          {
+            account,
+            version: snapshot.version,
+            nextVersion: snapshot.version + 1,
+            lease,
+            ownRequestIds: requestId === null ? [] : [requestId],
+            change,
+            reread,
+          },
+        ]);
+      } catch (error) {
+        await retake();
+        throw error;
+      }
+      if (outcome === undefined) {
+        await retake();
+        throw new Error("the commit script answered nothing");
+      }
 
       if (outcome.kind === "ok") {
         lease = null; // the commit dropped it
@@ -170,11 +198,10 @@ export async function execute<T>(
             OP,
           ).catch(() => undefined);
         }
-        if (budget !== undefined && givesBackBudget(budget.add))
-          await giveBack(ctx, keys.budget(budget.eventId), budget.add, OP, snapshot.budgetUsed);
         return { status: "committed", result };
       }
       unsure = false;
+      await retake();
       await release(ctx, reservation, OP);
       if (outcome.kind === "exists") return { status: "replayed", record: outcome.record };
       if (outcome.kind === "leased") lease = null; // someone else holds (or took over) the lease
