@@ -128,6 +128,57 @@ async function benchPostgresIn(
       amounts(1024, 3),
     );
     targetSingleConnection(config, report, first);
+
+    // The caller's transaction: BEGIN on a checked-out client, the call
+    // through withTransaction (under a savepoint, on the locked path), COMMIT.
+    // Reported against the same floor, with no target of its own.
+    const joinedLanes: Lane[] = lanes
+      .filter((lane) => lane.conns === 1 || lane.conns === Math.max(...lanes.map((l) => l.conns)))
+      .map((lane) => {
+        const pool = new pg.Pool({ connectionString: url.toString(), max: lane.conns });
+        pools.push(pool);
+        const coins = createCoinage({
+          store: postgresStore({ pool, schema }),
+          program: { ...PROGRAM, id: programId },
+        });
+        return {
+          conns: lane.conns,
+          store: async (op, _w, userId, requestId, amount) => {
+            const client = await pool.connect();
+            try {
+              await client.query("BEGIN");
+              const joined = coins.withTransaction(client);
+              if (op === "allocate")
+                await subject.tracker.allocate(joined, {
+                  userId,
+                  event: "SHOP",
+                  requestId,
+                  amount,
+                });
+              else await subject.tracker.redeem(joined, { userId, coins: "1", requestId });
+              await client.query("COMMIT");
+            } catch (error) {
+              await client.query("ROLLBACK").catch(() => undefined);
+              throw error;
+            } finally {
+              client.release();
+            }
+          },
+          floor: lane.floor,
+        };
+      });
+    await runMatrix(
+      config,
+      report,
+      {
+        section: `${SECTION}, withTransaction`,
+        floorLabel: FLOOR_LABEL,
+        subject,
+        workloads: ["uniform"],
+      },
+      joinedLanes,
+      amounts(1024, 5),
+    );
   } finally {
     await Promise.all(pools.map((p) => p.end()));
   }

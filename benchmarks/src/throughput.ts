@@ -75,9 +75,11 @@ export interface Lane {
 export interface MatrixOptions {
   readonly section: string;
   readonly floorLabel: string;
-  /** Target ratio store ÷ floor at the highest connection count. */
-  readonly target: number;
+  /** Target ratio store ÷ floor at the highest connection count (none: the ratio is only reported). */
+  readonly target?: number;
   readonly subject: Subject;
+  /** The workloads to run (default: all). */
+  readonly workloads?: readonly Workload[];
 }
 
 export async function runMatrix(
@@ -92,7 +94,7 @@ export async function runMatrix(
   let seq = 0;
   const maxConns = Math.max(...lanes.map((l) => l.conns));
   for (const op of OPS) {
-    for (const workload of WORKLOADS) {
+    for (const workload of options.workloads ?? WORKLOADS) {
       for (const lane of lanes) {
         heading(`${options.section}: ${op}, ${workload}, ${lane.conns} connection(s)`);
         const latencies: Record<"store" | "floor", number[]> = { store: [], floor: [] };
@@ -102,7 +104,7 @@ export async function runMatrix(
           const run = await runConcurrent(w.ioMs, lane.conns, (worker) => {
             const i = seq++;
             const userId = users[(i * 7919) % users.length] as string;
-            const requestId = `${options.subject.ids}-${variant}-${op}-${i}`;
+            const requestId = `${options.subject.ids}-${options.section}-${variant}-${op}-${i}`;
             const amount = amountsList[i % amountsList.length] as string;
             return lane[variant](op, worker, userId, requestId, amount);
           });
@@ -124,7 +126,7 @@ export async function runMatrix(
           value: spread(results.store),
           ratio: { label: `÷ ${options.floorLabel}`, value: ratio },
           latency: percentiles(latencies.store),
-          ...(lane.conns === maxConns && !config.smoke
+          ...(lane.conns === maxConns && !config.smoke && options.target !== undefined
             ? {
                 target: {
                   text: `≥ ${options.target}× ${options.floorLabel}`,
