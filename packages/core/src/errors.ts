@@ -54,6 +54,20 @@ export interface ErrorDetails {
   INTERNAL: { operation: string };
 }
 
+/**
+ * The mark every `CoinageError` carries, registered globally: an error made
+ * by another copy of this package (the ESM and the CJS build side by side,
+ * or two versions in one dependency tree) is recognised too.
+ */
+const MARK: unique symbol = Symbol.for("@coinage/core.CoinageError") as never;
+
+/**
+ * A `CoinageError` of any code, as a union discriminated by `code`: after
+ * `switch (error.code)` or `if (error.code === "…")`, `details` has that
+ * code's type. `isCoinageError` narrows to it.
+ */
+export type AnyCoinageError = { [C in ErrorCode]: CoinageError<C> }[ErrorCode];
+
 export class CoinageError<C extends ErrorCode = ErrorCode> extends Error {
   override readonly name = "CoinageError";
   readonly code: C;
@@ -61,20 +75,80 @@ export class CoinageError<C extends ErrorCode = ErrorCode> extends Error {
 
   constructor(code: C, details: ErrorDetails[C], options?: { message?: string; cause?: unknown }) {
     super(
-      options?.message ?? errorCodes[code],
+      options?.message ?? messageOf(code, details),
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.code = code;
     this.details = details;
   }
 
+  /** Also true for errors made by another copy of the package (see `isCoinageError`). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isMarked(value);
+  }
+
   /** Narrow an unknown value to a `CoinageError`, optionally of one code. */
   static is<C extends ErrorCode>(value: unknown, code?: C): value is CoinageError<C> {
-    return value instanceof CoinageError && (code === undefined || value.code === code);
+    return isMarked(value) && (code === undefined || value.code === code);
   }
 
   toJSON(): { code: C; message: string; details: ErrorDetails[C] } {
     return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+Object.defineProperty(CoinageError.prototype, MARK, { value: true });
+
+function isMarked(value: unknown): value is AnyCoinageError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { [MARK]?: unknown })[MARK] === true &&
+    typeof (value as { code?: unknown }).code === "string"
+  );
+}
+
+/**
+ * Whether `value` is a `CoinageError` (from any copy of the package), as the
+ * union discriminated by `code`:
+ *
+ * ```ts
+ * if (isCoinageError(error)) {
+ *   switch (error.code) {
+ *     case "INSUFFICIENT_COINS": return error.details.available; // typed
+ *   }
+ * }
+ * ```
+ */
+export function isCoinageError(value: unknown): value is AnyCoinageError {
+  return isMarked(value);
+}
+
+/** The default message: the code's sentence, naming what it is about when details say. */
+function messageOf<C extends ErrorCode>(code: C, details: ErrorDetails[C]): string {
+  const d = details as Partial<Record<string, unknown>>;
+  const quoted = (value: unknown) => JSON.stringify(String(value));
+  switch (code) {
+    case "EVENT_NOT_FOUND":
+      return `No coin event ${quoted(d.eventId)} exists in the program.`;
+    case "EVENT_EXISTS":
+      return `A coin event ${quoted(d.eventId)} already exists in the program.`;
+    case "EVENT_INACTIVE":
+      return `The coin event ${quoted(d.eventId)} is not active at this time (${String(d.reason).replace("_", " ")}).`;
+    case "IDEMPOTENCY_CONFLICT":
+      return `The requestId ${quoted(d.requestId)} was already used with a different payload.`;
+    case "REQUEST_NOT_FOUND":
+      return `No booked request with the requestId ${quoted(d.requestId)} exists in the program.`;
+    case "NOT_REVERSIBLE":
+      return `The request ${quoted(d.requestId)} (${String(d.kind)}) cannot be reversed.`;
+    case "VERSION_CONFLICT":
+      return `The coin event ${quoted(d.eventId)} is at version ${String(d.actualVersion)}, not ${String(d.expectedVersion)}: reload it and try again.`;
+    case "INSUFFICIENT_COINS":
+      return `The account ${quoted(d.userId)} holds ${String(d.available)} available coins, fewer than the ${String(d.requested)} asked for.`;
+    case "REVERSAL_EXCEEDS_ORIGINAL":
+      return `The reversal of ${quoted(d.requestId)} asks for ${String(d.requested)} coins; ${String(d.remaining)} are left to reverse.`;
+    default:
+      return errorCodes[code];
   }
 }
 

@@ -3,8 +3,8 @@
 export { createCoinage } from "./engine/create.js";
 // Engine
 export type * from "./engine/types.js";
-export type { ErrorCode, ErrorDetails, InputIssue } from "./errors.js";
-export { CoinageError, errorCodes, invalidInput } from "./errors.js";
+export type { AnyCoinageError, ErrorCode, ErrorDetails, InputIssue } from "./errors.js";
+export { CoinageError, errorCodes, invalidInput, isCoinageError } from "./errors.js";
 export { applyChange, budgetAfter, emptySnapshot, snapshotFor } from "./ledger/apply.js";
 export {
   compareSpendOrder,
