@@ -58,6 +58,11 @@ const KNOWN_EVENTS_LIMIT = 1000;
  * cannot be read included), the store's outages as `STORE_UNAVAILABLE`, and
  * anything else as `INTERNAL`.
  */
+/** Two versions of an event define the same thing (everything but the version is equal). */
+function sameDefinition(a: CoinEvent, b: CoinEvent): boolean {
+  return canonicalJson({ ...a, version: 0 }) === canonicalJson({ ...b, version: 0 });
+}
+
 export function createCoinage(options: CoinageOptions): Coinage {
   if (options === null || typeof options !== "object") {
     throw invalidInput({ path: "options", message: "expected an object" });
@@ -183,6 +188,28 @@ export function createCoinage(options: CoinageOptions): Coinage {
         return freezeDeep(stored);
       }
       return event;
+    },
+    async upsert(input) {
+      const record = requireRecord(input, "event", "");
+      const wanted = parseEvent({ ...record, version: 1 });
+      for (let attempt = 0; attempt < EVENT_UPDATE_ATTEMPTS; attempt++) {
+        const stored = await call("getEvent", () => store.getEvent(programId, wanted.id));
+        if (stored === null) {
+          if (await call("insertEvent", () => store.insertEvent(programId, wanted)))
+            return { event: wanted, status: "created" as const };
+          continue; // created meanwhile: compare with that one
+        }
+        const next = parseEvent({ ...record, version: stored.version + 1 });
+        if (sameDefinition(stored, next)) return { event: freezeDeep(stored), status: "unchanged" };
+        if (await call("replaceEvent", () => store.replaceEvent(programId, next, stored.version)))
+          return { event: next, status: "updated" };
+      }
+      const latest = await loadEvent(wanted.id);
+      throw new CoinageError("VERSION_CONFLICT", {
+        eventId: wanted.id,
+        expectedVersion: latest.version - 1,
+        actualVersion: latest.version,
+      });
     },
     async get(eventId) {
       const id = requireId(eventId, "eventId");

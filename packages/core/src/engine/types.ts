@@ -161,6 +161,17 @@ export interface Coinage {
   readonly program: Program;
   readonly events: {
     create(input: EventInput): Promise<CoinEvent>;
+    /**
+     * Create-or-update from a whole definition, for services that define
+     * their events at start-up: creates the event when missing, leaves it
+     * alone when the stored one defines the same thing (no write, no new
+     * version), and otherwise replaces it with this definition at the next
+     * version.
+     */
+    upsert(input: EventInput): Promise<{
+      readonly event: CoinEvent;
+      readonly status: "created" | "updated" | "unchanged";
+    }>;
     get(eventId: string): Promise<CoinEvent>;
     update(
       eventId: string,

@@ -59,6 +59,41 @@ export function eventsSuite(ref: StoreRef): void {
     expect((await coins.events.list()).items).toEqual([]);
   });
 
+  it("events.upsert - should create a missing event, leave an identical one alone and replace a different one", async () => {
+    const store = storeOf(ref);
+    const { coins } = newWorld(store);
+    const first = await coins.events.upsert(fixed("START", "10"));
+    expect(first.status).toBe("created");
+    expect(first.event.version).toBe(1);
+    // A restart defines the same event again: nothing is written, the version stays.
+    const again = await coins.events.upsert(fixed("START", "10"));
+    expect(again).toEqual({ event: first.event, status: "unchanged" });
+    expect(await coins.events.get("START")).toEqual(first.event);
+    // A changed definition replaces the stored one at the next version, as a whole.
+    const changed = await coins.events.upsert({ ...fixed("START", "25"), name: "Renamed" });
+    expect(changed.status).toBe("updated");
+    expect(changed.event.version).toBe(2);
+    expect(changed.event.name).toBe("Renamed");
+    expectDec((changed.event.reward as { coins: string }).coins, "25");
+    expect(await coins.events.get("START")).toEqual(changed.event);
+    // Bad input writes nothing.
+    await expectCode(
+      coins.events.upsert({ ...fixed("START", "25"), reward: { kind: "fixed", coins: "-1" } }),
+      "INVALID_INPUT",
+    );
+    expect((await coins.events.get("START")).version).toBe(2);
+  });
+
+  it("events.upsert - parallel upserts of one definition should create it once", async () => {
+    const { coins } = newWorld(storeOf(ref));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => coins.events.upsert(fixed("BOOT", "3"))),
+    );
+    expect(results.filter((r) => r.status === "created")).toHaveLength(1);
+    expect(results.filter((r) => r.status === "unchanged")).toHaveLength(5);
+    expect((await coins.events.get("BOOT")).version).toBe(1);
+  });
+
   it("events.get - should fail with EVENT_NOT_FOUND for an unknown id", async () => {
     const { coins } = newWorld(storeOf(ref));
     const error = await expectCode(coins.events.get("NOPE"), "EVENT_NOT_FOUND");
