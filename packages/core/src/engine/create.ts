@@ -470,7 +470,14 @@ export function createCoinage(options: CoinageOptions): Coinage {
       const settings = optionalSettings(expireOptions, "options");
       const before = optionalInstant(settings.before, "before");
       const batchSize = pageLimit(settings.batchSize, "batchSize", SWEEP_BATCH);
-      const cutoff = Math.min(before?.getTime() ?? at.getTime(), at.getTime());
+      if (before !== undefined && before.getTime() > at.getTime()) {
+        // Nothing expires ahead of time: a later instant could only be clamped to now.
+        throw invalidInput({
+          path: "before",
+          message: `must not be later than now (${at.toISOString()}); lots are expired only once their expiry has passed`,
+        });
+      }
+      const cutoff = before?.getTime() ?? at.getTime();
       let accounts = 0;
       let lots = 0;
       let coins = new Dec(0);

@@ -148,7 +148,7 @@ export function expirySuite(ref: StoreRef): void {
     expect((await coins.expire({ batchSize: 5 })).lots).toBe(0);
   });
 
-  it("expire - should sweep only lots expired by before, and never a lot that has not expired yet", async () => {
+  it("expire - should sweep only lots expired by before, refuse a before later than now, and never expire a lot that has not expired yet", async () => {
     const { coins, clock } = newWorld(storeOf(ref));
     await coins.events.create(fixed("ONE", "10", { expiry: { days: 1 } }));
     await coins.events.create(fixed("TWO", "20", { expiry: { days: 2 } }));
@@ -161,9 +161,13 @@ export function expirySuite(ref: StoreRef): void {
     const partial = await coins.expire({ before: new Date(Date.parse(one.expiresAt as string)) });
     expect(partial.lots).toBe(1);
     expectDec(partial.coins, "10");
-    const future = await coins.expire({ before: new Date(clock.ms + 30 * DAY) });
-    expect(future.lots).toBe(1);
-    expectDec(future.coins, "20", "a sweep never expires coins that still count");
+    const refused = await coins.expire({ before: new Date(clock.ms + 30 * DAY) }).catch((e) => e);
+    expect(refused).toMatchObject({ code: "INVALID_INPUT" });
+    expect(refused.details.issues[0].path).toBe("before");
+    expect(expireEntries(await allHistory(coins, "u1"))).toBe(1);
+    const now = await coins.expire();
+    expect(now.lots).toBe(1);
+    expectDec(now.coins, "20", "a sweep never expires coins that still count");
     expectDec((await coins.balance("u1")).available, "40");
     const history = await allHistory(coins, "u1");
     expect(history.filter((e) => e.type === "expire").map((e) => e.lots[0]?.lotId)).toEqual([
@@ -171,4 +175,9 @@ export function expirySuite(ref: StoreRef): void {
       one.lotId,
     ]);
   });
+}
+
+/** How many expire entries a history holds. */
+function expireEntries(entries: readonly { type: string }[]): number {
+  return entries.filter((e) => e.type === "expire").length;
 }
