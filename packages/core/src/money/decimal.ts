@@ -3,7 +3,7 @@
  * own precision and rounding configuration, so nothing a host application
  * does to the global `Decimal` can change coinage's arithmetic.
  */
-import DecimalJs from "decimal.js";
+import { Decimal as DecimalJs } from "decimal.js";
 import { invalidInput } from "../errors.js";
 import { typeName } from "../input.js";
 
