@@ -105,8 +105,13 @@ export function createApp(options: AppOptions): Hono {
       const coinage = engines.get(programId) as Coinage;
       const params = route.params === undefined ? undefined : validate(route.params, c.req.param());
       const query = route.query === undefined ? undefined : validate(route.query, c.req.query());
-      const body = route.body === undefined ? undefined : validate(route.body, await readJson(c));
+      let raw = route.body === undefined ? undefined : await readJson(c);
+      if (route.idempotencyKey === true)
+        raw = withIdempotencyKey(raw, c.req.header("idempotency-key"));
+      const body = route.body === undefined ? undefined : validate(route.body, raw);
       const payload = await route.handler({ coinage, programId, params, query, body });
+      if (route.idempotencyKey === true && (payload as { replayed?: unknown }).replayed === true)
+        c.header("Idempotent-Replayed", "true");
       return c.json(success(payload));
     });
   }
@@ -150,6 +155,26 @@ function validate<T>(schema: Schema<T>, value: unknown): T {
   const result = schema.parse(value);
   if (!result.ok) throw invalidInput(result.issues);
   return result.value;
+}
+
+/**
+ * Stripe's convention: the `Idempotency-Key` header is the request id when
+ * the body has none; a body whose `requestId` differs from the header is
+ * refused rather than guessed between.
+ */
+function withIdempotencyKey(body: unknown, key: string | undefined): unknown {
+  if (key === undefined) return body;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
+  const given = (body as { requestId?: unknown }).requestId;
+  if (given === undefined) return { ...body, requestId: key };
+  if (given !== key) {
+    throw invalidInput({
+      path: "requestId",
+      message:
+        "differs from the Idempotency-Key header; send one of them, or the same value in both",
+    });
+  }
+  return body;
 }
 
 /** The JSON body; an empty body counts as `{}`. */

@@ -26,6 +26,23 @@ export interface OpenApiInfo {
   readonly description?: string;
 }
 
+const IDEMPOTENCY_KEY = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description:
+    "The request id, instead of `requestId` in the body (both may be sent when they are equal).",
+  schema: { type: "string", minLength: 1, maxLength: 200 },
+};
+
+const REPLAYED_HEADER = {
+  "Idempotent-Replayed": {
+    description:
+      "`true` when the request id was booked before with the same payload: the answer is the first result, and nothing was written.",
+    schema: { type: "string", enum: ["true"] },
+  },
+};
+
 export function buildOpenApi(routes: readonly Route[], info: OpenApiInfo = {}): JSONSchema {
   const context: RenderContext = { components: new Map() };
   const errorRef = errorEnvelope.toJSONSchema(context);
@@ -35,9 +52,11 @@ export function buildOpenApi(routes: readonly Route[], info: OpenApiInfo = {}): 
     const parameters = [
       ...parametersOf(route.params, "path", context),
       ...parametersOf(route.query, "query", context),
+      ...(route.idempotencyKey === true ? [IDEMPOTENCY_KEY] : []),
     ];
+    const success = jsonResponse("Success", envelopeOf(route.payload).toJSONSchema(context));
     const responses: Record<string, unknown> = {
-      200: jsonResponse("Success", envelopeOf(route.payload).toJSONSchema(context)),
+      200: route.idempotencyKey === true ? { ...success, headers: REPLAYED_HEADER } : success,
     };
     const statuses = [...new Set([...COMMON_ERRORS, ...(route.errors ?? [])])].sort(
       (a, b) => a - b,

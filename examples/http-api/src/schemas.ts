@@ -359,6 +359,7 @@ export const allocation = named(
     ineligible: optional(ineligible),
     breakdown,
     balance,
+    replayed: boolean(),
   }),
 );
 
@@ -385,6 +386,7 @@ export const redemption = named(
     value: string(),
     lots: array(lotMovement),
     balance,
+    replayed: boolean(),
   }),
 );
 
@@ -403,6 +405,7 @@ export const reversal = named(
     expired: string(),
     lots: array(lotMovement),
     balance,
+    replayed: boolean(),
   }),
 );
 

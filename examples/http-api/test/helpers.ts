@@ -39,7 +39,12 @@ export interface TestServer {
   call(
     method: string,
     path: string,
-    options?: { token?: string | null; body?: unknown; raw?: string },
+    options?: {
+      token?: string | null;
+      body?: unknown;
+      raw?: string;
+      headers?: Record<string, string>;
+    },
   ): Promise<Reply>;
   close(): Promise<void>;
 }
@@ -72,7 +77,7 @@ export async function startServer(
     logged,
     async call(method, path, options = {}) {
       const token = options.token === undefined ? TOKEN_A : options.token;
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...options.headers };
       if (token !== null) headers.authorization = `Bearer ${token}`;
       let body: string | undefined;
       if (options.raw !== undefined) body = options.raw;

@@ -294,7 +294,10 @@ describe("Allocate Coins - POST /api/v0/enkash-coins/allocate-coin", () => {
     server.clock.advanceDays(1);
     const second = await allocate(body);
     expect(second.status).toBe(200);
-    expect(second.json).toEqual(first.json);
+    expect(second.json).toEqual({
+      ...first.json,
+      payload: { ...first.json.payload, replayed: true },
+    });
     const balance = await server.call("GET", "/api/v0/coins/balance?userId=bob");
     expect(balance.json.payload).toBe(100);
   });

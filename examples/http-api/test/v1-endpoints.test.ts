@@ -134,7 +134,10 @@ describe("ledger: redeem, reverse, balance, history, expire", () => {
     const again = await server.call("POST", "/api/v1/redeem", {
       body: { userId: "uma", coins: "40", requestId: "uma-redeem-1" },
     });
-    expect(again.json).toEqual(reply.json);
+    expect(again.json.payload).toEqual({ ...reply.json.payload, replayed: true });
+    expect(reply.json.payload.replayed).toBe(false);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(reply.headers.get("idempotent-replayed")).toBeNull();
     const conflict = await server.call("POST", "/api/v1/redeem", {
       body: { userId: "uma", coins: "41", requestId: "uma-redeem-1" },
     });
@@ -269,12 +272,46 @@ describe("POST /api/v1/allocations/bulk", () => {
     const again = await server.call("POST", "/api/v1/allocations/bulk", {
       body: { items: [items[0]] },
     });
-    expect(again.json.payload[0]).toMatchObject({ ok: true, replayed: true, result: one.result });
+    expect(again.json.payload[0]).toMatchObject({
+      ok: true,
+      replayed: true,
+      result: { ...one.result, replayed: true },
+    });
   });
 
   it("rejects an empty list", async () => {
     const reply = await server.call("POST", "/api/v1/allocations/bulk", { body: { items: [] } });
     expect(reply.status).toBe(400);
     expect(reply.json.details.issues[0].path).toBe("items");
+  });
+});
+
+describe("Idempotency-Key header on v1 writes", () => {
+  it("takes the header as the request id, answers a repeat as a replay, and refuses a body id that differs", async () => {
+    expect((await allocate("kim", "FOREVER", "k-fund-1")).status).toBe(200);
+    expect((await allocate("kim", "FOREVER", "k-fund-2")).status).toBe(200);
+    const first = await server.call("POST", "/api/v1/redeem", {
+      headers: { "Idempotency-Key": "k-redeem-1" },
+      body: { userId: "kim", coins: "15" },
+    });
+    expect(first.status).toBe(200);
+    expect(first.json.payload).toMatchObject({ requestId: "k-redeem-1", replayed: false });
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+
+    const again = await server.call("POST", "/api/v1/redeem", {
+      headers: { "Idempotency-Key": "k-redeem-1" },
+      body: { userId: "kim", coins: "15", requestId: "k-redeem-1" },
+    });
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.json.payload).toEqual({ ...first.json.payload, replayed: true });
+
+    const differs = await server.call("POST", "/api/v1/redeem", {
+      headers: { "Idempotency-Key": "k-redeem-2" },
+      body: { userId: "kim", coins: "15", requestId: "k-redeem-3" },
+    });
+    expect(differs.status).toBe(400);
+    expect(differs.json.details.issues[0].path).toBe("requestId");
+    const balance = await server.call("GET", "/api/v1/users/kim/balance");
+    expect(balance.json.payload.available).toBe("25");
   });
 });

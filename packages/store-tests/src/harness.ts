@@ -251,3 +251,14 @@ export function fixed(
 ): Record<string, unknown> {
   return { id, name: `${id} event`, reward: { kind: "fixed", coins }, ...extra };
 }
+
+/** What a repeat of a call answers: the first call's result, marked `replayed`. */
+export function asReplay<T extends object>(first: T): T & { readonly replayed: true } {
+  return { ...first, replayed: true };
+}
+
+/** A write's result without its `replayed` mark, to compare a first answer with its repeats. */
+export function unmarked<T extends object>(result: T): Omit<T, "replayed"> {
+  const { replayed: _replayed, ...rest } = result as T & { replayed?: unknown };
+  return rest;
+}

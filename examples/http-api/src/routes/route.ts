@@ -32,6 +32,12 @@ export interface RouteSpec<B, Q, P, R> {
   readonly params?: Schema<P>;
   /** The success payload (inside the envelope). */
   readonly payload: Schema<R>;
+  /**
+   * The route is a write idempotent on `requestId`: an `Idempotency-Key`
+   * header may carry it instead of the body, and a replay is answered with
+   * `Idempotent-Replayed: true`.
+   */
+  readonly idempotencyKey?: boolean;
   /** Error statuses this route can answer besides 400/401/503, for the docs. */
   readonly errors?: readonly number[];
   handler(context: RouteContext<B, Q, P>): Promise<R>;

@@ -99,6 +99,7 @@ export const v1Routes: readonly Route[] = [
     method: "post",
     path: "/api/v1/redeem",
     operationId: "redeemCoins",
+    idempotencyKey: true,
     summary: "Redeem coins",
     description:
       "Spends coins earliest expiry first. Idempotent on requestId. Not enough available coins is 422 INSUFFICIENT_COINS and changes nothing.",
@@ -115,6 +116,7 @@ export const v1Routes: readonly Route[] = [
     method: "post",
     path: "/api/v1/reverse",
     operationId: "reverseRequest",
+    idempotencyKey: true,
     summary: "Reverse an allocation or a redemption",
     description:
       "Reversing an allocation (a refund) takes its coins back, whole or part; reversing a redemption (a cancelled order) puts the coins back into their lots. Idempotent on requestId.",

@@ -19,6 +19,11 @@ export interface AdjustmentResult {
   readonly coins: string;
   readonly lots: readonly LotMovement[];
   readonly balance: Balance;
+  /**
+   * True when this answers a repeat of an earlier call with the same
+   * \`requestId\` and payload: the first call's result, and nothing written.
+   */
+  readonly replayed: boolean;
 }
 
 export function adjustmentCommand(
@@ -76,6 +81,7 @@ export function adjustmentCommand(
         coins: coinText(coins, program),
         lots,
         balance: formatBalance(program, userId, draft.balance(), at),
+        replayed: false,
       };
       draft.putRequest({
         requestId,

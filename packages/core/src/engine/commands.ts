@@ -217,6 +217,7 @@ export function allocationCommand(
         ...(coins.gt(0) && event.caps?.budget !== undefined ? { countsTowardBudget: true } : {}),
         breakdown: preview.breakdown,
         balance: formatBalance(program, input.userId, draft.balance(), at),
+        replayed: false,
       };
       draft.putRequest({
         requestId: input.requestId,
@@ -264,6 +265,7 @@ export function redemptionCommand(
         value: currencyOf(coins, coinsText, program),
         lots,
         balance: formatBalance(program, userId, draft.balance(), at),
+        replayed: false,
       };
       draft.putRequest({
         requestId,
@@ -375,7 +377,7 @@ export function reversalCommand(
         });
       }
       const zero = coinText(new Dec(0), program);
-      let outcome: Omit<ReversalResult, "balance">;
+      let outcome: Omit<ReversalResult, "balance" | "replayed">;
       if (fresh.kind === "allocate") {
         const r = reverseAllocation(draft, fresh, coins, program.clawback, input);
         // The caps and the budget the coins counted toward are given back.
@@ -417,6 +419,7 @@ export function reversalCommand(
       const result: ReversalResult = {
         ...outcome,
         balance: formatBalance(program, fresh.userId, draft.balance(), at),
+        replayed: false,
       };
       draft.putRequest({
         requestId: input.requestId,

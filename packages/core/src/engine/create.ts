@@ -134,7 +134,11 @@ export function createCoinage(options: CoinageOptions): Coinage {
     if (record.fingerprint !== print) {
       throw new CoinageError("IDEMPOTENCY_CONFLICT", { requestId: record.requestId });
     }
-    return record.result as T;
+    const first = record.result;
+    // The first call's result, marked as the answer to a repeat.
+    return (
+      typeof first === "object" && first !== null ? { ...first, replayed: true } : first
+    ) as T;
   }
 
   /**

@@ -55,6 +55,11 @@ export interface AllocationResult {
   readonly countsTowardBudget?: true;
   readonly breakdown: RewardBreakdown;
   readonly balance: Balance;
+  /**
+   * True when this answers a repeat of an earlier call with the same
+   * \`requestId\` and payload: the first call's result, and nothing written.
+   */
+  readonly replayed: boolean;
 }
 
 export interface RedeemInput {
@@ -73,6 +78,11 @@ export interface RedemptionResult {
   /** Lots consumed, earliest expiry first. */
   readonly lots: readonly LotMovement[];
   readonly balance: Balance;
+  /**
+   * True when this answers a repeat of an earlier call with the same
+   * \`requestId\` and payload: the first call's result, and nothing written.
+   */
+  readonly replayed: boolean;
 }
 
 export interface ReverseInput {
@@ -100,6 +110,11 @@ export interface ReversalResult {
   readonly expired: string;
   readonly lots: readonly LotMovement[];
   readonly balance: Balance;
+  /**
+   * True when this answers a repeat of an earlier call with the same
+   * \`requestId\` and payload: the first call's result, and nothing written.
+   */
+  readonly replayed: boolean;
 }
 
 export interface AdjustInput {
@@ -183,7 +198,7 @@ export interface Coinage {
   /** Dry run of `allocate` with the user's real cap usage; writes nothing. */
   preview(
     input: Omit<AllocateInput, "requestId">,
-  ): Promise<Omit<AllocationResult, "requestId" | "lotId" | "debtPaid" | "balance">>;
+  ): Promise<Omit<AllocationResult, "requestId" | "lotId" | "debtPaid" | "balance" | "replayed">>;
   allocate(input: AllocateInput): Promise<AllocationResult>;
   allocateMany(inputs: readonly AllocateInput[]): Promise<BulkItemResult[]>;
   redeem(input: RedeemInput): Promise<RedemptionResult>;
@@ -193,6 +208,8 @@ export interface Coinage {
     readonly coins: string;
     readonly lots: readonly LotMovement[];
     readonly balance: Balance;
+    /** True when this answers a repeat of an earlier call (see `AllocationResult.replayed`). */
+    readonly replayed: boolean;
   }>;
   balance(userId: string, options?: { readonly at?: Date }): Promise<Balance>;
   history(

@@ -188,8 +188,18 @@ export function expectAnswer(
   const value = outcome.value as Record<string, unknown>;
   switch (expected.kind) {
     case "replay":
-      same(value, expected.record.result, `${label}: a replay returns the first result`);
+      same(value.replayed, true, `${label}: a replay says so`);
+      same(
+        { ...value, replayed: undefined },
+        { ...(expected.record.result as object), replayed: undefined },
+        `${label}: a replay returns the first result`,
+      );
       return;
+    default:
+      // A first answer says it is not a replay.
+      same(value.replayed, false, `${label}: a first answer is not marked replayed`);
+  }
+  switch (expected.kind) {
     case "allocate": {
       expectReward(value as unknown as RewardView, expected.reward, label);
       expectFigure(value.debtPaid as string, expected.debtPaid, `${label}: debtPaid`);

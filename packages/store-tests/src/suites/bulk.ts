@@ -1,5 +1,13 @@
 import { expect, it } from "vitest";
-import { allHistory, expectDec, fixed, newWorld, type StoreRef, storeOf } from "../harness.js";
+import {
+  allHistory,
+  asReplay,
+  expectDec,
+  fixed,
+  newWorld,
+  type StoreRef,
+  storeOf,
+} from "../harness.js";
 
 export function bulkSuite(ref: StoreRef): void {
   it("allocateMany - should book every valid item and report each failing one on its own", async () => {
@@ -57,8 +65,9 @@ export function bulkSuite(ref: StoreRef): void {
       "IDEMPOTENCY_CONFLICT",
     ]);
     const [replayed, booked, again] = results;
-    expect(replayed?.ok && replayed.result).toEqual(single);
-    expect(again?.ok && again.result).toEqual(booked?.ok && booked.result);
+    expect(replayed?.ok && replayed.result).toEqual(asReplay(single));
+    expect(booked?.ok && booked.result.replayed).toBe(false);
+    expect(again?.ok && again.result).toEqual(booked?.ok && asReplay(booked.result));
     expectDec((await coins.balance("u1")).available, "200");
     expect(await allHistory(coins, "u2")).toEqual([]);
 
