@@ -14,16 +14,29 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   409: "Conflict (IDEMPOTENCY_CONFLICT, VERSION_CONFLICT, EVENT_EXISTS)",
   413: "Body too large (PAYLOAD_TOO_LARGE)",
   422: "Not possible now (INSUFFICIENT_COINS, EVENT_INACTIVE, NOT_REVERSIBLE, REVERSAL_EXCEEDS_ORIGINAL)",
+  500: "A failure on the server's side that retrying will not fix (INTERNAL); it is logged",
   503: "The store is unavailable (STORE_UNAVAILABLE)",
 };
 
-/** Always possible on an authenticated route. */
-const COMMON_ERRORS = [400, 401, 503];
+/** Always possible on an authenticated route (413: every /api body passes the size limit). */
+const COMMON_ERRORS = [400, 401, 413, 500, 503];
+
+/** What each tag groups, for the document's tag list. */
+const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  meta: "Liveness and this document; no token needed.",
+  "v0 (seed)":
+    "The five point-management endpoints of the hosted product coinage replaces, with their request and response shapes.",
+  "v1 events": "Coin events as the library defines them: list and read.",
+  "v1 ledger":
+    "What the library adds: previews, bulk allocation, redemption, reversal, balance, history and the expiry sweep.",
+};
 
 export interface OpenApiInfo {
   readonly title?: string;
   readonly version?: string;
   readonly description?: string;
+  /** The `servers` entry (default `/`: wherever this document was fetched from). */
+  readonly serverUrl?: string;
 }
 
 const IDEMPOTENCY_KEY = {
@@ -104,16 +117,28 @@ export function buildOpenApi(routes: readonly Route[], info: OpenApiInfo = {}): 
     },
   };
 
+  const tags = [...new Set(Object.values(paths).flatMap((item) => Object.values(item)))]
+    .flatMap((operation) => (operation as { tags?: string[] }).tags ?? [])
+    .filter((tag, i, all) => all.indexOf(tag) === i)
+    .sort()
+    .map((name) => ({
+      name,
+      description: TAG_DESCRIPTIONS[name] ?? name,
+    }));
   return {
     openapi: "3.1.0",
     info: {
       title: info.title ?? "coinage HTTP API",
       version: info.version ?? "0.1.0",
+      license: { name: "MIT", identifier: "MIT" },
       description:
         info.description ??
         "Coins cashback over HTTP: the seed's point-management endpoints (/api/v0) and what the coinage library adds (/api/v1). Every response is the envelope { response_code, response_message, payload }; response_code is 0 on success and the HTTP status on failure, with a stable `code`.",
     },
     jsonSchemaDialect: "https://spec.openapis.org/oas/3.1/dialect/base",
+    // Relative: the document is served by the API it describes.
+    servers: [{ url: info.serverUrl ?? "/", description: "The server that serves this document" }],
+    tags,
     security: [{ bearerAuth: [] }],
     paths,
     components: {
