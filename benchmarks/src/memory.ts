@@ -13,10 +13,10 @@
  * result, the store's copies); the targets say how much of the decision's
  * speed a command must keep.
  */
-import { type Lot, planRedemption, previewReward } from "@coinage/core";
+import { createCoinage, type Lot, planRedemption, previewReward } from "@coinage/core";
 import { memoryStore } from "@coinage/memory";
 import { openLots } from "./accounts.js";
-import { amounts } from "./fixtures.js";
+import { amounts, PROGRAM } from "./fixtures.js";
 import {
   type Config,
   heading,
@@ -49,7 +49,14 @@ export async function benchMemory(config: Config, report: Report, runId: string)
   for (const userId of users) lotsOf.set(userId, await openLots(subject.store, program.id, userId));
   const allocUser = (k: number) => `ma${(k * 7919) % allocationAccounts}`;
   const redeemUser = (k: number) => users[(k * 104729) % accounts] as string;
+  // The same engine with instrumentation whose hooks do nothing: what observing costs.
+  const observed = createCoinage({
+    store: subject.store,
+    program: { ...PROGRAM, id: program.id },
+    instrumentation: { onCall: () => () => undefined },
+  });
   let a = 0;
+  let o = 0;
   let p = 0;
   let r = 0;
   let q = 0;
@@ -63,6 +70,18 @@ export async function benchMemory(config: Config, report: Report, runId: string)
             userId: allocUser(k),
             event: "SHOP",
             requestId: `${subject.ids}-a${k}`,
+            amount: values[k % values.length] as string,
+          });
+        })
+      ).opsPerSec,
+    observed: async (w) =>
+      (
+        await runSerial(w.cpuMs, () => {
+          const k = o++;
+          return subject.tracker.allocate(observed, {
+            userId: allocUser(k + 7),
+            event: "SHOP",
+            requestId: `${subject.ids}-o${k}`,
             amount: values[k % values.length] as string,
           });
         })
@@ -119,6 +138,17 @@ export async function benchMemory(config: Config, report: Report, runId: string)
       met: redeemShare.median >= ENGINE_TARGET,
     },
     note: `planRedemption over the same accounts' lots: ${Math.round(spread(results.plan).median).toLocaleString("en-US")} ops/s`,
+  });
+  report.add({
+    section: "memory",
+    name: "allocate with instrumentation (hooks that do nothing)",
+    unit: "ops/s",
+    value: spread(results.observed),
+    ratio: {
+      label: "÷ allocate without",
+      value: spread(ratios(results.observed, results.allocate)),
+    },
+    note: "without instrumentation the engine's calls are not wrapped at all: that path is the allocate row",
   });
   report.add({
     section: "memory",

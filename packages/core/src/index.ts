@@ -1,6 +1,14 @@
 // Errors
 
 export { createCoinage } from "./engine/create.js";
+export type {
+  CallEnd,
+  CallLog,
+  CallStart,
+  Instrumentation,
+  TracerLike,
+} from "./engine/instrumentation.js";
+export { logCalls, openTelemetry } from "./engine/instrumentation.js";
 // Engine
 export type * from "./engine/types.js";
 export type { AnyCoinageError, ErrorCode, ErrorDetails, InputIssue } from "./errors.js";

@@ -29,6 +29,7 @@ import {
   validateReversal,
 } from "./commands.js";
 import { coinText, formatBalance, formatEntry } from "./format.js";
+import type { CallEnd, Instrumentation } from "./instrumentation.js";
 import type {
   AllocationResult,
   BulkItemResult,
@@ -79,6 +80,19 @@ export function createCoinage(options: CoinageOptions): Coinage {
   const program = parseProgram(readField(options, "program", "options.program"));
   const clock = (readField(options, "clock", "options.clock") as Clock | undefined) ?? systemClock;
   const programId = program.id;
+  const instrumentation = readField(options, "instrumentation", "options.instrumentation") as
+    | Instrumentation
+    | undefined;
+  if (
+    instrumentation !== undefined &&
+    (instrumentation === null || typeof instrumentation.onCall !== "function")
+  ) {
+    throw invalidInput({
+      path: "options.instrumentation",
+      message: "expected an object with an onCall method",
+    });
+  }
+  const observe = observerOf(instrumentation, programId, store.name);
 
   const now = (): Date => {
     let value: unknown;
@@ -178,336 +192,352 @@ export function createCoinage(options: CoinageOptions): Coinage {
     return allocationCommand(program, event, input, at, usageKeys(event.id, at));
   }
 
-  const events: Coinage["events"] = failingAsCoinageErrors("events.", {
-    async create(input) {
-      const record = requireRecord(input, "event", "");
-      const event = parseEvent({ ...record, version: 1 });
-      const inserted = await call("insertEvent", () => store.insertEvent(programId, event));
-      if (!inserted) {
-        // A retry of the same create (the first answer was lost) gets the event back.
-        const stored = await call("getEvent", () => store.getEvent(programId, event.id));
-        if (stored === null || canonicalJson(stored) !== canonicalJson(event)) {
-          throw new CoinageError("EVENT_EXISTS", { eventId: event.id });
-        }
-        return freezeDeep(stored);
-      }
-      return event;
-    },
-    async upsert(input) {
-      const record = requireRecord(input, "event", "");
-      const wanted = parseEvent({ ...record, version: 1 });
-      for (let attempt = 0; attempt < EVENT_UPDATE_ATTEMPTS; attempt++) {
-        const stored = await call("getEvent", () => store.getEvent(programId, wanted.id));
-        if (stored === null) {
-          if (await call("insertEvent", () => store.insertEvent(programId, wanted)))
-            return { event: wanted, status: "created" as const };
-          continue; // created meanwhile: compare with that one
-        }
-        const next = parseEvent({ ...record, version: stored.version + 1 });
-        if (sameDefinition(stored, next)) return { event: freezeDeep(stored), status: "unchanged" };
-        if (await call("replaceEvent", () => store.replaceEvent(programId, next, stored.version)))
-          return { event: next, status: "updated" };
-      }
-      const latest = await loadEvent(wanted.id);
-      throw new CoinageError("VERSION_CONFLICT", {
-        eventId: wanted.id,
-        expectedVersion: latest.version - 1,
-        actualVersion: latest.version,
-      });
-    },
-    async get(eventId) {
-      const id = requireId(eventId, "eventId");
-      const event = await call("getEvent", () => store.getEvent(programId, id));
-      if (event === null) throw new CoinageError("EVENT_NOT_FOUND", { eventId: id });
-      return freezeDeep(event);
-    },
-    async update(eventId, patchInput, updateOptions) {
-      const id = requireId(eventId, "eventId");
-      const patch = requireRecord(patchInput, "patch", "");
-      const expected = optionalSettings(updateOptions, "options").expectedVersion;
-      if (
-        expected !== undefined &&
-        (typeof expected !== "number" || !Number.isInteger(expected) || expected < 1)
-      ) {
-        throw invalidInput({ path: "expectedVersion", message: "expected a positive integer" });
-      }
-      // Nothing to change (no field, or only fields left undefined): no write, no new version.
-      const empty = Object.values(patch).every((value) => value === undefined);
-      for (let attempt = 0; attempt < EVENT_UPDATE_ATTEMPTS; attempt++) {
-        const current = await loadEvent(id);
-        if (expected !== undefined && current.version !== expected) {
-          throw new CoinageError("VERSION_CONFLICT", {
-            eventId: id,
-            expectedVersion: expected,
-            actualVersion: current.version,
-          });
-        }
-        if (empty) return current;
-        const next = parseEventPatch(current, patch);
-        if (await call("replaceEvent", () => store.replaceEvent(programId, next, current.version)))
-          return next;
-        if (expected !== undefined) {
-          const latest = await loadEvent(id);
-          throw new CoinageError("VERSION_CONFLICT", {
-            eventId: id,
-            expectedVersion: expected,
-            actualVersion: latest.version,
-          });
-        }
-      }
-      const latest = await loadEvent(id);
-      throw new CoinageError("VERSION_CONFLICT", {
-        eventId: id,
-        expectedVersion: latest.version - 1,
-        actualVersion: latest.version,
-      });
-    },
-    async list(listOptions) {
-      const settings = optionalSettings(listOptions, "options");
-      const limit = pageLimit(settings.limit, "limit", 50);
-      // A cursor is the id of the last event of a page: it is checked as every id is.
-      const cursor =
-        settings.cursor === undefined ? undefined : requireId(settings.cursor, "cursor");
-      const rows = await call("listEvents", () =>
-        store.listEvents(
-          programId,
-          cursor === undefined ? { limit: limit + 1 } : { limit: limit + 1, after: cursor },
-        ),
-      );
-      const items = rows.slice(0, limit).map(freezeDeep);
-      return {
-        items,
-        nextCursor:
-          rows.length > limit ? ((items[items.length - 1] as CoinEvent).id ?? null) : null,
-      };
-    },
-  });
-
-  const coinage: Omit<Coinage, "withTransaction"> = failingAsCoinageErrors("", {
-    program,
-    events,
-
-    async preview(input) {
-      const valid = validateAllocation(
-        { ...requireRecord(input, "preview"), requestId: "preview" } as never,
-        "preview",
-      );
-      const at = now();
-      const event = await loadEvent(valid.eventId);
-      const keyed = usageKeys(event.id, at);
-      const keys = keyed.map((k) => k.key);
-      const snapshot = await call("loadAccount", () =>
-        store.loadAccount(programId, valid.userId, {
-          at: at.getTime(),
-          usageKeys: keys,
-          requestIds: [],
-          lotIds: [],
-          ...(event.caps?.budget === undefined ? {} : { budgetEventId: event.id }),
-        }),
-      );
-      const preview = previewReward(
-        event,
-        valid.amount === undefined ? {} : { amount: valid.amount.toFixed() },
-        program,
-        at,
-        usageFrom(snapshot, event, keyed),
-      );
-      const earning = new Dec(preview.coins).gt(0);
-      return {
-        userId: valid.userId,
-        event: event.id,
-        coins: preview.coins,
-        earnedAt: at.toISOString(),
-        availableAt: earning ? preview.availableAt : null,
-        expiresAt: earning ? preview.expiresAt : null,
-        ...(preview.ineligible === undefined ? {} : { ineligible: preview.ineligible }),
-        breakdown: preview.breakdown,
-      };
-    },
-
-    async allocate(input) {
-      const valid = validateAllocation(input);
-      const at = now();
-      let command: AccountCommand<AllocationResult>;
-      try {
-        command = await prepareAllocation(valid, at);
-      } catch (error) {
-        return replayOr(valid.requestId, valid.fingerprint, error);
-      }
-      return run(command);
-    },
-
-    async allocateMany(itemsInput) {
-      const inputs = readList(itemsInput, "items");
-      if (inputs === undefined) throw invalidInput({ path: "items", message: "expected an array" });
-      if (inputs.length > MAX_BULK_ITEMS) {
-        throw invalidInput({ path: "items", message: `at most ${MAX_BULK_ITEMS} items per call` });
-      }
-      const at = now();
-      const results: (BulkItemResult | undefined)[] = new Array(inputs.length);
-      const commands: AccountCommand<AllocationResult>[] = [];
-      const positions: number[] = [];
-      const prints: string[] = [];
-      const eventCache = new Map<string, Promise<CoinEvent>>();
-      for (let i = 0; i < inputs.length; i++) {
-        let valid: ValidAllocation | undefined;
-        try {
-          valid = validateAllocation(inputs[i] as never, `items[${i}]`);
-          const eventId = valid.eventId;
-          if (!eventCache.has(eventId)) eventCache.set(eventId, loadEvent(eventId));
-          const event = await (eventCache.get(eventId) as Promise<CoinEvent>);
-          const inactive = eventActivity(event, at);
-          if (inactive !== null) {
-            throw new CoinageError("EVENT_INACTIVE", { eventId: event.id, reason: inactive });
+  const events: Coinage["events"] = failingAsCoinageErrors(
+    "events.",
+    {
+      async create(input) {
+        const record = requireRecord(input, "event", "");
+        const event = parseEvent({ ...record, version: 1 });
+        const inserted = await call("insertEvent", () => store.insertEvent(programId, event));
+        if (!inserted) {
+          // A retry of the same create (the first answer was lost) gets the event back.
+          const stored = await call("getEvent", () => store.getEvent(programId, event.id));
+          if (stored === null || canonicalJson(stored) !== canonicalJson(event)) {
+            throw new CoinageError("EVENT_EXISTS", { eventId: event.id });
           }
-          commands.push(allocationCommand(program, event, valid, at, usageKeys(event.id, at)));
-          positions.push(i);
-          prints.push(valid.fingerprint);
-        } catch (error) {
-          if (valid === undefined) {
-            results[i] = failure(error);
-            continue;
-          }
-          try {
-            results[i] = {
-              ok: true,
-              replayed: true,
-              result: await replayOr<AllocationResult>(valid.requestId, valid.fingerprint, error),
-            };
-          } catch (final) {
-            results[i] = failure(final);
-          }
+          return freezeDeep(stored);
         }
-      }
-      if (commands.length > 0) {
-        const outcomes =
-          store.executeMany === undefined
-            ? await sequential(commands)
-            : await call("allocateMany", () =>
-                (store.executeMany as NonNullable<Store["executeMany"]>)(commands),
-              );
-        outcomes.forEach((outcome, k) => {
-          const position = positions[k] as number;
-          if (outcome.status === "committed")
-            results[position] = { ok: true, replayed: false, result: outcome.result };
-          else if (outcome.status === "replayed") {
-            try {
-              results[position] = {
-                ok: true,
-                replayed: true,
-                result: replay(outcome.record, prints[k] as string),
-              };
-            } catch (error) {
-              results[position] = failure(error);
-            }
-          } else results[position] = failure(asCoinageError("allocateMany", outcome.error));
+        return event;
+      },
+      async upsert(input) {
+        const record = requireRecord(input, "event", "");
+        const wanted = parseEvent({ ...record, version: 1 });
+        for (let attempt = 0; attempt < EVENT_UPDATE_ATTEMPTS; attempt++) {
+          const stored = await call("getEvent", () => store.getEvent(programId, wanted.id));
+          if (stored === null) {
+            if (await call("insertEvent", () => store.insertEvent(programId, wanted)))
+              return { event: wanted, status: "created" as const };
+            continue; // created meanwhile: compare with that one
+          }
+          const next = parseEvent({ ...record, version: stored.version + 1 });
+          if (sameDefinition(stored, next))
+            return { event: freezeDeep(stored), status: "unchanged" };
+          if (await call("replaceEvent", () => store.replaceEvent(programId, next, stored.version)))
+            return { event: next, status: "updated" };
+        }
+        const latest = await loadEvent(wanted.id);
+        throw new CoinageError("VERSION_CONFLICT", {
+          eventId: wanted.id,
+          expectedVersion: latest.version - 1,
+          actualVersion: latest.version,
         });
-      }
-      return results as BulkItemResult[];
-    },
-
-    redeem(input) {
-      return run(redemptionCommand(program, input, now()));
-    },
-
-    async reverse(input) {
-      const valid = validateReversal(program, input);
-      const at = now();
-      let command: AccountCommand<Awaited<ReturnType<Coinage["reverse"]>>>;
-      try {
-        const original = await call("findRequest", () => store.findRequest(programId, valid.of));
-        if (original === null) throw new CoinageError("REQUEST_NOT_FOUND", { requestId: valid.of });
-        command = reversalCommand(program, valid, original, at);
-      } catch (error) {
-        return replayOr(valid.requestId, valid.fingerprint, error);
-      }
-      return run(command);
-    },
-
-    adjust(input) {
-      return run(adjustmentCommand(program, input, now()));
-    },
-
-    async balance(userId, balanceOptions) {
-      const id = requireId(userId, "userId");
-      const at = optionalInstant(optionalSettings(balanceOptions, "options").at, "at") ?? now();
-      const instant = at.getTime();
-      const snapshot = await call("loadAccount", () =>
-        store.loadAccount(programId, id, readsAt(instant)),
-      );
-      return formatBalance(program, id, balanceAt(snapshot, instant), instant);
-    },
-
-    async history(userId, historyOptions) {
-      const id = requireId(userId, "userId");
-      const settings = optionalSettings(historyOptions, "options");
-      const limit = pageLimit(settings.limit, "limit", 50);
-      const cursor = settings.cursor;
-      let beforeSeq: number | undefined;
-      if (cursor !== undefined) {
-        if (typeof cursor !== "string" || !/^[1-9]\d{0,14}$/.test(cursor)) {
-          throw invalidInput({
-            path: "cursor",
-            message: "expected a cursor returned by an earlier page",
-          });
+      },
+      async get(eventId) {
+        const id = requireId(eventId, "eventId");
+        const event = await call("getEvent", () => store.getEvent(programId, id));
+        if (event === null) throw new CoinageError("EVENT_NOT_FOUND", { eventId: id });
+        return freezeDeep(event);
+      },
+      async update(eventId, patchInput, updateOptions) {
+        const id = requireId(eventId, "eventId");
+        const patch = requireRecord(patchInput, "patch", "");
+        const expected = optionalSettings(updateOptions, "options").expectedVersion;
+        if (
+          expected !== undefined &&
+          (typeof expected !== "number" || !Number.isInteger(expected) || expected < 1)
+        ) {
+          throw invalidInput({ path: "expectedVersion", message: "expected a positive integer" });
         }
-        beforeSeq = Number(cursor);
-      }
-      const rows = await call("history", () =>
-        store.history(
-          programId,
-          id,
-          beforeSeq === undefined ? { limit: limit + 1 } : { limit: limit + 1, beforeSeq },
-        ),
-      );
-      const items = rows.slice(0, limit).map(formatEntry);
-      const last = items[items.length - 1];
-      const page: Page<(typeof items)[number]> = {
-        items,
-        nextCursor: rows.length > limit && last !== undefined ? String(last.seq) : null,
-      };
-      return page;
-    },
-
-    async expire(expireOptions) {
-      const at = now();
-      const settings = optionalSettings(expireOptions, "options");
-      const before = optionalInstant(settings.before, "before");
-      const batchSize = pageLimit(settings.batchSize, "batchSize", SWEEP_BATCH);
-      if (before !== undefined && before.getTime() > at.getTime()) {
-        // Nothing expires ahead of time: a later instant could only be clamped to now.
-        throw invalidInput({
-          path: "before",
-          message: `must not be later than now (${at.toISOString()}); lots are expired only once their expiry has passed`,
+        // Nothing to change (no field, or only fields left undefined): no write, no new version.
+        const empty = Object.values(patch).every((value) => value === undefined);
+        for (let attempt = 0; attempt < EVENT_UPDATE_ATTEMPTS; attempt++) {
+          const current = await loadEvent(id);
+          if (expected !== undefined && current.version !== expected) {
+            throw new CoinageError("VERSION_CONFLICT", {
+              eventId: id,
+              expectedVersion: expected,
+              actualVersion: current.version,
+            });
+          }
+          if (empty) return current;
+          const next = parseEventPatch(current, patch);
+          if (
+            await call("replaceEvent", () => store.replaceEvent(programId, next, current.version))
+          )
+            return next;
+          if (expected !== undefined) {
+            const latest = await loadEvent(id);
+            throw new CoinageError("VERSION_CONFLICT", {
+              eventId: id,
+              expectedVersion: expected,
+              actualVersion: latest.version,
+            });
+          }
+        }
+        const latest = await loadEvent(id);
+        throw new CoinageError("VERSION_CONFLICT", {
+          eventId: id,
+          expectedVersion: latest.version - 1,
+          actualVersion: latest.version,
         });
-      }
-      const cutoff = before?.getTime() ?? at.getTime();
-      let accounts = 0;
-      let lots = 0;
-      let coins = new Dec(0);
-      let after: string | undefined;
-      for (;;) {
-        const users = await call("findExpiring", () =>
-          store.findExpiring(
+      },
+      async list(listOptions) {
+        const settings = optionalSettings(listOptions, "options");
+        const limit = pageLimit(settings.limit, "limit", 50);
+        // A cursor is the id of the last event of a page: it is checked as every id is.
+        const cursor =
+          settings.cursor === undefined ? undefined : requireId(settings.cursor, "cursor");
+        const rows = await call("listEvents", () =>
+          store.listEvents(
             programId,
-            cutoff,
-            after === undefined ? { limit: batchSize } : { limit: batchSize, after },
+            cursor === undefined ? { limit: limit + 1 } : { limit: limit + 1, after: cursor },
           ),
         );
-        for (const userId of users) {
-          const result = await run(sweepCommand(program, userId, at, cutoff));
-          if (result.lots > 0) {
-            accounts += 1;
-            lots += result.lots;
-            coins = coins.plus(result.coins);
+        const items = rows.slice(0, limit).map(freezeDeep);
+        return {
+          items,
+          nextCursor:
+            rows.length > limit ? ((items[items.length - 1] as CoinEvent).id ?? null) : null,
+        };
+      },
+    },
+    observe,
+  );
+
+  const coinage: Omit<Coinage, "withTransaction"> = failingAsCoinageErrors(
+    "",
+    {
+      program,
+      events,
+
+      async preview(input) {
+        const valid = validateAllocation(
+          { ...requireRecord(input, "preview"), requestId: "preview" } as never,
+          "preview",
+        );
+        const at = now();
+        const event = await loadEvent(valid.eventId);
+        const keyed = usageKeys(event.id, at);
+        const keys = keyed.map((k) => k.key);
+        const snapshot = await call("loadAccount", () =>
+          store.loadAccount(programId, valid.userId, {
+            at: at.getTime(),
+            usageKeys: keys,
+            requestIds: [],
+            lotIds: [],
+            ...(event.caps?.budget === undefined ? {} : { budgetEventId: event.id }),
+          }),
+        );
+        const preview = previewReward(
+          event,
+          valid.amount === undefined ? {} : { amount: valid.amount.toFixed() },
+          program,
+          at,
+          usageFrom(snapshot, event, keyed),
+        );
+        const earning = new Dec(preview.coins).gt(0);
+        return {
+          userId: valid.userId,
+          event: event.id,
+          coins: preview.coins,
+          earnedAt: at.toISOString(),
+          availableAt: earning ? preview.availableAt : null,
+          expiresAt: earning ? preview.expiresAt : null,
+          ...(preview.ineligible === undefined ? {} : { ineligible: preview.ineligible }),
+          breakdown: preview.breakdown,
+        };
+      },
+
+      async allocate(input) {
+        const valid = validateAllocation(input);
+        const at = now();
+        let command: AccountCommand<AllocationResult>;
+        try {
+          command = await prepareAllocation(valid, at);
+        } catch (error) {
+          return replayOr(valid.requestId, valid.fingerprint, error);
+        }
+        return run(command);
+      },
+
+      async allocateMany(itemsInput) {
+        const inputs = readList(itemsInput, "items");
+        if (inputs === undefined)
+          throw invalidInput({ path: "items", message: "expected an array" });
+        if (inputs.length > MAX_BULK_ITEMS) {
+          throw invalidInput({
+            path: "items",
+            message: `at most ${MAX_BULK_ITEMS} items per call`,
+          });
+        }
+        const at = now();
+        const results: (BulkItemResult | undefined)[] = new Array(inputs.length);
+        const commands: AccountCommand<AllocationResult>[] = [];
+        const positions: number[] = [];
+        const prints: string[] = [];
+        const eventCache = new Map<string, Promise<CoinEvent>>();
+        for (let i = 0; i < inputs.length; i++) {
+          let valid: ValidAllocation | undefined;
+          try {
+            valid = validateAllocation(inputs[i] as never, `items[${i}]`);
+            const eventId = valid.eventId;
+            if (!eventCache.has(eventId)) eventCache.set(eventId, loadEvent(eventId));
+            const event = await (eventCache.get(eventId) as Promise<CoinEvent>);
+            const inactive = eventActivity(event, at);
+            if (inactive !== null) {
+              throw new CoinageError("EVENT_INACTIVE", { eventId: event.id, reason: inactive });
+            }
+            commands.push(allocationCommand(program, event, valid, at, usageKeys(event.id, at)));
+            positions.push(i);
+            prints.push(valid.fingerprint);
+          } catch (error) {
+            if (valid === undefined) {
+              results[i] = failure(error);
+              continue;
+            }
+            try {
+              results[i] = {
+                ok: true,
+                replayed: true,
+                result: await replayOr<AllocationResult>(valid.requestId, valid.fingerprint, error),
+              };
+            } catch (final) {
+              results[i] = failure(final);
+            }
           }
         }
-        if (users.length < batchSize) break;
-        after = users[users.length - 1];
-      }
-      return { accounts, lots, coins: coinText(coins, program) };
+        if (commands.length > 0) {
+          const outcomes =
+            store.executeMany === undefined
+              ? await sequential(commands)
+              : await call("allocateMany", () =>
+                  (store.executeMany as NonNullable<Store["executeMany"]>)(commands),
+                );
+          outcomes.forEach((outcome, k) => {
+            const position = positions[k] as number;
+            if (outcome.status === "committed")
+              results[position] = { ok: true, replayed: false, result: outcome.result };
+            else if (outcome.status === "replayed") {
+              try {
+                results[position] = {
+                  ok: true,
+                  replayed: true,
+                  result: replay(outcome.record, prints[k] as string),
+                };
+              } catch (error) {
+                results[position] = failure(error);
+              }
+            } else results[position] = failure(asCoinageError("allocateMany", outcome.error));
+          });
+        }
+        return results as BulkItemResult[];
+      },
+
+      redeem(input) {
+        return run(redemptionCommand(program, input, now()));
+      },
+
+      async reverse(input) {
+        const valid = validateReversal(program, input);
+        const at = now();
+        let command: AccountCommand<Awaited<ReturnType<Coinage["reverse"]>>>;
+        try {
+          const original = await call("findRequest", () => store.findRequest(programId, valid.of));
+          if (original === null)
+            throw new CoinageError("REQUEST_NOT_FOUND", { requestId: valid.of });
+          command = reversalCommand(program, valid, original, at);
+        } catch (error) {
+          return replayOr(valid.requestId, valid.fingerprint, error);
+        }
+        return run(command);
+      },
+
+      adjust(input) {
+        return run(adjustmentCommand(program, input, now()));
+      },
+
+      async balance(userId, balanceOptions) {
+        const id = requireId(userId, "userId");
+        const at = optionalInstant(optionalSettings(balanceOptions, "options").at, "at") ?? now();
+        const instant = at.getTime();
+        const snapshot = await call("loadAccount", () =>
+          store.loadAccount(programId, id, readsAt(instant)),
+        );
+        return formatBalance(program, id, balanceAt(snapshot, instant), instant);
+      },
+
+      async history(userId, historyOptions) {
+        const id = requireId(userId, "userId");
+        const settings = optionalSettings(historyOptions, "options");
+        const limit = pageLimit(settings.limit, "limit", 50);
+        const cursor = settings.cursor;
+        let beforeSeq: number | undefined;
+        if (cursor !== undefined) {
+          if (typeof cursor !== "string" || !/^[1-9]\d{0,14}$/.test(cursor)) {
+            throw invalidInput({
+              path: "cursor",
+              message: "expected a cursor returned by an earlier page",
+            });
+          }
+          beforeSeq = Number(cursor);
+        }
+        const rows = await call("history", () =>
+          store.history(
+            programId,
+            id,
+            beforeSeq === undefined ? { limit: limit + 1 } : { limit: limit + 1, beforeSeq },
+          ),
+        );
+        const items = rows.slice(0, limit).map(formatEntry);
+        const last = items[items.length - 1];
+        const page: Page<(typeof items)[number]> = {
+          items,
+          nextCursor: rows.length > limit && last !== undefined ? String(last.seq) : null,
+        };
+        return page;
+      },
+
+      async expire(expireOptions) {
+        const at = now();
+        const settings = optionalSettings(expireOptions, "options");
+        const before = optionalInstant(settings.before, "before");
+        const batchSize = pageLimit(settings.batchSize, "batchSize", SWEEP_BATCH);
+        if (before !== undefined && before.getTime() > at.getTime()) {
+          // Nothing expires ahead of time: a later instant could only be clamped to now.
+          throw invalidInput({
+            path: "before",
+            message: `must not be later than now (${at.toISOString()}); lots are expired only once their expiry has passed`,
+          });
+        }
+        const cutoff = before?.getTime() ?? at.getTime();
+        let accounts = 0;
+        let lots = 0;
+        let coins = new Dec(0);
+        let after: string | undefined;
+        for (;;) {
+          const users = await call("findExpiring", () =>
+            store.findExpiring(
+              programId,
+              cutoff,
+              after === undefined ? { limit: batchSize } : { limit: batchSize, after },
+            ),
+          );
+          for (const userId of users) {
+            const result = await run(sweepCommand(program, userId, at, cutoff));
+            if (result.lots > 0) {
+              accounts += 1;
+              lots += result.lots;
+              coins = coins.plus(result.coins);
+            }
+          }
+          if (users.length < batchSize) break;
+          after = users[users.length - 1];
+        }
+        return { accounts, lots, coins: coinText(coins, program) };
+      },
     },
-  });
+    observe,
+  );
 
   async function sequential<T>(commands: readonly AccountCommand<T>[]) {
     const outcomes: ({ status: "failed"; error: unknown } | ExecuteOutcome<T>)[] = [];
@@ -535,7 +565,12 @@ export function createCoinage(options: CoinageOptions): Coinage {
           message: `the ${store.name} store cannot join a caller's transaction; withTransaction needs a SQL store such as @coinage/postgres`,
         });
       }
-      return createCoinage({ store: store.withTransaction(tx), program, clock });
+      return createCoinage({
+        store: store.withTransaction(tx),
+        program,
+        clock,
+        ...(instrumentation === undefined ? {} : { instrumentation }),
+      });
     },
   };
 }
@@ -544,7 +579,11 @@ export function createCoinage(options: CoinageOptions): Coinage {
  * `methods` with every method failing only with a `CoinageError`: what is
  * not one already becomes `INTERNAL` (see `asCoinageError`).
  */
-function failingAsCoinageErrors<T extends object>(scope: string, methods: T): T {
+function failingAsCoinageErrors<T extends object>(
+  scope: string,
+  methods: T,
+  observe?: Observer,
+): T {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(methods)) {
     if (typeof value !== "function") {
@@ -552,15 +591,82 @@ function failingAsCoinageErrors<T extends object>(scope: string, methods: T): T 
       continue;
     }
     const method = value as (...args: unknown[]) => Promise<unknown>;
-    out[name] = async (...args: unknown[]) => {
-      try {
-        return await method(...args);
-      } catch (error) {
-        throw asCoinageError(`${scope}${name}`, error);
-      }
-    };
+    const operation = `${scope}${name}`;
+    out[name] =
+      observe === undefined
+        ? async (...args: unknown[]) => {
+            try {
+              return await method(...args);
+            } catch (error) {
+              throw asCoinageError(operation, error);
+            }
+          }
+        : async (...args: unknown[]) => {
+            const ended = observe(operation);
+            const started = elapsedClock();
+            try {
+              const result = await method(...args);
+              ended?.(callEnd(result, started));
+              return result;
+            } catch (error) {
+              const failure = asCoinageError(operation, error);
+              ended?.({
+                outcome: "error",
+                code: failure.code,
+                durationMs: elapsedClock() - started,
+              });
+              throw failure;
+            }
+          };
   }
   return out as T;
+}
+
+/** A monotonic clock for durations where there is one (browsers, Node), else the wall clock. */
+const monotonic = (globalThis as { performance?: { now(): number } }).performance;
+function elapsedClock(): number {
+  return monotonic === undefined ? Date.now() : monotonic.now();
+}
+
+/** Starts observing one call; answers what to call when it has ended (never throws). */
+type Observer = (operation: string) => ((end: CallEnd) => void) | undefined;
+
+function observerOf(
+  instrumentation: Instrumentation | undefined,
+  programId: string,
+  store: string,
+): Observer | undefined {
+  if (instrumentation === undefined) return undefined;
+  const quietly =
+    <A>(fn: (arg: A) => void) =>
+    (arg: A) => {
+      try {
+        fn(arg);
+      } catch {
+        // An observer's failure never changes the call it observes.
+      }
+    };
+  return (operation) => {
+    let ended: ((end: CallEnd) => void) | undefined;
+    try {
+      ended = instrumentation.onCall({ operation, programId, store });
+    } catch {
+      return undefined;
+    }
+    return typeof ended === "function" ? quietly(ended) : undefined;
+  };
+}
+
+function callEnd(result: unknown, started: number): CallEnd {
+  const durationMs = elapsedClock() - started;
+  if (typeof result !== "object" || result === null) return { outcome: "ok", durationMs };
+  const { replayed, coins } = result as { replayed?: unknown; coins?: unknown };
+  return {
+    outcome: "ok",
+    ...(typeof replayed === "boolean" ? { replayed } : {}),
+    ...(typeof coins === "string" ? { coins } : {}),
+    durationMs,
+  };
 }
 
 function failure(error: unknown): BulkItemResult {

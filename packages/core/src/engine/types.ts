@@ -2,6 +2,7 @@ import type { EntryType, LotMovement } from "../ledger/types.js";
 import type { Program, ProgramInput } from "../program.js";
 import type { CoinEvent, IneligibleReason, RewardBreakdown } from "../rules/types.js";
 import type { Store } from "../store.js";
+import type { Instrumentation } from "./instrumentation.js";
 
 /** Where "now" comes from. Inject a fixed or manual clock in tests. */
 export interface Clock {
@@ -13,6 +14,11 @@ export interface CoinageOptions {
   readonly program: ProgramInput;
   /** Defaults to the system clock. */
   readonly clock?: Clock;
+  /**
+   * Observes every public call (see `openTelemetry` and `logCalls`). When
+   * omitted, calls are not wrapped at all.
+   */
+  readonly instrumentation?: Instrumentation;
 }
 
 /** Event input for `events.create`: a coin event without `version` (numbers allowed where exact). */
