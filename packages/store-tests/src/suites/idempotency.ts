@@ -115,8 +115,12 @@ export function idempotencySuite(ref: StoreRef): void {
     await coins.events.update("PROMO", { status: "paused" });
     clock.advance({ days: 2 });
     const state = await world.state("u1");
-    expect(await coins.allocate({ userId: "u1", event: "SALE", requestId: "a1" })).toEqual(asReplay(sale));
-    expect(await coins.allocate({ userId: "u1", event: "PROMO", requestId: "a2" })).toEqual(asReplay(promo));
+    expect(await coins.allocate({ userId: "u1", event: "SALE", requestId: "a1" })).toEqual(
+      asReplay(sale),
+    );
+    expect(await coins.allocate({ userId: "u1", event: "PROMO", requestId: "a2" })).toEqual(
+      asReplay(promo),
+    );
     expect(await world.state("u1")).toEqual(state);
   });
 
