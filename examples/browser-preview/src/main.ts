@@ -1,10 +1,12 @@
 /**
  * The preview page: wires the inputs to `parseProgram`, `parseEvent`,
  * `previewReward` and `planRedemption` from `@coinage/core`, recomputing on
- * every edit.
+ * every edit. The event is edited as JSON or through the form; the JSON
+ * text is the source of truth and the form is re-read from it (see
+ * `form.ts`).
  */
 import {
-  compareSpendOrder,
+  type CoinEvent,
   type InputIssue,
   isDecimalString,
   type Lot,
@@ -14,8 +16,12 @@ import {
   planRedemption,
   previewReward,
 } from "@coinage/core";
-import { explain, issuesOf, lotState, parseJson, readLots, showInstant } from "./explain.js";
+import { curveSvg, earnCurve, splitCaps } from "./curve.js";
+import { explain, issuesOf, parseJson, readLots, showInstant } from "./explain.js";
+import { applyEdit, type FormEdit, isObject } from "./form.js";
+import { markIssues, renderForm } from "./form-view.js";
 import { sampleEvents, sampleLots, sampleProgram } from "./samples.js";
+import { instantLabel, timelineRows, timelineSvg } from "./timeline.js";
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -26,6 +32,9 @@ function element<T extends HTMLElement>(id: string): T {
 const ui = {
   eventSelect: element<HTMLSelectElement>("event-select"),
   eventJson: element<HTMLTextAreaElement>("event-json"),
+  form: element<HTMLDivElement>("event-form"),
+  formFieldset: element<HTMLFieldSetElement>("event-form-fieldset"),
+  formNotice: element<HTMLParagraphElement>("form-notice"),
   programJson: element<HTMLTextAreaElement>("program-json"),
   amount: element<HTMLInputElement>("amount"),
   at: element<HTMLInputElement>("at"),
@@ -36,6 +45,11 @@ const ui = {
   breakdown: element<HTMLOListElement>("breakdown"),
   available: element<HTMLElement>("available"),
   expiry: element<HTMLElement>("expiry"),
+  curve: element<HTMLDivElement>("curve"),
+  curveMax: element<HTMLInputElement>("curve-max"),
+  curveCaption: element<HTMLElement>("curve-caption"),
+  curveBody: element<HTMLTableElement>("curve-table").tBodies[0] as HTMLTableSectionElement,
+  timeline: element<HTMLDivElement>("timeline"),
   lotsJson: element<HTMLTextAreaElement>("lots-json"),
   redeemCoins: element<HTMLInputElement>("redeem-coins"),
   redeemAt: element<HTMLInputElement>("redeem-at"),
@@ -96,7 +110,7 @@ function renderReward(): void {
   const program = readProgram();
   if (!program.ok) issues.push(...program.issues);
   const json = parseJson(ui.eventJson.value, "event");
-  let event: ReturnType<typeof parseEvent> | undefined;
+  let event: CoinEvent | undefined;
   if (!json.ok) issues.push(...json.issues);
   else {
     try {
@@ -105,9 +119,14 @@ function renderReward(): void {
       issues.push(...issuesOf(error, "event"));
     }
   }
+  markIssues(
+    ui.form,
+    issues.filter((i) => i.path.startsWith("event.")).map((i) => i.path.slice("event.".length)),
+  );
   const at = readInstant(ui.at);
   if (!at.ok) issues.push(...at.issues);
   const amount = ui.amount.value.trim();
+  renderCurve(event, program.ok ? program.program : undefined, at.ok ? at.at : undefined, amount);
 
   if (issues.length === 0 && program.ok && at.ok && event !== undefined) {
     try {
@@ -141,6 +160,72 @@ function renderReward(): void {
   showIssues(ui.errors, issues);
 }
 
+/** The earn curve of the event at the preview's instant, or why there is none. */
+function renderCurve(
+  event: CoinEvent | undefined,
+  program: Program | undefined,
+  at: Date | undefined,
+  amount: string,
+): void {
+  const empty = (message: string) => {
+    const note = document.createElement("p");
+    note.className = "placeholder";
+    note.textContent = message;
+    ui.curve.replaceChildren(note);
+    ui.curve.dataset.state = "empty";
+    ui.curveCaption.textContent = "";
+    ui.curveBody.replaceChildren();
+  };
+  if (event === undefined || program === undefined || at === undefined) {
+    empty("The curve appears when the event, the program settings and the date are valid.");
+    return;
+  }
+  const maxText = ui.curveMax.value.trim();
+  const max = maxText === "" ? undefined : Number(maxText);
+  const badMax = max !== undefined && !(Number.isFinite(max) && max > 0 && max < 1e14);
+  try {
+    const curve = earnCurve(event, program, at, {
+      ...(max === undefined || badMax ? {} : { maxAmount: max }),
+      include: isDecimalString(amount) ? [amount] : [],
+    });
+    ui.curve.innerHTML = curveSvg(curve, { current: amount });
+    ui.curve.dataset.state = "ready";
+    const notes = [
+      `${curve.points.length} amounts from 0 to ${curve.points.at(-1)?.amount ?? "0"}, each computed by previewReward at ${instantLabel(at.getTime())} UTC with no earlier usage.`,
+    ];
+    if (badMax)
+      notes.push(`"${maxText}" is not a positive amount: the range is chosen automatically.`);
+    if (curve.ineligible !== undefined) {
+      notes.push(`Nothing is earned at this instant: ${curve.ineligible.replaceAll("_", " ")}.`);
+    }
+    const above = splitCaps(curve).above;
+    if (above.length > 0) {
+      notes.push(`Above the chart: ${above.map((c) => c.label).join(", ")}.`);
+    }
+    ui.curveCaption.textContent = notes.join(" ");
+    ui.curveBody.replaceChildren(
+      ...curve.points.map((p) => {
+        const row = document.createElement("tr");
+        const note = [p.capped ? "capped" : "", p.ineligible?.replaceAll("_", " ") ?? ""]
+          .filter((n) => n !== "")
+          .join(", ");
+        for (const text of [p.amount, p.coins, note]) {
+          const cell = document.createElement("td");
+          cell.textContent = text;
+          row.append(cell);
+        }
+        return row;
+      }),
+    );
+  } catch (error) {
+    empty(
+      `No curve: ${issuesOf(error)
+        .map((i) => `${i.path} ${i.message}`.trim())
+        .join("; ")}`,
+    );
+  }
+}
+
 function renderRedemption(): void {
   const issues: InputIssue[] = [];
   const json = parseJson(ui.lotsJson.value, "lots");
@@ -162,30 +247,28 @@ function renderRedemption(): void {
   ui.lotsBody.replaceChildren();
   if (issues.length > 0 || !at.ok) {
     ui.redeemSummary.textContent = "";
+    const note = document.createElement("p");
+    note.className = "placeholder";
+    note.textContent = "The timeline appears when the lots, coins and date are valid.";
+    ui.timeline.replaceChildren(note);
+    ui.timeline.dataset.state = "empty";
     return;
   }
   const now = at.at.getTime();
   const plan = planRedemption(lots, coins, now);
-  const takes = new Map(plan.lots.map((movement) => [movement.lotId, movement.coins]));
-  const ordered = [...lots].sort((a, b) => {
-    const sa = lotState(a, now) === "spendable" ? 0 : 1;
-    const sb = lotState(b, now) === "spendable" ? 0 : 1;
-    return sa - sb || compareSpendOrder(a, b);
-  });
-  let position = 0;
-  for (const lot of ordered) {
-    const state = lotState(lot, now);
+  const rows = timelineRows(lots, now, plan);
+  ui.timeline.innerHTML = timelineSvg(rows, now);
+  ui.timeline.dataset.state = "ready";
+  for (const { lot, state, order, takes } of rows) {
     const row = document.createElement("tr");
-    row.className = state;
+    row.className = takes === undefined ? state : `${state} planned`;
     const cells = [
-      state === "spendable" ? String(++position) : "",
+      order === undefined ? "" : String(order),
       `#${lot.id}`,
       lot.remaining,
-      lot.expiresAt === null
-        ? "never"
-        : new Date(lot.expiresAt).toISOString().slice(0, 16).replace("T", " "),
+      lot.expiresAt === null ? "never" : instantLabel(lot.expiresAt),
       state,
-      takes.get(lot.id) ?? "",
+      takes ?? "",
     ];
     for (const text of cells) {
       const cell = document.createElement("td");
@@ -201,12 +284,53 @@ function renderRedemption(): void {
   ui.redeemSummary.className = short ? "warning" : "";
 }
 
+/** The event JSON the form edits: the last text of the JSON view that parsed as an object. */
+let eventJson: Record<string, unknown> = {};
+
+function showForm(): void {
+  renderForm(ui.form, eventJson, onFormEdit);
+}
+
+/** Pauses the form (and says why) while the JSON view holds no event object. */
+function pauseForm(reason: string | undefined): void {
+  ui.formFieldset.disabled = reason !== undefined;
+  ui.formNotice.hidden = reason === undefined;
+  ui.formNotice.textContent = reason ?? "";
+}
+
+/** A form edit: rewrite the JSON view from the edited event, then preview again. */
+function onFormEdit(edit: FormEdit, rerender: boolean): void {
+  const at = readInstant(ui.at);
+  eventJson = applyEdit(eventJson, edit, { now: at.ok ? at.at.getTime() : Date.now() });
+  ui.eventJson.value = JSON.stringify(eventJson, null, 2);
+  if (rerender) showForm();
+  renderReward();
+}
+
+/** A JSON edit: when it parses to an object, the form shows it. */
+function onJsonInput(): void {
+  const json = parseJson(ui.eventJson.value, "event");
+  if (json.ok && isObject(json.value)) {
+    eventJson = json.value;
+    pauseForm(undefined);
+    showForm();
+  } else {
+    pauseForm(
+      json.ok
+        ? "The event JSON is not an object: the form is paused until it is."
+        : "The event JSON does not parse: the form is paused until it does.",
+    );
+  }
+  renderReward();
+}
+
 function loadSample(index: number): void {
   const sample = sampleEvents[index];
   if (sample === undefined) return;
   ui.eventJson.value = JSON.stringify(sample.event, null, 2);
   ui.amount.value = sample.amount;
   ui.at.value = sample.at;
+  ui.curveMax.value = "";
 }
 
 function start(): void {
@@ -223,16 +347,17 @@ function start(): void {
 
   ui.eventSelect.addEventListener("change", () => {
     loadSample(ui.eventSelect.selectedIndex);
-    renderReward();
+    onJsonInput();
   });
-  for (const input of [ui.eventJson, ui.programJson, ui.amount, ui.at]) {
+  ui.eventJson.addEventListener("input", onJsonInput);
+  for (const input of [ui.programJson, ui.amount, ui.at, ui.curveMax]) {
     input.addEventListener("input", renderReward);
   }
   for (const input of [ui.lotsJson, ui.redeemCoins, ui.redeemAt]) {
     input.addEventListener("input", renderRedemption);
   }
 
-  renderReward();
+  onJsonInput();
   renderRedemption();
   document.body.dataset.ready = "true";
 }
