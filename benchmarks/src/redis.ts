@@ -183,7 +183,7 @@ function difference(a: Set<string>, b: Set<string>): string[] {
 
 /**
  * KEYS: claim, claim holders, claim of version 0.1, head, lots, fifo, avail,
- * entries, usage, requests, lease, events (the head when none), expiry,
+ * entries, usage, requests, lease, event versions or events (the head when none), expiry,
  * expiryVersions (the head when none).
  * ARGV: user, request id, event field ('' for none), at, spend ('' for
  * none), usage count n, n pairs (key, value), then lot id ('new' for a new
@@ -196,7 +196,7 @@ function difference(a: Set<string>, b: Set<string>): string[] {
  * script's claim, own-record check, head, usage, the ranges of the two lot
  * indexes it reads (due, next-expiry group, activated, next activation,
  * FIFO spend lots) and their lots; the commit script's lease, version and
- * record checks and its writes; and for allocations the event read and,
+ * record checks and its writes; and for allocations the event (version) read and,
  * when the captured command moved it, the expiry index entry.
  */
 const FLOOR_SCRIPT = `
@@ -284,7 +284,13 @@ class FloorPlan {
         "redis floor: the captured command has no claim-and-read or commit call; update benchmarks/src/redis.ts",
       );
     }
-    const event = calls.find((c) => c.keys.length === 1 && c.keys[0]?.endsWith(":events") === true);
+    // The event: its stored version (an event the engine remembers) or the event itself.
+    const event = calls.find(
+      (c) =>
+        c.keys.length === 1 &&
+        (c.keys[0]?.endsWith(":event-versions") === true ||
+          c.keys[0]?.endsWith(":events") === true),
+    );
     const expiry = calls.find(
       (c) => c.keys.length === 2 && c.keys[0]?.endsWith(":expiry") === true,
     );

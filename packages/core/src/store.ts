@@ -66,6 +66,12 @@ export type BatchOutcome<T> =
  *   coins back) is never refused and never takes the counter below 0
  *   (`budgetAfter`); a store that cannot apply it atomically with the
  *   account applies it after the commit, never before.
+ * - **Event versions.** With `reads.eventId`, the snapshot's `eventVersion`
+ *   is the version of that event as stored (`null` when there is none), read
+ *   no earlier than the command started: the engine decides allocations with
+ *   a remembered event and discards the decision when the versions differ.
+ *   A store that leaves it `undefined` makes the engine read the event before
+ *   every allocation instead.
  * - **Lots.** A store persists every field of a `Lot`, `expired` and
  *   `shortfall` included; a lot stored without them reads them as `"0"`.
  * - **Totals.** A store persists a change's `totals` as given, with the

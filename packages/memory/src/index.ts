@@ -101,6 +101,8 @@ export function memoryStore(): Store {
     };
     if (reads.budgetEventId !== undefined)
       snapshot.budgetUsed = program.budgets.get(reads.budgetEventId) ?? "0";
+    if (reads.eventId !== undefined)
+      snapshot.eventVersion = program.events.get(reads.eventId)?.version ?? null;
     return snapshot;
   };
 

@@ -54,6 +54,8 @@ export interface ReadShape {
   readonly usage: boolean;
   readonly requests: boolean;
   readonly budget: boolean;
+  /** The stored version of an event (`AccountReads.eventId`). */
+  readonly event: boolean;
 }
 
 /** How the lot parts refer to the account and the command's instant. */
@@ -200,8 +202,8 @@ function memo<S extends object>(build: (shape: S) => string): (shape: S) => Stat
 
 /**
  * Parameters: $1 program, $2 user, $3 at, then for the parts in `shape`, in
- * this order: lot ids, usage keys, request ids, budget event, the command's
- * own request id.
+ * this order: lot ids, usage keys, request ids, budget event, the event
+ * whose version is asked for, the command's own request id.
  *
  * `lock` locks the account row in the same statement. The statement's
  * snapshot was taken before the lock was granted: when another command
@@ -216,6 +218,7 @@ function readOne(t: Tables, shape: ReadShape): string {
   const usage = shape.usage ? next() : undefined;
   const requests = shape.requests ? next() : undefined;
   const budget = shape.budget ? next() : undefined;
+  const event = shape.event ? next() : undefined;
   const request = shape.request ? next() : undefined;
   const locking = shape.mode === "lock";
 
@@ -298,6 +301,14 @@ function readOne(t: Tables, shape: ReadShape): string {
     branches.push(`${row("b", ["b.used::text"])} FROM ${t.budgets} b
       WHERE b.program_id = $1 AND b.event_id = ${budget}`);
   }
+  if (event !== undefined) {
+    // One row, its version NULL when the program has no such event.
+    branches.push(
+      `${row("v", [
+        `(SELECT e.version FROM ${t.events} e WHERE e.program_id = $1 AND e.event_id = ${event})::text`,
+      ])}`,
+    );
+  }
   if (request !== undefined) {
     branches.push(
       `${row(
@@ -329,6 +340,7 @@ export function readShape(mode: ReadMode, reads: AccountReads, request: boolean)
     usage: reads.usageKeys.length > 0,
     requests: reads.requestIds.length > 0,
     budget: reads.budgetEventId !== undefined,
+    event: reads.eventId !== undefined,
   };
 }
 
@@ -343,6 +355,7 @@ export function readValues(
   if (reads.usageKeys.length > 0) values.push(arrayLiteral(reads.usageKeys));
   if (reads.requestIds.length > 0) values.push(arrayLiteral(reads.requestIds));
   if (reads.budgetEventId !== undefined) values.push(reads.budgetEventId);
+  if (reads.eventId !== undefined) values.push(reads.eventId);
   if (requestId !== undefined) values.push(requestId);
   return values;
 }

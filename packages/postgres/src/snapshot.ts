@@ -37,6 +37,8 @@ export interface Found {
   readonly usage: Record<string, string>;
   readonly requests: Record<string, RequestRecord>;
   budget: string | undefined;
+  /** The stored version of the event asked for (`null`: no such event), when asked. */
+  eventVersion: number | null | undefined;
 }
 
 export function emptyFound(): Found {
@@ -46,6 +48,7 @@ export function emptyFound(): Found {
     usage: Object.create(null),
     requests: Object.create(null),
     budget: undefined,
+    eventVersion: undefined,
   };
 }
 
@@ -120,6 +123,9 @@ function addRow(found: Found, r: Row): void {
     }
     case "b":
       found.budget = String(r.c1);
+      break;
+    case "v":
+      found.eventVersion = r.c1 === null || r.c1 === undefined ? null : Number(r.c1);
       break;
   }
 }
@@ -225,7 +231,9 @@ export function snapshotOf(
     usage: found.usage,
     requests: found.requests,
   };
-  return reads.budgetEventId === undefined
-    ? snapshot
-    : { ...snapshot, budgetUsed: found.budget ?? "0" };
+  return {
+    ...snapshot,
+    ...(reads.budgetEventId === undefined ? {} : { budgetUsed: found.budget ?? "0" }),
+    ...(reads.eventId === undefined ? {} : { eventVersion: found.eventVersion ?? null }),
+  };
 }

@@ -9,7 +9,15 @@ import { type ClaimCall, claimAndRead } from "./claims.js";
 import type { Context } from "./context.js";
 import type { AccountKeys, ProgramKeys } from "./keys.js";
 import { migrate } from "./migrate.js";
-import { budgetUsed, parseRead, type ReadMode, type ReadResult, readArgs } from "./reads.js";
+import {
+  budgetUsed,
+  eventVersion,
+  parseRead,
+  type ReadMode,
+  type ReadResult,
+  readArgs,
+  withEventVersion,
+} from "./reads.js";
 
 export type AccountRead =
   /** The request id is claimed by another user (encoded in `owner`). */
@@ -63,11 +71,16 @@ export async function readAccount(
     reads.budgetEventId === undefined
       ? undefined
       : budgetUsed(ctx, keys, reads.budgetEventId, operation);
-  // A budget read nobody waits for must not surface as an unhandled rejection.
+  // The event's version (program slot), sent with the others: read after the command started.
+  const version =
+    reads.eventId === undefined ? undefined : eventVersion(ctx, keys, reads.eventId, operation);
+  // A read nobody waits for must not surface as an unhandled rejection.
   budget?.catch(() => undefined);
+  version?.catch(() => undefined);
   const [owner, reply] = await sent;
   if (claim !== null && owner !== claim.user) return { kind: "foreign", owner: owner as string };
   const used = budget === undefined ? undefined : await budget;
+  const stored = version === undefined ? undefined : await version;
   let result = parseRead(reply, userId, reads, used);
   for (let round = 1; result.kind === "legacy"; round += 1) {
     if (round > MAX_MIGRATIONS) throw new Error("the account kept its 0.1 layout after migrating");
@@ -75,5 +88,5 @@ export async function readAccount(
     const again = (await claimAndRead(ctx, operation, [], [call])).replies[0];
     result = parseRead(again, userId, reads, used);
   }
-  return result;
+  return withEventVersion(result, stored);
 }

@@ -17,7 +17,12 @@
  *    holding its account, and takes it again if the commit does not happen.
  */
 import { randomUUID } from "node:crypto";
-import { type AccountCommand, type ExecuteOutcome, subtractDecimalStrings } from "@coinage/core";
+import {
+  type AccountCommand,
+  type AccountSnapshot,
+  type ExecuteOutcome,
+  subtractDecimalStrings,
+} from "@coinage/core";
 import { type AccountRead, readAccount } from "./account.js";
 import {
   fitsBudget,
@@ -34,7 +39,7 @@ import { type Context, contention, MAX_ATTEMPTS, OPTIMISTIC_ATTEMPTS, sleep } fr
 import { earliestAfter, earliestExpiry, indexExpiry, lowerExpiry, lowers } from "./expiry.js";
 import { encodeId } from "./keys.js";
 import { dropLease, lockAccounts, takeLease } from "./lease.js";
-import { budgetUsed, parseRead, readArgs } from "./reads.js";
+import { budgetUsed, parseRead, type ReadResult, readArgs, withEventVersion } from "./reads.js";
 
 const OP = "execute";
 
@@ -61,7 +66,7 @@ export async function execute<T>(
       if (lease === null && attempt > OPTIMISTIC_ATTEMPTS)
         lease = await takeLease(ctx, account, deadline, OP);
 
-      const read =
+      const read: AccountRead =
         fresh ??
         (await readAccount(
           ctx,
@@ -82,7 +87,7 @@ export async function execute<T>(
       }
       if (claim !== null) claimed = true;
       if (read.kind === "replay") return { status: "replayed", record: read.record };
-      const snapshot = read.snapshot;
+      const snapshot: AccountSnapshot = read.snapshot;
       // May throw: nothing has been written for this attempt yet.
       const { change, result } = command.decide(snapshot);
       const expiryBefore = earliestExpiry(snapshot.lots);
@@ -207,7 +212,10 @@ export async function execute<T>(
       if (outcome.kind === "leased") lease = null; // someone else holds (or took over) the lease
       if (outcome.kind === "conflict" && outcome.read !== undefined) {
         // The budget counter is not read again: the reservation validates it.
-        const now = parseRead(outcome.read, command.userId, command.reads, snapshot.budgetUsed);
+        const now: ReadResult = withEventVersion(
+          parseRead(outcome.read, command.userId, command.reads, snapshot.budgetUsed),
+          snapshot.eventVersion,
+        );
         if (now.kind !== "legacy") fresh = now;
       }
       // A fresh state is decided on at once while attempts are optimistic.

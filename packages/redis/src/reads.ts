@@ -15,7 +15,7 @@ import {
 } from "@coinage/core";
 import type { Arg } from "./client.js";
 import type { Context } from "./context.js";
-import { type AccountKeys, decodeId, encodeId, type ProgramKeys } from "./keys.js";
+import { type AccountKeys, decodeId, encodeId, orderedMember, type ProgramKeys } from "./keys.js";
 import { parseScore } from "./lot-index.js";
 import { ACCOUNT_KEYS, readHistory } from "./scripts/account.js";
 import * as lua from "./scripts/program.js";
@@ -258,4 +258,29 @@ export async function budgetUsed(
 ): Promise<string> {
   const used = await ctx.scripts.run(operation, lua.getValue, [keys.budget(eventId)]);
   return typeof used === "string" ? used : "0";
+}
+
+/** The stored version of an event, `null` when the program has none (program slot). */
+export async function eventVersion(
+  ctx: Context,
+  keys: ProgramKeys,
+  eventId: string,
+  operation: string,
+): Promise<number | null> {
+  const version = await ctx.scripts.run(
+    operation,
+    lua.getField,
+    [keys.eventVersions],
+    [orderedMember(eventId)],
+  );
+  return typeof version === "string" ? Number(version) : null;
+}
+
+/** `result` with the event version read beside it (when one was asked for). */
+export function withEventVersion<R extends ReadResult>(
+  result: R,
+  version: number | null | undefined,
+): R {
+  if (version === undefined || result.kind !== "state") return result;
+  return { ...result, snapshot: { ...result.snapshot, eventVersion: version } };
 }

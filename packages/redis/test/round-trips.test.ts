@@ -215,6 +215,20 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     ).toBe(2);
   });
 
+  it("execute - an allocation checking its event's version should send that read with the claim and read", async () => {
+    await plain.execute(
+      credit({ programId: P, userId: "ev", requestId: "ev-0", coins: 1, expiresAt: 100 }),
+    );
+    const command = credit({ programId: P, userId: "ev", requestId: "ev-1", coins: 2 });
+    const checking = { ...command, reads: { ...command.reads, eventId: "E" } };
+    expect(await measure(() => store.execute(checking))).toBe(2);
+    expect(tap.calls.map((c) => [c.wave, c.script])).toEqual([
+      [1, "claim-read"],
+      [1, "hget"],
+      [2, "commit"],
+    ]);
+  });
+
   it("execute - a budget reservation and a lowered expiry should share one round trip, after the account is held", async () => {
     await plain.execute(
       credit({ programId: P, userId: "e", requestId: "e-0", coins: 1, expiresAt: 800 }),

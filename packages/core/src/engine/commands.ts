@@ -147,12 +147,32 @@ export function usageFrom(
   };
 }
 
+/**
+ * Thrown by an allocation's `decide` when the event it was built from is not
+ * the one stored (see `allocationCommand`'s `checkEvent`): nothing is
+ * written, and the engine builds the command again from the stored event.
+ * `stored` is what the snapshot said: a version, `null` (no such event), or
+ * `undefined` (the store does not report event versions).
+ */
+export class StaleEvent extends Error {
+  constructor(readonly stored: number | null | undefined) {
+    super("the event changed since it was read");
+    this.name = "StaleEvent";
+  }
+}
+
+/**
+ * An allocation from `event`. With `checkEvent`, the event is a remembered
+ * copy: the command asks the store for the event's stored version with the
+ * account and decides only when it is the copy's.
+ */
 export function allocationCommand(
   program: Program,
   event: CoinEvent,
   input: ValidAllocation,
   now: Date,
   keys: UsageKeys = usageKeysFor(event, now, program),
+  checkEvent = false,
 ): AccountCommand<AllocationResult> {
   const at = now.getTime();
   return {
@@ -165,8 +185,12 @@ export function allocationCommand(
       requestIds: [],
       lotIds: [],
       ...(event.caps?.budget === undefined ? {} : { budgetEventId: event.id }),
+      ...(checkEvent ? { eventId: event.id } : {}),
     },
     decide(snapshot) {
+      if (checkEvent && snapshot.eventVersion !== event.version) {
+        throw new StaleEvent(snapshot.eventVersion);
+      }
       const draft = new AccountDraft(snapshot, at);
       sweepExpired(draft);
       const transaction = input.amount === undefined ? {} : { amount: input.amount.toFixed() };

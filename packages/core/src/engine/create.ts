@@ -21,6 +21,7 @@ import {
   readsAt,
   redemptionCommand,
   reversalCommand,
+  StaleEvent,
   sweepCommand,
   usageFrom,
   usageKeyMemo,
@@ -178,6 +179,49 @@ export function createCoinage(options: CoinageOptions): Coinage {
     const earlier = await call("findRequest", () => store.findRequest(programId, requestId));
     if (earlier === null) throw error;
     return replay<T>(earlier, print);
+  }
+
+  /**
+   * Whether the store's snapshots report event versions: unknown until one
+   * says. While they do, an allocation from an event this engine has seen
+   * reads no event: it decides with the remembered copy, and the store's
+   * snapshot confirms that copy is still the stored version.
+   */
+  let storeReportsEvents: boolean | undefined;
+
+  /** The remembered event, when an allocation may be built from it without reading it. */
+  function rememberedEvent(eventId: string, at: Date): CoinEvent | undefined {
+    if (storeReportsEvents === false) return undefined;
+    const event = knownEvents.get(eventId);
+    // An inactive copy is read again: the stored event may have been resumed.
+    return event !== undefined && eventActivity(event, at) === null ? event : undefined;
+  }
+
+  /**
+   * Allocate with the remembered event, or after reading it; a remembered
+   * copy the store says is stale is dropped and the event read.
+   */
+  async function allocateFrom(valid: ValidAllocation, at: Date): Promise<AllocationResult> {
+    const remembered = rememberedEvent(valid.eventId, at);
+    if (remembered !== undefined) {
+      try {
+        return await run(
+          allocationCommand(program, remembered, valid, at, usageKeys(remembered.id, at), true),
+        );
+      } catch (error) {
+        if (!(error instanceof StaleEvent)) throw error;
+        if (error.stored === undefined) storeReportsEvents = false;
+        else storeReportsEvents = true;
+        if (knownEvents.get(valid.eventId) === remembered) knownEvents.delete(valid.eventId);
+      }
+    }
+    let command: AccountCommand<AllocationResult>;
+    try {
+      command = await prepareAllocation(valid, at);
+    } catch (error) {
+      return replayOr(valid.requestId, valid.fingerprint, error);
+    }
+    return run(command);
   }
 
   async function prepareAllocation(
@@ -349,15 +393,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
       },
 
       async allocate(input) {
-        const valid = validateAllocation(input);
-        const at = now();
-        let command: AccountCommand<AllocationResult>;
-        try {
-          command = await prepareAllocation(valid, at);
-        } catch (error) {
-          return replayOr(valid.requestId, valid.fingerprint, error);
-        }
-        return run(command);
+        return allocateFrom(validateAllocation(input), now());
       },
 
       async allocateMany(itemsInput) {

@@ -152,6 +152,13 @@ export interface AccountSnapshot {
   readonly requests: Readonly<Record<string, RequestRecord>>;
   /** What the event in `AccountReads.budgetEventId` has handed out in total (when asked). */
   readonly budgetUsed?: string;
+  /**
+   * The stored version of the event in `AccountReads.eventId` (when asked):
+   * `null` when the program has no such event. The engine allocates from a
+   * remembered copy of the event and checks it against this, so an
+   * allocation needs no separate event read.
+   */
+  readonly eventVersion?: number | null;
 }
 
 /** What a command reads of an account. */
@@ -164,6 +171,8 @@ export interface AccountReads {
   readonly requestIds: readonly string[];
   readonly lotIds: readonly number[];
   readonly budgetEventId?: string;
+  /** An event whose stored version the snapshot reports (`AccountSnapshot.eventVersion`). */
+  readonly eventId?: string;
 }
 
 /** A decided change to one account, committed all or nothing. */

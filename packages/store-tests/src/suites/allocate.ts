@@ -1,3 +1,4 @@
+import { createCoinage } from "@coinage/core";
 import { expect, it } from "vitest";
 import {
   canon,
@@ -13,6 +14,43 @@ import {
 } from "../harness.js";
 
 export function allocateSuite(ref: StoreRef): void {
+  it("allocate - should use the stored event when another engine changed the one this engine remembers", async () => {
+    const world = newWorld(storeOf(ref));
+    const { coins, clock, store, programId } = world;
+    // A second service over the same store and program, which edits events.
+    const admin = createCoinage({ store, program: coins.program, clock });
+    await admin.events.create(fixed("VISIT", "100"));
+    expectDec(
+      (await coins.allocate({ userId: "u1", event: "VISIT", requestId: "a1" })).coins,
+      "100",
+    );
+
+    await admin.events.update("VISIT", { reward: { kind: "fixed", coins: "250" } });
+    expectDec(
+      (await coins.allocate({ userId: "u1", event: "VISIT", requestId: "a2" })).coins,
+      "250",
+    );
+
+    await admin.events.update("VISIT", { status: "paused" });
+    await expectCode(
+      coins.allocate({ userId: "u1", event: "VISIT", requestId: "a3" }),
+      "EVENT_INACTIVE",
+    );
+    await admin.events.update("VISIT", { status: "active" });
+    expectDec(
+      (await coins.allocate({ userId: "u1", event: "VISIT", requestId: "a4" })).coins,
+      "250",
+    );
+    expectDec((await coins.balance("u1")).available, "600");
+
+    // The store reports the event's stored version beside the account, and null for none.
+    const asked = { at: clock.ms, usageKeys: [], requestIds: [], lotIds: [] };
+    const snapshot = await store.loadAccount(programId, "u1", { ...asked, eventId: "VISIT" });
+    expect(snapshot.eventVersion).toBe((await admin.events.get("VISIT")).version);
+    const none = await store.loadAccount(programId, "u1", { ...asked, eventId: "NO_SUCH" });
+    expect(none.eventVersion).toBeNull();
+  });
+
   it("allocate - should book a fixed reward into a new lot with its expiry and activation", async () => {
     const world = newWorld(storeOf(ref));
     const { coins, clock } = world;
