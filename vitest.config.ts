@@ -7,6 +7,10 @@ const src = (pkg: string) =>
 export default defineConfig({
   resolve: {
     alias: {
+      // Before "@coinage/core", which would match it as a prefix.
+      "@coinage/core/json-schema": fileURLToPath(
+        new URL("./packages/core/src/json-schema.ts", import.meta.url),
+      ),
       "@coinage/core": src("core"),
       "@coinage/memory": src("memory"),
       "@coinage/postgres": src("postgres"),

@@ -525,3 +525,51 @@ export function named<T>(name: string, schema: Schema<T>): Schema<T> {
     return { $ref: `#/components/schemas/${name}` };
   });
 }
+
+/**
+ * An object whose shape core defines (`@coinage/core/json-schema` renders
+ * it, from the same definition core's parsers run). Here it is only checked
+ * to be an object of known fields; core checks the rest and reports issues at
+ * their paths, which the routes put under this field's own.
+ */
+export function coreObject<T>(render: (context?: RenderContext) => JSONSchema): Schema<T> {
+  const known = Object.keys((render() as { properties?: object }).properties ?? {});
+  return make(
+    (value, path, issues) => {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        return fail(issues, path, `expected an object, got ${describeValue(value)}`);
+      }
+      let ok = true;
+      for (const key of Object.keys(value)) {
+        if (!known.includes(key)) {
+          issues.push({
+            path: at(path, key),
+            message: `is not a known field (known: ${known.join(", ")})`,
+          });
+          ok = false;
+        }
+      }
+      return ok ? (value as T) : INVALID;
+    },
+    (context) => render(context),
+  );
+}
+
+/** `schema` (an object schema) without the fields `omit`, and with the fields `optional` no longer required. */
+export function reshape(
+  schema: JSONSchema,
+  change: { readonly omit?: readonly string[]; readonly optional?: readonly string[] },
+): JSONSchema {
+  const drop = new Set([...(change.omit ?? []), ...(change.optional ?? [])]);
+  const { properties, required, ...rest } = schema as {
+    properties?: Record<string, JSONSchema>;
+    required?: readonly string[];
+  };
+  const kept = Object.entries(properties ?? {}).filter(([key]) => !change.omit?.includes(key));
+  const stillRequired = (required ?? []).filter((key) => !drop.has(key));
+  return {
+    ...rest,
+    properties: Object.fromEntries(kept),
+    ...(stillRequired.length > 0 ? { required: stillRequired } : {}),
+  };
+}

@@ -2,13 +2,17 @@
  * Every request and response shape of the API, built once with the schema
  * builder. The routes validate with these; `/openapi.json` renders them.
  *
- * Request schemas check structure (types, enums, known fields). The rule
- * semantics (tiers sorted, promotion windows ordered, limits…) are checked by
- * core's `parseEvent`, whose issues come back with the same `path` format.
+ * Request schemas check structure (types, enums, known fields). A coin
+ * event's fields are core's: their JSON Schema is rendered from core's
+ * definition, and core's `parseEvent` checks them, its issues coming back
+ * with the same `path` format under the request field they were sent in.
  */
+import type { CoinEvent, EventInput, EventPatch } from "@coinage/core";
+import { coinEventSchema, eventInputSchema, eventPatchSchema } from "@coinage/core/json-schema";
 import {
   array,
   boolean,
+  coreObject,
   dateTime,
   decimal,
   enumOf,
@@ -19,10 +23,9 @@ import {
   nullable,
   object,
   optional,
-  record,
+  reshape,
   type Schema,
   string,
-  tagged,
   union,
 } from "./schema.js";
 
@@ -53,103 +56,28 @@ const money = decimal({ nonNegative: true }).describe(
 );
 
 const period = enumOf(["day", "week", "month", "year", "lifetime"]);
-const calendarUnit = enumOf(["day", "week", "month", "quarter", "year"]);
-
-const dateRule = union([
-  object({
-    years: optional(integer({ minimum: 0 })),
-    months: optional(integer({ minimum: 0 })),
-    days: optional(integer({ minimum: 0 })),
-    hours: optional(integer({ minimum: 0 })),
-  }).describe(
-    "A duration after the earning instant (calendar arithmetic in the program's time zone).",
-  ),
-  object({ endOf: calendarUnit, plus: optional(integer({ minimum: 0 })) }).describe(
-    "The end of the current calendar unit, plus N more units.",
-  ),
-  object({ at: dateTime() }).describe("A fixed instant."),
-]);
-
-export const expiryRule = named(
-  "ExpiryRule",
-  union([literal("never"), dateRule]).describe('When earned coins expire; "never" by default.'),
-);
-export const activationRule = named(
-  "ActivationRule",
-  union([literal("immediately"), dateRule]).describe(
-    'When earned coins become spendable; "immediately" by default.',
-  ),
-);
-
-const tier = union([
-  object({ from: money, percent: decimal({ nonNegative: true }) }),
-  object({ from: money, coins: decimal({ nonNegative: true }) }),
-]);
-
-export const rewardRule = named(
-  "RewardRule",
-  tagged("kind", {
-    fixed: object({ kind: literal("fixed"), coins: decimal({ nonNegative: true }) }).describe(
-      "N coins per allocation.",
-    ),
-    percentage: object({
-      kind: literal("percentage"),
-      percent: decimal({ nonNegative: true }),
-    }).describe(
-      "P percent of the transaction amount, converted to coins at the program's coin value.",
-    ),
-    tiered: object({
-      kind: literal("tiered"),
-      mode: optional(enumOf(["flat", "progressive"])),
-      tiers: array(tier, { minItems: 1, maxItems: 100 }),
-    }).describe(
-      "Tiers by transaction amount, sorted by `from` (the first from 0); `flat` by default.",
-    ),
-  }),
-);
-
-export const promotion = named(
-  "Promotion",
-  object({
-    id: string({ minLength: 1, maxLength: 200 }),
-    multiplier: decimal({ positive: true }).example("2"),
-    from: dateTime(),
-    until: dateTime(),
-  }).describe("A multiplier active in [from, until)."),
-);
-
-export const caps = named(
-  "Caps",
-  object({
-    perAllocation: optional(coins),
-    perUser: optional(array(object({ coins, period }), { maxItems: 5 })),
-    budget: optional(coins),
-  }),
-);
-
-const window = object({ from: optional(dateTime()), until: optional(dateTime()) }).describe(
-  "Allocations are accepted only inside [from, until).",
-);
-
 const status = enumOf(["active", "paused", "archived"]);
-const stack = enumOf(["max", "multiply"]).describe(
-  'How several active promotions combine; "max" by default.',
-);
+
+// Coin events: their shapes are core's (`@coinage/core/json-schema`), rendered
+// from the definition `parseEvent` runs. The seed's `rule` is the event
+// without the fields the seed names itself (id and name are its `event`,
+// metadata holds its `configuration`).
+
+/** What the v0 endpoints carry in `rule`: an event's fields but id, name and metadata. */
+export type EventRule = Omit<EventInput, "id" | "name" | "metadata" | "reward"> & {
+  readonly reward?: EventInput["reward"];
+};
+/** The same for PATCH: each field replaces the stored one whole; `null` removes an optional one. */
+export type EventRulePatch = Omit<EventPatch, "name" | "metadata">;
+
+const SEED_FIELDS = ["id", "name", "metadata"];
 
 /** The richer rule carried by the v0 endpoints besides the seed's `amount`. */
 export const eventRule = named(
   "EventRule",
-  object({
-    reward: optional(rewardRule),
-    status: optional(status),
-    window: optional(window),
-    promotions: optional(array(promotion, { maxItems: 100 })),
-    stack: optional(stack),
-    caps: optional(caps),
-    minAmount: optional(money),
-    expiry: optional(expiryRule),
-    activation: optional(activationRule),
-  }).describe(
+  coreObject<EventRule>((context) =>
+    reshape(eventInputSchema(context), { omit: SEED_FIELDS, optional: ["reward"] }),
+  ).describe(
     "Everything beyond the seed's fixed `amount`: a percentage or tiered reward, promotions, caps, a minimum amount, expiry and activation.",
   ),
 );
@@ -157,17 +85,17 @@ export const eventRule = named(
 /** The same fields for PATCH: each replaces the stored one whole; `null` removes an optional one. */
 export const eventRulePatch = named(
   "EventRulePatch",
-  object({
-    reward: optional(rewardRule),
-    status: optional(status),
-    window: optional(nullable(window)),
-    promotions: optional(nullable(array(promotion, { maxItems: 100 }))),
-    stack: optional(nullable(stack)),
-    caps: optional(nullable(caps)),
-    minAmount: optional(nullable(money)),
-    expiry: optional(nullable(expiryRule)),
-    activation: optional(nullable(activationRule)),
-  }).describe("Fields to change; each replaces the stored field whole, `null` removes it."),
+  coreObject<EventRulePatch>((context) =>
+    reshape(eventPatchSchema(context), { omit: SEED_FIELDS }),
+  ).describe("Fields to change; each replaces the stored field whole, `null` removes it."),
+);
+
+/** The rule of a stored event, as the v0 endpoints return it: canonical, defaults filled in. */
+const storedEventRule = named(
+  "StoredEventRule",
+  coreObject<Record<string, unknown>>((context) =>
+    reshape(coinEventSchema(context), { omit: [...SEED_FIELDS, "version"] }),
+  ).describe("The event's rule as stored: canonical decimals and instants, defaults filled in."),
 );
 
 export const configuration = enumOf(["DEFAULT", "CUSTOM"]).describe(
@@ -430,24 +358,7 @@ export const historyPage = named(
   }),
 );
 
-export const coinEvent = named(
-  "CoinEvent",
-  object({
-    id: string(),
-    name: string(),
-    status,
-    window: optional(window),
-    reward: rewardRule,
-    promotions: optional(array(promotion)),
-    stack: optional(stack),
-    caps: optional(caps),
-    minAmount: optional(string()),
-    expiry: optional(expiryRule),
-    activation: optional(activationRule),
-    metadata: optional(record(json())),
-    version: integer({ minimum: 1 }),
-  }),
-);
+export const coinEvent = named("CoinEvent", coreObject<CoinEvent>(coinEventSchema));
 
 export const eventPage = named(
   "EventPage",
@@ -467,7 +378,7 @@ export const seedEvent = named(
     ),
     status,
     version: integer({ minimum: 1 }),
-    rule: eventRule,
+    rule: storedEventRule,
   }),
 );
 

@@ -1,5 +1,8 @@
+import { coinEventSchema, eventInputSchema } from "@coinage/core/json-schema";
 import { describe, expect, it } from "vitest";
+import { routes } from "../src/app.js";
 import { readConfig } from "../src/config.js";
+import { buildOpenApi } from "../src/openapi.js";
 import {
   array,
   decimal,
@@ -15,6 +18,7 @@ import {
   tagged,
   union,
 } from "../src/schema.js";
+import { eventRule, eventRulePatch } from "../src/schemas.js";
 
 describe("schema builder", () => {
   const item = object({
@@ -193,5 +197,35 @@ describe("readConfig", () => {
     expect(() => readConfig({ COINAGE_TOKENS: "supersecrettoken" })).not.toThrowError(
       /supersecrettoken/,
     );
+  });
+});
+
+describe("coin event schemas", () => {
+  const doc = buildOpenApi(routes) as {
+    components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+  };
+  const schemas = doc.components.schemas;
+
+  it("are core's, rendered from the definition parseEvent runs", () => {
+    const context = { components: new Map<string, Record<string, unknown>>() };
+    expect(schemas.CoinEvent).toEqual(coinEventSchema(context));
+    for (const [name, schema] of context.components) expect(schemas[name]).toEqual(schema);
+    const fields = Object.keys(eventInputSchema().properties as object);
+    expect(Object.keys(schemas.EventRule?.properties ?? {})).toEqual(
+      fields.filter((key) => !["id", "name", "metadata"].includes(key)),
+    );
+  });
+
+  it("check a rule's own fields here and leave the rest to core", () => {
+    expect(eventRule.validate({ reward: { kind: "fixed", coins: "5" }, colour: "red" })).toEqual([
+      {
+        path: "colour",
+        message: expect.stringMatching(/^is not a known field \(known: status, window, reward/),
+      },
+    ]);
+    expect(eventRule.validate("fixed")).toEqual([
+      { path: "", message: 'expected an object, got the string "fixed"' },
+    ]);
+    expect(eventRulePatch.validate({ caps: null, minAmount: null })).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { memoryStore } from "@coinage/memory";
 import { describe, expect, it } from "vitest";
 
 const program = { id: "obs", coinValue: "1" };
-const event = { id: "E", name: "E", reward: { kind: "fixed", coins: "10" } };
+const event = { id: "E", name: "E", reward: { kind: "fixed", coins: "10" } } as const;
 
 describe("instrumentation", () => {
   it("logCalls hands over one record per public call: operation, outcome, replayed, coins, error code", async () => {

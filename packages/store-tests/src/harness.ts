@@ -10,6 +10,7 @@ import {
   type ClawbackPolicy,
   type Coinage,
   createCoinage,
+  type EventInput,
   type Lot,
   type Store,
 } from "@coinage/core";
@@ -244,11 +245,7 @@ export function iso(ms: number): string {
 }
 
 /** A fixed-reward event input. */
-export function fixed(
-  id: string,
-  coins: string,
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
+export function fixed(id: string, coins: string, extra: Partial<EventInput> = {}): EventInput {
   return { id, name: `${id} event`, reward: { kind: "fixed", coins }, ...extra };
 }
 

@@ -6,7 +6,7 @@
  * reward of that many coins; the optional `rule` carries everything richer.
  * `configuration` (DEFAULT/CUSTOM) is kept as `metadata.configuration`.
  */
-import type { CoinEvent } from "@coinage/core";
+import type { CoinEvent, EventInput, EventPatch } from "@coinage/core";
 import { invalidInput } from "@coinage/core";
 import {
   allocateBody,
@@ -63,7 +63,7 @@ function requestPath(rewardFromAmount: boolean) {
   };
 }
 
-const fixed = (amount: number) => ({ kind: "fixed", coins: String(amount) });
+const fixed = (amount: number) => ({ kind: "fixed", coins: String(amount) }) as const;
 
 const TAGS = ["v0 (seed)"];
 
@@ -88,14 +88,15 @@ export const seedRoutes: readonly Route[] = [
           message: "send either amount (a fixed reward) or rule.reward, not both",
         });
       }
-      if (body.amount === undefined && reward === undefined) {
+      const chosen = body.amount !== undefined ? fixed(body.amount) : reward;
+      if (chosen === undefined) {
         throw invalidInput({ path: "amount", message: "is required (or send rule.reward)" });
       }
-      const input = {
+      const input: EventInput = {
         id: body.event,
         name: body.event,
         ...rest,
-        reward: body.amount !== undefined ? fixed(body.amount) : reward,
+        reward: chosen,
         metadata: { configuration: body.configuration },
       };
       const created = await withIssuePaths(
@@ -148,7 +149,7 @@ export const seedRoutes: readonly Route[] = [
           message: "send either amount (a fixed reward) or rule.reward, not both",
         });
       }
-      const patch: Record<string, unknown> = { ...rest };
+      const patch: { -readonly [K in keyof EventPatch]: EventPatch[K] } = { ...rest };
       if (body.amount !== undefined) patch.reward = fixed(body.amount);
       if (reward !== undefined) patch.reward = reward;
       let expectedVersion = body.expectedVersion;

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { CoinageError } from "../errors.js";
-import type { CoinEvent } from "../rules/types.js";
+import type { CoinEvent, EventInput } from "../rules/types.js";
 import type { Store } from "../store.js";
 import { createCoinage } from "./create.js";
 
@@ -73,7 +73,7 @@ describe("coins.withTransaction", () => {
 });
 
 describe("events.create retried", () => {
-  const input = { id: "E", name: "Event", reward: { kind: "fixed", coins: "5" } };
+  const input: EventInput = { id: "E", name: "Event", reward: { kind: "fixed", coins: "5" } };
 
   it("with an identical body - answers the stored event instead of EVENT_EXISTS", async () => {
     const coins = createCoinage({ store: eventStore("stub"), program });

@@ -1,6 +1,12 @@
-import type { EntryType, LotMovement } from "../ledger/types.js";
+import type { EntryType, LotMovement, RequestKind } from "../ledger/types.js";
 import type { Program, ProgramInput } from "../program.js";
-import type { CoinEvent, IneligibleReason, RewardBreakdown } from "../rules/types.js";
+import type {
+  CoinEvent,
+  EventInput,
+  EventPatch,
+  IneligibleReason,
+  RewardBreakdown,
+} from "../rules/types.js";
 import type { Store } from "../store.js";
 import type { Instrumentation } from "./instrumentation.js";
 
@@ -20,11 +26,6 @@ export interface CoinageOptions {
    */
   readonly instrumentation?: Instrumentation;
 }
-
-/** Event input for `events.create`: a coin event without `version` (numbers allowed where exact). */
-export type EventInput = Record<string, unknown>;
-/** Fields to change in `events.update`; `id` and `version` cannot be changed. */
-export type EventPatch = Record<string, unknown>;
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -133,6 +134,40 @@ export interface AdjustInput {
   readonly expiresAt?: string | null;
 }
 
+export interface AdjustmentResult {
+  readonly requestId: string;
+  readonly coins: string;
+  readonly lots: readonly LotMovement[];
+  readonly balance: Balance;
+  /** True when this answers a repeat of an earlier call (see `AllocationResult.replayed`). */
+  readonly replayed: boolean;
+}
+
+/** What `request(requestId)` answers: one booked write, as it stands now. */
+interface RequestStatusOf<K extends RequestKind, R> {
+  readonly requestId: string;
+  /** Which write booked it: `allocate` (also `allocateMany`), `redeem`, `reverse` or `adjust`. */
+  readonly kind: K;
+  readonly userId: string;
+  /** When it was booked. */
+  readonly at: string;
+  /** Coins it booked: earned (allocate), spent (redeem), moved (reverse, adjust; unsigned). */
+  readonly coins: string;
+  /**
+   * Of those, coins reversed since (by `reverse` of this request): `"0"` for a
+   * reversal or an adjustment, which cannot be reversed.
+   */
+  readonly reversed: string;
+  /** The result the first call returned (`replayed: false`), as it was then: its balance is that instant's. */
+  readonly result: R;
+}
+
+export type RequestStatus =
+  | RequestStatusOf<"allocate", AllocationResult>
+  | RequestStatusOf<"redeem", RedemptionResult>
+  | RequestStatusOf<"reverse", ReversalResult>
+  | RequestStatusOf<"adjust", AdjustmentResult>;
+
 export interface Balance {
   readonly userId: string;
   /** Spendable now. */
@@ -209,14 +244,14 @@ export interface Coinage {
   allocateMany(inputs: readonly AllocateInput[]): Promise<BulkItemResult[]>;
   redeem(input: RedeemInput): Promise<RedemptionResult>;
   reverse(input: ReverseInput): Promise<ReversalResult>;
-  adjust(input: AdjustInput): Promise<{
-    readonly requestId: string;
-    readonly coins: string;
-    readonly lots: readonly LotMovement[];
-    readonly balance: Balance;
-    /** True when this answers a repeat of an earlier call (see `AllocationResult.replayed`). */
-    readonly replayed: boolean;
-  }>;
+  adjust(input: AdjustInput): Promise<AdjustmentResult>;
+  /**
+   * A booked write by its `requestId`: its kind, user, instant, coins, how
+   * many of them were reversed since, and the result its first call
+   * returned. `REQUEST_NOT_FOUND` when the program has none with this id
+   * (a write that failed books nothing).
+   */
+  request(requestId: string): Promise<RequestStatus>;
   balance(userId: string, options?: { readonly at?: Date }): Promise<Balance>;
   history(
     userId: string,

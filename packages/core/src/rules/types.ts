@@ -4,108 +4,86 @@
  * sent to a browser and previewed there.
  */
 
+import type {
+  activationShape,
+  calendarUnitShape,
+  capPeriodShape,
+  capsShape,
+  eventShape,
+  expiryShape,
+  fixedRewardShape,
+  percentageRewardShape,
+  perUserCapShape,
+  promotionShape,
+  rewardShape,
+  tieredRewardShape,
+  tierShape,
+} from "./event-shape.js";
+import type { In, Out, PatchIn } from "./shape.js";
+
+// The types of a coin event, derived from its one definition in
+// `event-shape.ts` (which documents each field): `Out<…>` is the canonical
+// value `parseEvent` returns, `In<…>` what a caller may pass.
+
 /** N coins per allocation (referral bonus, welcome bonus, the seed's `amount`). */
-export interface FixedReward {
-  readonly kind: "fixed";
-  readonly coins: string;
-}
+export interface FixedReward extends Out<typeof fixedRewardShape> {}
 
 /** P percent of the transaction amount, converted to coins at the program's coin value. */
-export interface PercentageReward {
-  readonly kind: "percentage";
-  readonly percent: string;
-}
+export interface PercentageReward extends Out<typeof percentageRewardShape> {}
 
 /** A tier starts at `from` (inclusive, in currency) and pays a percent or a flat number of coins. */
-export type Tier =
-  | { readonly from: string; readonly percent: string }
-  | { readonly from: string; readonly coins: string };
+export type Tier = Out<typeof tierShape>;
 
 /**
  * Tiers by transaction amount, sorted by `from`, the first starting at 0.
  * `flat`: the whole amount at the tier it falls in. `progressive`: each slice
  * at its own tier's rate (percent tiers only).
  */
-export interface TieredReward {
-  readonly kind: "tiered";
-  readonly mode: "flat" | "progressive";
-  readonly tiers: readonly Tier[];
-}
+export interface TieredReward extends Out<typeof tieredRewardShape> {}
 
-export type RewardRule = FixedReward | PercentageReward | TieredReward;
+export type RewardRule = Out<typeof rewardShape>;
 
 /** A multiplier active in `[from, until)` (ISO-8601 instants), e.g. `"2"` for double coins. */
-export interface Promotion {
-  readonly id: string;
-  readonly multiplier: string;
-  readonly from: string;
-  readonly until: string;
-}
+export interface Promotion extends Out<typeof promotionShape> {}
 
-export type CapPeriod = "day" | "week" | "month" | "year" | "lifetime";
+export type CapPeriod = Out<typeof capPeriodShape>;
 
-export interface PerUserCap {
-  readonly coins: string;
-  readonly period: CapPeriod;
-}
+export interface PerUserCap extends Out<typeof perUserCapShape> {}
 
-export interface Caps {
-  /** Most coins one allocation can earn. */
-  readonly perAllocation?: string;
-  /** Most coins one user can earn from this event per period (calendar periods in the program's time zone). */
-  readonly perUser?: readonly PerUserCap[];
-  /** Most coins this event can hand out in total, across all users. */
-  readonly budget?: string;
-}
+export interface Caps extends Out<typeof capsShape> {}
 
 /** A calendar unit for `endOf` date rules. Weeks start on Monday (ISO). */
-export type CalendarUnit = "day" | "week" | "month" | "quarter" | "year";
+export type CalendarUnit = Out<typeof calendarUnitShape>;
+
+export type ExpiryRule = Out<typeof expiryShape>;
+export type ActivationRule = Out<typeof activationShape>;
 
 /**
  * When coins expire or become available, relative to the earning instant:
- * - `{ days?, months?, years? }` after it (calendar arithmetic in the program's time zone; at least one > 0);
+ * - `{ days?, months?, years?, hours? }` after it (calendar arithmetic in the program's time zone; at least one > 0);
  * - `{ endOf, plus? }`: the end of the current calendar unit, plus N more units;
  * - `{ at }`: a fixed ISO-8601 instant;
  * - `"never"` (for expiry) / `"immediately"` (for activation).
  */
-export type DateRule =
-  | {
-      readonly days?: number;
-      readonly months?: number;
-      readonly years?: number;
-      readonly hours?: number;
-    }
-  | { readonly endOf: CalendarUnit; readonly plus?: number }
-  | { readonly at: string };
-
-export type ExpiryRule = DateRule | "never";
-export type ActivationRule = DateRule | "immediately";
-
-export type EventStatus = "active" | "paused" | "archived";
+export type DateRule = Exclude<ExpiryRule, "never">;
 
 /** A validated coin event. */
-export interface CoinEvent {
-  readonly id: string;
-  readonly name: string;
-  readonly status: EventStatus;
-  /** Allocations are accepted only inside `[from, until)` when set. */
-  readonly window?: { readonly from?: string; readonly until?: string };
-  readonly reward: RewardRule;
-  readonly promotions?: readonly Promotion[];
-  /** How several active promotions combine; `"max"` by default. */
-  readonly stack?: "max" | "multiply";
-  readonly caps?: Caps;
-  /** Transactions below this amount earn nothing. */
-  readonly minAmount?: string;
-  /** When earned coins expire; `"never"` by default. */
-  readonly expiry?: ExpiryRule;
-  /** When earned coins become spendable; immediately by default. */
-  readonly activation?: ActivationRule;
-  /** Free-form labels for the caller (JSON values only). */
-  readonly metadata?: Readonly<Record<string, unknown>>;
-  /** Bumped by every update; 1 on creation. */
-  readonly version: number;
-}
+export interface CoinEvent extends Out<typeof eventShape> {}
+
+export type EventStatus = CoinEvent["status"];
+
+/**
+ * A coin event as `events.create`, `events.upsert` and `parseEvent` accept
+ * it: decimals as strings or exact numbers, defaults (`name`, `status`, a
+ * tiered rule's `mode`) left out, and no `version` (coinage sets it).
+ */
+export type EventInput = Omit<In<typeof eventShape>, "version">;
+
+/**
+ * Fields to change in `events.update`: each replaces the stored field
+ * whole, `null` removes an optional one; `id` and `version` cannot be changed.
+ */
+export type EventPatch = PatchIn<(typeof eventShape)["fields"], "id" | "version">;
 
 /** What is previewed or allocated against. */
 export interface Transaction {

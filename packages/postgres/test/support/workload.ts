@@ -20,7 +20,7 @@ export async function setupEvents(store: Store, programId: string): Promise<void
       reward: { kind: "fixed", coins: "7" },
       caps: { budget: String(BUDGET_LIMIT) },
     },
-  ]) {
+  ] as const) {
     try {
       await coins.events.create(event);
     } catch (error) {

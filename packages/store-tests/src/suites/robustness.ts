@@ -17,7 +17,7 @@ import {
 const PROTOTYPE_NAMES = ["__proto__", "constructor", "toString", "hasOwnProperty"] as const;
 
 /** An object whose `key` is a getter that throws. */
-function throwingAt(fields: Record<string, unknown>, key: string): Record<string, unknown> {
+function throwingAt<T extends object>(fields: T, key: string): T {
   return Object.defineProperty({ ...fields }, key, {
     enumerable: true,
     get() {
