@@ -26,6 +26,7 @@ import { isolationSuite } from "./suites/isolation.js";
 import { modelSuite } from "./suites/model.js";
 import { readsSuite } from "./suites/reads.js";
 import { redeemSuite } from "./suites/redeem.js";
+import { requestsSuite } from "./suites/requests.js";
 import { reverseSuite } from "./suites/reverse.js";
 import { robustnessSuite } from "./suites/robustness.js";
 
@@ -49,6 +50,7 @@ const suites: readonly (readonly [string, (ref: StoreRef) => void])[] = [
   ["idempotency", idempotencySuite],
   ["allocateMany", bulkSuite],
   ["history", historySuite],
+  ["requests", requestsSuite],
   ["isolation", isolationSuite],
   ["concurrency", concurrencySuite],
   ["model", modelSuite],

@@ -3,6 +3,8 @@
  * history, balance details, dry-run previews, bulk allocation, the expiry
  * sweep, and listing events. Coins and amounts are decimal strings.
  */
+
+import { balanceQuery, requestParams, requestStatus } from "../read-schemas.js";
 import {
   allocateManyBody,
   balance,
@@ -137,9 +139,29 @@ export const v1Routes: readonly Route[] = [
     description: "Available, pending and debt coins, their value, and the next expiry.",
     tags: ["v1 ledger"],
     params: userParams,
+    query: balanceQuery,
     payload: balance,
+    async handler({ coinage, params, query }) {
+      return coinage.balance(
+        params.userId,
+        query.at === undefined ? {} : { at: new Date(query.at) },
+      );
+    },
+  }),
+
+  defineRoute({
+    method: "get",
+    path: "/api/v1/requests/{requestId}",
+    operationId: "getRequest",
+    summary: "Request status",
+    description:
+      "A booked write (allocation, redemption, reversal or adjustment) by its requestId: its kind, user, instant, coins, how many of them were reversed since, and the result its first call returned. 404 REQUEST_NOT_FOUND when none was booked with this id.",
+    tags: ["v1 ledger"],
+    params: requestParams,
+    payload: requestStatus,
+    errors: [404],
     async handler({ coinage, params }) {
-      return coinage.balance(params.userId);
+      return coinage.request(params.requestId);
     },
   }),
 

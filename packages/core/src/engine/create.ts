@@ -29,7 +29,7 @@ import {
   validateAllocation,
   validateReversal,
 } from "./commands.js";
-import { coinText, formatBalance, formatEntry } from "./format.js";
+import { coinText, formatBalance, formatEntry, formatRequest } from "./format.js";
 import type { CallEnd, Instrumentation } from "./instrumentation.js";
 import type {
   AllocationResult,
@@ -490,6 +490,13 @@ export function createCoinage(options: CoinageOptions): Coinage {
 
       adjust(input) {
         return run(adjustmentCommand(program, input, now()));
+      },
+
+      async request(requestId) {
+        const id = requireId(requestId, "requestId");
+        const record = await call("findRequest", () => store.findRequest(programId, id));
+        if (record === null) throw new CoinageError("REQUEST_NOT_FOUND", { requestId: id });
+        return formatRequest(program, record);
       },
 
       async balance(userId, balanceOptions) {

@@ -1,12 +1,12 @@
 /** Turning ledger figures into the engine's public result shapes. */
 
 import type { BalanceFigures } from "../ledger/balance.js";
-import type { Entry } from "../ledger/types.js";
-import type { Dec } from "../money/decimal.js";
+import type { Entry, RequestRecord } from "../ledger/types.js";
+import { Dec } from "../money/decimal.js";
 import { canonicalDecimal, coinsToCurrency, coinValueOf } from "../money/ratio.js";
 import type { Program } from "../program.js";
 import { formatInstant } from "../time/instant.js";
-import type { Balance, HistoryEntry } from "./types.js";
+import type { Balance, HistoryEntry, RequestStatus } from "./types.js";
 
 /** A balance (from `balanceAt`, or a draft's `balance()`) as the engine returns it. */
 export function formatBalance(
@@ -65,4 +65,17 @@ export function formatEntry(entry: Entry): HistoryEntry {
 
 export function iso(at: number | null): string | null {
   return at === null ? null : formatInstant(at);
+}
+
+/** A request record as `request(requestId)` returns it (its fingerprint stays inside). */
+export function formatRequest(program: Program, record: RequestRecord): RequestStatus {
+  return {
+    requestId: record.requestId,
+    kind: record.kind,
+    userId: record.userId,
+    at: formatInstant(record.at),
+    coins: coinText(new Dec(record.coins), program),
+    reversed: coinText(new Dec(record.reversed), program),
+    result: record.result,
+  } as RequestStatus;
 }
