@@ -78,7 +78,7 @@ export interface Summary {
 }
 
 /** Shares (0–1) of the profile's sampled time. */
-export function summarize(profile: Profile, topCount = 15): Summary {
+export function summarize(profile: Profile, topCount = 25): Summary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes)
