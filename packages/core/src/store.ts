@@ -88,7 +88,8 @@ export type BatchOutcome<T> =
  *   keep open lots indexed by FIFO order (`expiresAt`, never-expiring last,
  *   then `earnedAt`, id) and by `availableAt`, and read ranges of them.
  * - **History.** Entries are append-only; `history` pages them by `seq`,
- *   newest first.
+ *   newest first, as they were given: every field of their lot movements
+ *   included (`before`, which past balances are computed from).
  * - **Failures.** A store that cannot reach its backend, or times out, throws
  *   `CoinageError("STORE_UNAVAILABLE")` with the cause: the engine passes it
  *   on as the one code a caller may retry. Anything else a store throws that

@@ -138,11 +138,15 @@ export function arrayLiteral(values: readonly (string | number | null)[]): strin
 const SPECIAL = /[\\"]/g;
 
 /** Lot movements as stored in JSON columns (`[{ lotId, coins }]`). */
-export function movementsJson(movements: readonly { lotId: number; coins: string }[]): string {
+export function movementsJson(
+  movements: readonly { lotId: number; coins: string; before?: string }[],
+): string {
   let out = "[";
   for (let i = 0; i < movements.length; i++) {
-    const m = movements[i] as { lotId: number; coins: string };
-    out += `${i > 0 ? "," : ""}{"lotId":${m.lotId},"coins":${JSON.stringify(m.coins)}}`;
+    const m = movements[i] as { lotId: number; coins: string; before?: string };
+    // An entry's movements keep the lot's coins before the command (balances in the past).
+    const before = m.before === undefined ? "" : `,"before":${JSON.stringify(m.before)}`;
+    out += `${i > 0 ? "," : ""}{"lotId":${m.lotId},"coins":${JSON.stringify(m.coins)}${before}}`;
   }
   return `${out}]`;
 }

@@ -16,6 +16,7 @@ import type { Store } from "@coinage/core";
 import { afterAll, beforeAll, describe } from "vitest";
 import type { StoreRef } from "./harness.js";
 import { allocateSuite } from "./suites/allocate.js";
+import { balanceAtSuite } from "./suites/balance-at.js";
 import { bulkSuite } from "./suites/bulk.js";
 import { concurrencySuite } from "./suites/concurrency.js";
 import { eventsSuite } from "./suites/events.js";
@@ -51,6 +52,7 @@ const suites: readonly (readonly [string, (ref: StoreRef) => void])[] = [
   ["allocateMany", bulkSuite],
   ["history", historySuite],
   ["requests", requestsSuite],
+  ["balance at", balanceAtSuite],
   ["isolation", isolationSuite],
   ["concurrency", concurrencySuite],
   ["model", modelSuite],

@@ -16,6 +16,7 @@ import { previewReward } from "../rules/reward.js";
 import type { CoinEvent } from "../rules/types.js";
 import type { AccountCommand, ExecuteOutcome, Store } from "../store.js";
 import { adjustmentCommand } from "./adjust.js";
+import { balanceInThePast } from "./balance-at.js";
 import {
   allocationCommand,
   readsAt,
@@ -501,8 +502,22 @@ export function createCoinage(options: CoinageOptions): Coinage {
 
       async balance(userId, balanceOptions) {
         const id = requireId(userId, "userId");
-        const at = optionalInstant(optionalSettings(balanceOptions, "options").at, "at") ?? now();
-        const instant = at.getTime();
+        const asked = optionalInstant(optionalSettings(balanceOptions, "options").at, "at");
+        const current = now().getTime();
+        const instant = asked?.getTime() ?? current;
+        if (instant < current) {
+          // As it stood then, from the history (see `balance-at.ts`).
+          const figures = await balanceInThePast(
+            {
+              loadAccount: (reads) =>
+                call("loadAccount", () => store.loadAccount(programId, id, reads)),
+              history: (page) => call("history", () => store.history(programId, id, page)),
+            },
+            instant,
+          );
+          return formatBalance(program, id, figures, instant);
+        }
+        // Now, or ahead: what it will be with nothing else happening.
         const snapshot = await call("loadAccount", () =>
           store.loadAccount(programId, id, readsAt(instant)),
         );

@@ -56,7 +56,8 @@ export function formatEntry(entry: Entry): HistoryEntry {
     balanceAfter: entry.balanceAfter,
     debtAfter: entry.debtAfter,
     requestId: entry.requestId,
-    lots: entry.lots,
+    // The stored `before` of each movement is the engine's, for balances in the past.
+    lots: entry.lots.map((move) => ({ lotId: move.lotId, coins: move.coins })),
     event: entry.eventId,
     at: formatInstant(entry.at),
     reason: entry.reason,

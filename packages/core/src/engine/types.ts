@@ -252,6 +252,13 @@ export interface Coinage {
    * (a write that failed books nothing).
    */
   request(requestId: string): Promise<RequestStatus>;
+  /**
+   * The balance now; with `at` before now, the balance as it stood then
+   * (from the history: lots earned later do not exist, later redemptions and
+   * reversals have not happened, expiries up to `at` have; cost grows with
+   * the activity since `at`); with `at` ahead, what it will be with nothing
+   * else happening.
+   */
   balance(userId: string, options?: { readonly at?: Date }): Promise<Balance>;
   history(
     userId: string,

@@ -81,3 +81,65 @@ export function balanceAt(
     at,
   );
 }
+
+/**
+ * The balance at a past instant `at` from a snapshot read now (with
+ * `reads.at = at`) and the remaining coins each lot moved since `at` had
+ * then (`then`, by lot id; 0 for a lot created since). A lot no entry moved
+ * since `at` had then what it has now; the snapshot's totals count those,
+ * corrected as `balanceFrom` does, once the moved lots' current coins are
+ * taken out. The moved lots count with their coins of then: nothing if
+ * expired by `at`, pending if they were not available yet. `debt` is the
+ * debt after the last entry at or before `at`.
+ *
+ * For `nextExpiry` the snapshot must hold, besides the moved lots, the
+ * earliest-expiring group of the lots not moved: read it with `spend` set
+ * to the moved lots' spendable coins at `at` (see `AccountSnapshot.lots`).
+ */
+export function balanceThen(
+  snapshot: Pick<AccountSnapshot, "totals" | "lots">,
+  then: ReadonlyMap<number, Dec>,
+  debt: Dec,
+  at: number,
+): BalanceFigures {
+  const { totals } = snapshot;
+  let open = new Dec(totals.open);
+  let pending = new Dec(totals.pending);
+  const untouched: Lot[] = [];
+  const moved: Lot[] = [];
+  for (const lot of snapshot.lots) {
+    if (!then.has(lot.id)) {
+      untouched.push(lot);
+      continue;
+    }
+    moved.push(lot);
+    if (!isOpenLot(lot)) continue;
+    const remaining = new Dec(lot.remaining);
+    open = open.minus(remaining);
+    if (isPending(lot, totals.asOf)) pending = pending.minus(remaining);
+  }
+  const rest = balanceFrom({ open, pending, asOf: totals.asOf }, untouched, ZERO, at);
+  let available = rest.available;
+  pending = rest.pending;
+  let nextAt = rest.nextExpiry?.at ?? null;
+  let nextCoins = rest.nextExpiry?.coins ?? ZERO;
+  for (const lot of moved) {
+    const remaining = then.get(lot.id) as Dec;
+    if (remaining.lte(0) || isExpired(lot, at)) continue;
+    if (isPending(lot, at)) pending = pending.plus(remaining);
+    else available = available.plus(remaining);
+    const expiry = lot.expiresAt;
+    if (expiry === null || (nextAt !== null && expiry > nextAt)) continue;
+    if (expiry === nextAt) nextCoins = nextCoins.plus(remaining);
+    else {
+      nextAt = expiry;
+      nextCoins = remaining;
+    }
+  }
+  return {
+    available,
+    pending,
+    debt,
+    nextExpiry: nextAt === null ? null : { at: nextAt, coins: nextCoins },
+  };
+}

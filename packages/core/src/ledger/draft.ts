@@ -34,6 +34,8 @@ export class AccountDraft {
   readonly at: number;
   readonly snapshot: AccountSnapshot;
   readonly #lots = new Map<number, Lot>();
+  /** The lots as the snapshot holds them: what an entry records as a lot's `before`. */
+  readonly #before = new Map<number, string>();
   /** `remaining` of the lots read so far, by lot state: each is parsed once. */
   readonly #remaining = new Map<Lot, Dec>();
   readonly #changedLots = new Set<number>();
@@ -52,7 +54,10 @@ export class AccountDraft {
   constructor(snapshot: AccountSnapshot, at: number) {
     this.snapshot = snapshot;
     this.at = at;
-    for (const lot of snapshot.lots) this.#lots.set(lot.id, lot);
+    for (const lot of snapshot.lots) {
+      this.#lots.set(lot.id, lot);
+      this.#before.set(lot.id, lot.remaining);
+    }
     this.#debt = new Dec(snapshot.debt);
     this.#open = new Dec(snapshot.totals.open);
     this.#pending = pendingAt(snapshot.totals, snapshot.lots, at);
@@ -175,7 +180,11 @@ export class AccountDraft {
       balanceAfter: this.booked().toFixed(),
       debtAfter: this.#debt.toFixed(),
       requestId: fields.requestId,
-      lots: fields.lots,
+      lots: fields.lots.map((move) => ({
+        lotId: move.lotId,
+        coins: move.coins,
+        before: this.#before.get(move.lotId) ?? "0",
+      })),
       eventId: fields.eventId ?? null,
       at: this.at,
       reason: fields.reason ?? null,

@@ -177,7 +177,8 @@ describe("reversing a redemption", () => {
       ["reverse", "-100", "0"],
     ]);
     expect(out.entries[1]?.reason).toContain("a1");
-    expect(out.entries[1]?.lots).toEqual([{ lotId: 1, coins: "100" }]);
+    // The entry keeps the lot's remaining coins before the command (for balances in the past).
+    expect(out.entries[1]?.lots).toEqual([{ lotId: 1, coins: "100", before: "0" }]);
   });
 
   it("only what repays no shortfall is spendable again", () => {

@@ -41,6 +41,18 @@ export interface LotMovement {
 }
 
 /**
+ * A lot movement as an entry stores it: with the lot's remaining coins
+ * before the command that wrote the entry (`"0"` for a lot the command
+ * created). The remaining coins of a lot at any instant are the `before` of
+ * the first entry after that instant that moves it (or its current
+ * remaining when none does): `balance(userId, { at })` walks the history
+ * back to `at` with it. Entries stored before the field existed have none.
+ */
+export interface EntryLotMovement extends LotMovement {
+  readonly before?: string;
+}
+
+/**
  * One line of the append-only history. Never updated or deleted.
  * `coins` is signed: positive for earn/restore (and positive adjust),
  * negative for redeem/expire/reverse (and negative adjust).
@@ -55,7 +67,8 @@ export interface Entry {
   /** Debt after this entry. */
   readonly debtAfter: string;
   readonly requestId: string | null;
-  readonly lots: readonly LotMovement[];
+  /** The lots it moved, each with its remaining coins before the command (see `EntryLotMovement`). */
+  readonly lots: readonly EntryLotMovement[];
   readonly eventId: string | null;
   readonly at: number;
   readonly reason: string | null;
