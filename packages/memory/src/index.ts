@@ -28,6 +28,7 @@ import {
 } from "@coinage/core";
 import { freezeDeep } from "./freeze.js";
 import { LotIndex } from "./lots.js";
+import { insertSorted, replaceSorted } from "./sorted.js";
 
 export const DRIVER_NAME = "memory";
 
@@ -50,6 +51,21 @@ interface ProgramState {
   readonly requests: Map<string, RequestRecord>;
   readonly accounts: Map<string, AccountState>;
   readonly budgets: Map<string, string>;
+  /**
+   * The accounts holding an open lot that expires, by the earliest such
+   * expiry (ties by user id): the expiry sweep reads the due ones from it
+   * instead of every account.
+   */
+  readonly byEarliestExpiry: Earliest[];
+}
+
+interface Earliest {
+  readonly expiry: number;
+  readonly userId: string;
+}
+
+function compareEarliest(a: Earliest, b: Earliest): number {
+  return a.expiry - b.expiry || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
 }
 
 export function memoryStore(): Store {
@@ -58,7 +74,13 @@ export function memoryStore(): Store {
   const programState = (programId: string): ProgramState => {
     let state = programs.get(programId);
     if (state === undefined) {
-      state = { events: new Map(), requests: new Map(), accounts: new Map(), budgets: new Map() };
+      state = {
+        events: new Map(),
+        requests: new Map(),
+        accounts: new Map(),
+        budgets: new Map(),
+        byEarliestExpiry: [],
+      };
       programs.set(programId, state);
     }
     return state;
@@ -139,7 +161,16 @@ export function memoryStore(): Store {
     if (change.budget !== undefined && budgetUsed !== undefined) {
       program.budgets.set(change.budget.eventId, budgetUsed);
     }
+    const earliestBefore = account.lots.earliestExpiry();
     for (const lot of change.lots) account.lots.put(freezeDeep(lot));
+    const earliestAfter = account.lots.earliestExpiry();
+    if (earliestAfter !== earliestBefore) {
+      const index = program.byEarliestExpiry;
+      const old = earliestBefore === null ? undefined : { expiry: earliestBefore, userId };
+      const next = earliestAfter === null ? undefined : { expiry: earliestAfter, userId };
+      if (old !== undefined) replaceSorted(index, old, next, compareEarliest);
+      else if (next !== undefined) insertSorted(index, next, compareEarliest);
+    }
     for (const entry of change.entries) account.entries.push(freezeDeep(entry));
     for (const [key, value] of Object.entries(change.usage)) account.usage.set(key, value);
     for (const record of change.requests)
@@ -225,11 +256,12 @@ export function memoryStore(): Store {
     },
 
     async findExpiring(programId, before, page) {
+      // The due accounts only: a prefix of the index, not every account.
+      const index = programs.get(programId)?.byEarliestExpiry ?? [];
       const users: string[] = [];
-      for (const [userId, account] of programs.get(programId)?.accounts ?? []) {
-        if (page.after !== undefined && userId <= page.after) continue;
-        const earliest = account.lots.earliestExpiry();
-        if (earliest !== null && earliest <= before) users.push(userId);
+      for (let i = 0; i < index.length && (index[i] as Earliest).expiry <= before; i++) {
+        const { userId } = index[i] as Earliest;
+        if (page.after === undefined || userId > page.after) users.push(userId);
       }
       users.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       return users.slice(0, page.limit);
