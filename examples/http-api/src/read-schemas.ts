@@ -10,6 +10,7 @@ import {
   integer,
   literal,
   named,
+  nullable,
   object,
   optional,
   type Schema,
@@ -72,4 +73,35 @@ export const balanceQuery = object(
     ),
   },
   lenient,
+);
+
+export const expiringQuery = object(
+  {
+    before: dateTime().describe(
+      "List coins that expire after now and at or before this instant (e.g. now + 7 days).",
+    ),
+    limit: optional(
+      integer({ minimum: 1, maximum: 500, fromString: true }).describe("Page size; 50 by default."),
+    ),
+    cursor: optional(
+      string({ minLength: 1, maxLength: 400 }).describe("The `nextCursor` of the previous page."),
+    ),
+  },
+  lenient,
+);
+
+export const expiringPage = named(
+  "ExpiringPage",
+  object({
+    items: array(
+      object({
+        userId: string(),
+        coins: string().describe("The user's coins (spendable or pending) expiring in the window."),
+        earliest: dateTime().describe("The earliest of their expiries."),
+      }),
+    ),
+    nextCursor: nullable(string()),
+  }).describe(
+    "Users by their earliest expiry, then id. A page may hold fewer than `limit` users; follow `nextCursor` until it is null.",
+  ),
 );

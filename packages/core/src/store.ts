@@ -32,6 +32,17 @@ export interface AccountCommand<T> {
   decide(snapshot: AccountSnapshot): { readonly change: AccountChange; readonly result: T };
 }
 
+/** One account of `Store.listExpiring`. */
+export interface ExpiringAccount {
+  readonly userId: string;
+  /** The earliest `expiresAt` among the account's open lots: the page order. */
+  readonly earliest: number;
+  /** Remaining coins of its open lots with `now < expiresAt <= before`. */
+  readonly coins: string;
+  /** The earliest `expiresAt` of those lots; `null` when there are none. */
+  readonly next: number | null;
+}
+
 export type ExecuteOutcome<T> =
   | { readonly status: "committed"; readonly result: T }
   | { readonly status: "replayed"; readonly record: RequestRecord };
@@ -150,6 +161,26 @@ export interface Store {
     before: number,
     page: { readonly limit: number; readonly after?: string },
   ): Promise<string[]>;
+
+  /**
+   * Optional (`coins.expiring` needs it): a page of the accounts holding an
+   * open lot with `expiresAt <= before`, ordered by the earliest `expiresAt`
+   * among their open lots (`earliest`; expired lots not swept yet included),
+   * then user id; starting after `after` when given. For each, `coins` and
+   * `next` are over its open lots with `now < expiresAt <= before`: their
+   * remaining coins (`"0"` when there are none: an account listed for lots
+   * that expired unswept) and their earliest expiry (`null` then). A page
+   * costs what it lists (an index by earliest expiry, not a scan).
+   */
+  listExpiring?(
+    programId: string,
+    page: {
+      readonly now: number;
+      readonly before: number;
+      readonly limit: number;
+      readonly after?: { readonly earliest: number; readonly userId: string };
+    },
+  ): Promise<ExpiringAccount[]>;
 
   /** What an event has handed out in total (for previews; commits use `AccountReads.budgetEventId`). */
   getBudgetUsed(programId: string, eventId: string): Promise<string>;

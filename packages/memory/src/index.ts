@@ -23,6 +23,7 @@ import {
   EMPTY_TOTALS,
   type Entry,
   type ExecuteOutcome,
+  type ExpiringAccount,
   type RequestRecord,
   type Store,
 } from "@coinage/core";
@@ -66,6 +67,18 @@ interface Earliest {
 
 function compareEarliest(a: Earliest, b: Earliest): number {
   return a.expiry - b.expiry || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
+}
+
+/** The first index of `sorted` whose entry comes after `entry`. */
+function firstAfter(sorted: readonly Earliest[], entry: Earliest): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compareEarliest(sorted[mid] as Earliest, entry) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 export function memoryStore(): Store {
@@ -265,6 +278,25 @@ export function memoryStore(): Store {
       }
       users.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       return users.slice(0, page.limit);
+    },
+
+    async listExpiring(programId, page) {
+      const program = programs.get(programId);
+      if (program === undefined) return [];
+      const index = program.byEarliestExpiry;
+      const start =
+        page.after === undefined
+          ? 0
+          : firstAfter(index, { expiry: page.after.earliest, userId: page.after.userId });
+      const out: ExpiringAccount[] = [];
+      for (let i = start; i < index.length && out.length < page.limit; i++) {
+        const { expiry, userId } = index[i] as Earliest;
+        if (expiry > page.before) break;
+        const account = program.accounts.get(userId) as AccountState;
+        const { coins, next } = account.lots.expiringWithin(page.now, page.before);
+        out.push({ userId, earliest: expiry, coins, next });
+      }
+      return out;
     },
 
     async getBudgetUsed(programId, eventId) {

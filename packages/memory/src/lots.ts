@@ -6,6 +6,7 @@
  */
 import {
   type AccountReads,
+  addDecimalStrings,
   compareSpendOrder,
   isExpired,
   isOpenLot,
@@ -20,6 +21,8 @@ function compareAvailability(a: Lot, b: Lot): number {
 }
 
 const availableAt = (lot: Lot) => lot.availableAt;
+/** The FIFO order's expiry: never-expiring lots last. */
+const expiryKey = (lot: Lot) => lot.expiresAt ?? Number.POSITIVE_INFINITY;
 
 export class LotIndex {
   /** Every lot, open or closed: closed ones stay for reversals that restore into them. */
@@ -41,6 +44,20 @@ export class LotIndex {
       insertSorted(this.#fifo, open, compareSpendOrder);
       insertSorted(this.#byAvailability, open, compareAvailability);
     }
+  }
+
+  /** The open lots with `now < expiresAt <= before`: their remaining coins and earliest expiry. */
+  expiringWithin(now: number, before: number): { coins: string; next: number | null } {
+    const fifo = this.#fifo;
+    let coins = "0";
+    let next: number | null = null;
+    for (let i = firstAbove(fifo, now, expiryKey); i < fifo.length; i++) {
+      const lot = fifo[i] as Lot;
+      if (lot.expiresAt === null || lot.expiresAt > before) break;
+      next ??= lot.expiresAt;
+      coins = addDecimalStrings(coins, lot.remaining);
+    }
+    return { coins, next };
   }
 
   /** The earliest expiry of an open lot (`null`: none expires). */

@@ -38,14 +38,26 @@ export function tables(schema: string | undefined): Tables {
   };
 }
 
-/** `unnest($n::text::type[], …) AS alias(name, …)` over consecutive parameters from `first`. */
+/**
+ * The rows of parallel array parameters from `first` (one array literal per
+ * column), as `(SELECT unnest($n::text::type[]) AS name, …) AS alias`.
+ *
+ * One `unnest` per column in a select list, which Postgres runs in lockstep
+ * (shorter arrays padded with NULLs), rather than the multi-argument
+ * `unnest(a, b, …)` in FROM, which yields the same rows: the latter fills a
+ * tuplestore per column and cost about 300 µs per statement for a row of 10
+ * columns here, against about 60 µs for this form (the same as plain scalar
+ * parameters), measured with prepared statements on PostgreSQL 15.
+ */
 export function unnest(
   first: number,
   alias: string,
   cols: readonly (readonly [name: string, type: string])[],
 ): string {
-  const args = cols.map(([, type], i) => `$${first + i}::text::${type}[]`).join(", ");
-  return `unnest(${args}) AS ${alias}(${cols.map(([name]) => name).join(", ")})`;
+  const list = cols
+    .map(([name, type], i) => `unnest($${first + i}::text::${type}[]) AS ${name}`)
+    .join(", ");
+  return `(SELECT ${list}) AS ${alias}`;
 }
 
 export interface Fixed {
@@ -59,6 +71,13 @@ export interface Fixed {
   readonly historyBefore: Statement;
   readonly findExpiring: Statement;
   readonly findExpiringAfter: Statement;
+  /**
+   * $1 program, $2 now, $3 before, $4 limit, $5 $6 after (earliest, user):
+   * accounts by their earliest open expiry (the open-by-expiry index walked
+   * from the cursor, each account's own earliest lot only), and per account
+   * its open lots expiring in (now, before] (the FIFO index).
+   */
+  readonly listExpiring: Statement;
   readonly budgetUsed: Statement;
   /** $1 program, $2 user → 1 row when the account row exists (locked now). */
   readonly lockAccount: Statement;
@@ -102,6 +121,20 @@ export function fixedStatements(t: Tables): Fixed {
     findExpiringAfter: statement(`SELECT DISTINCT l.user_id FROM ${t.lots} l
       WHERE l.program_id = $1 AND l.remaining > 0 AND l.expires_at <= $2 AND l.user_id > $4
       ORDER BY l.user_id LIMIT $3`),
+    listExpiring: statement(`WITH page AS (
+        SELECT DISTINCT l.expires_at AS earliest, l.user_id FROM ${t.lots} l
+        WHERE l.program_id = $1 AND l.remaining > 0 AND l.expires_at <= $3
+          AND (l.expires_at, l.user_id) > ($5::bigint, $6::text)
+          AND NOT EXISTS (SELECT 1 FROM ${t.lots} p WHERE p.program_id = $1
+            AND p.user_id = l.user_id AND p.remaining > 0 AND p.expires_at < l.expires_at)
+        ORDER BY l.expires_at, l.user_id LIMIT $4)
+      SELECT page.earliest::text AS earliest, page.user_id,
+        coalesce(w.coins, 0)::text AS coins, w.next::text AS next
+      FROM page LEFT JOIN LATERAL (
+        SELECT sum(m.remaining) AS coins, min(m.expires_at) AS next FROM ${t.lots} m
+        WHERE m.program_id = $1 AND m.user_id = page.user_id AND m.remaining > 0
+          AND m.expires_at > $2 AND m.expires_at <= $3) w ON true
+      ORDER BY page.earliest, page.user_id`),
     budgetUsed: statement(`SELECT used::text AS used FROM ${t.budgets}
       WHERE program_id = $1 AND event_id = $2`),
     lockAccount: statement(`SELECT 1 AS locked FROM ${t.accounts}

@@ -7,6 +7,7 @@ import {
   type CoinEvent,
   type Entry,
   type ExecuteOutcome,
+  type ExpiringAccount,
   type RequestRecord,
   type Store,
 } from "@coinage/core";
@@ -294,6 +295,31 @@ class PostgresStore implements Store {
             page.after,
           ]);
     return rows.map((row) => String(row.user_id));
+  }
+
+  async listExpiring(
+    programId: string,
+    page: {
+      readonly now: number;
+      readonly before: number;
+      readonly limit: number;
+      readonly after?: { readonly earliest: number; readonly userId: string };
+    },
+  ): Promise<ExpiringAccount[]> {
+    const rows = await this.#read("listExpiring", this.#sql.fixed.listExpiring, [
+      programId,
+      page.now,
+      page.before,
+      page.limit,
+      page.after?.earliest ?? Number.MIN_SAFE_INTEGER,
+      page.after?.userId ?? "",
+    ]);
+    return rows.map((row) => ({
+      userId: String(row.user_id),
+      earliest: Number(row.earliest),
+      coins: String(row.coins),
+      next: row.next === null || row.next === undefined ? null : Number(row.next),
+    }));
   }
 
   async getBudgetUsed(programId: string, eventId: string): Promise<string> {

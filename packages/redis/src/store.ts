@@ -19,6 +19,7 @@ import type {
   CoinEvent,
   Entry,
   ExecuteOutcome,
+  ExpiringAccount,
   RequestRecord,
   Store,
 } from "@coinage/core";
@@ -28,6 +29,7 @@ import { Context } from "./context.js";
 import * as events from "./events.js";
 import { execute } from "./execute.js";
 import { executeMany } from "./execute-many.js";
+import { listExpiring } from "./expiring.js";
 import { findExpiring } from "./expiry.js";
 import { isValidPrefix } from "./keys.js";
 import { budgetUsed, findRequest, history } from "./reads.js";
@@ -147,6 +149,18 @@ class RedisStore implements Store {
     page: { readonly limit: number; readonly after?: string },
   ): Promise<string[]> {
     return findExpiring(this.#ctx, this.#ctx.keys(programId), before, page);
+  }
+
+  listExpiring(
+    programId: string,
+    page: {
+      readonly now: number;
+      readonly before: number;
+      readonly limit: number;
+      readonly after?: { readonly earliest: number; readonly userId: string };
+    },
+  ): Promise<ExpiringAccount[]> {
+    return listExpiring(this.#ctx, this.#ctx.keys(programId), page);
   }
 
   getBudgetUsed(programId: string, eventId: string): Promise<string> {

@@ -20,6 +20,7 @@ import { balanceAtSuite } from "./suites/balance-at.js";
 import { bulkSuite } from "./suites/bulk.js";
 import { concurrencySuite } from "./suites/concurrency.js";
 import { eventsSuite } from "./suites/events.js";
+import { expiringSuite } from "./suites/expiring.js";
 import { expirySuite } from "./suites/expiry.js";
 import { historySuite } from "./suites/history.js";
 import { idempotencySuite } from "./suites/idempotency.js";
@@ -53,6 +54,7 @@ const suites: readonly (readonly [string, (ref: StoreRef) => void])[] = [
   ["history", historySuite],
   ["requests", requestsSuite],
   ["balance at", balanceAtSuite],
+  ["expiring", expiringSuite],
   ["isolation", isolationSuite],
   ["concurrency", concurrencySuite],
   ["model", modelSuite],

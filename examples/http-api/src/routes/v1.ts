@@ -4,7 +4,13 @@
  * sweep, and listing events. Coins and amounts are decimal strings.
  */
 
-import { balanceQuery, requestParams, requestStatus } from "../read-schemas.js";
+import {
+  balanceQuery,
+  expiringPage,
+  expiringQuery,
+  requestParams,
+  requestStatus,
+} from "../read-schemas.js";
 import {
   allocateManyBody,
   balance,
@@ -177,6 +183,25 @@ export const v1Routes: readonly Route[] = [
     payload: historyPage,
     async handler({ coinage, params, query }) {
       return coinage.history(params.userId, defined({ limit: query.limit, cursor: query.cursor }));
+    },
+  }),
+
+  defineRoute({
+    method: "get",
+    path: "/api/v1/expiring",
+    operationId: "listExpiring",
+    summary: "Users with coins expiring soon",
+    description:
+      "Program-wide, the users holding coins that expire after now and at or before `before` (for reminders), with those coins and their earliest expiry; ordered by earliest expiry, paged by cursor. A page reads an index, never every account.",
+    tags: ["v1 ledger"],
+    query: expiringQuery,
+    payload: expiringPage,
+    async handler({ coinage, query }) {
+      return coinage.expiring({
+        before: new Date(query.before),
+        ...(query.limit === undefined ? {} : { limit: query.limit }),
+        ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      });
     },
   }),
 

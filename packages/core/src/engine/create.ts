@@ -15,6 +15,7 @@ import { freezeDeep, parseEvent, parseEventPatch } from "../rules/parse.js";
 import { previewReward } from "../rules/reward.js";
 import type { CoinEvent } from "../rules/types.js";
 import type { AccountCommand, ExecuteOutcome, Store } from "../store.js";
+import { formatInstant } from "../time/instant.js";
 import { adjustmentCommand } from "./adjust.js";
 import { balanceInThePast } from "./balance-at.js";
 import {
@@ -51,6 +52,18 @@ import {
 } from "./validate.js";
 
 const systemClock: Clock = { now: () => new Date() };
+
+/** A cursor of `expiring()`: the last account's earliest expiry and user id. */
+function expiringCursor(cursor: unknown): { earliest: number; userId: string } {
+  const match = typeof cursor === "string" ? /^(-?\d{1,16}):(.+)$/s.exec(cursor) : null;
+  if (match === null) {
+    throw invalidInput({
+      path: "cursor",
+      message: "expected a cursor returned by an earlier page",
+    });
+  }
+  return { earliest: Number(match[1]), userId: requireId(match[2], "cursor") };
+}
 const EVENT_UPDATE_ATTEMPTS = 5;
 const SWEEP_BATCH = 100;
 const KNOWN_EVENTS_LIMIT = 1000;
@@ -592,6 +605,46 @@ export function createCoinage(options: CoinageOptions): Coinage {
           after = users[users.length - 1];
         }
         return { accounts, lots, coins: coinText(coins, program) };
+      },
+
+      async expiring(expiringOptions) {
+        const at = now().getTime();
+        const settings = requireRecord(expiringOptions, "options", "");
+        const before = optionalInstant(settings.before, "before");
+        if (before === undefined)
+          throw invalidInput({ path: "before", message: "expected a Date" });
+        const limit = pageLimit(settings.limit, "limit", 50);
+        const after = settings.cursor === undefined ? undefined : expiringCursor(settings.cursor);
+        const list = store.listExpiring;
+        if (typeof list !== "function") {
+          throw invalidInput({
+            path: "store",
+            message: `the ${store.name} store cannot list expiring coins (it has no listExpiring)`,
+          });
+        }
+        const rows = await call("listExpiring", () =>
+          list.call(store, programId, {
+            now: at,
+            before: before.getTime(),
+            limit,
+            ...(after === undefined ? {} : { after }),
+          }),
+        );
+        const items = [];
+        for (const row of rows) {
+          if (row.next === null || !new Dec(row.coins).gt(0)) continue;
+          items.push({
+            userId: row.userId,
+            coins: coinText(new Dec(row.coins), program),
+            earliest: formatInstant(row.next),
+          });
+        }
+        const last = rows[rows.length - 1];
+        return {
+          items,
+          nextCursor:
+            rows.length >= limit && last !== undefined ? `${last.earliest}:${last.userId}` : null,
+        };
       },
     },
     observe,

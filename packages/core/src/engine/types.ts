@@ -213,6 +213,15 @@ export interface ExpireResult {
   readonly coins: string;
 }
 
+/** One user of `expiring()`: coins that expire by the asked instant. */
+export interface ExpiringCoins {
+  readonly userId: string;
+  /** Coins of the user, spendable or pending, that expire after now and at or before `before`. */
+  readonly coins: string;
+  /** The earliest of their expiries. */
+  readonly earliest: string;
+}
+
 export interface Coinage {
   readonly program: Program;
   readonly events: {
@@ -265,6 +274,20 @@ export interface Coinage {
     options?: { readonly limit?: number; readonly cursor?: string },
   ): Promise<Page<HistoryEntry>>;
   expire(options?: { readonly before?: Date; readonly batchSize?: number }): Promise<ExpireResult>;
+  /**
+   * Program-wide, the users holding coins that expire after now and at or
+   * before `before` (reminders: "your coins expire soon"), with those coins
+   * and their earliest expiry; paged by `cursor`. Ordered by each account's
+   * earliest expiry (an account with expired coins not swept yet comes
+   * first), then user id. A page reads an index, never every account; it may
+   * hold fewer than `limit` users (accounts whose only due coins had already
+   * expired are skipped). Needs a store with `listExpiring`.
+   */
+  expiring(options: {
+    readonly before: Date;
+    readonly limit?: number;
+    readonly cursor?: string;
+  }): Promise<Page<ExpiringCoins>>;
   /**
    * This engine, with every call run inside the caller's open transaction
    * `tx` (for `@coinage/postgres`: a pg client after `BEGIN`, the

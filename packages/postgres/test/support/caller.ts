@@ -86,6 +86,8 @@ export function inCallerTransactions(
       call((s) => s.executeMany?.(commands) as Promise<BatchOutcome<T>[]>),
     history: (...args) => call((s) => s.history(...args)),
     findExpiring: (...args) => call((s) => s.findExpiring(...args)),
+    listExpiring: (programId, page) =>
+      call((s) => (s.listExpiring as NonNullable<Store["listExpiring"]>).call(s, programId, page)),
     getBudgetUsed: (...args) => call((s) => s.getBudgetUsed(...args)),
   };
 }
