@@ -43,6 +43,14 @@ export interface ExpiringAccount {
   readonly next: number | null;
 }
 
+/** A page of `Store.listExpiring`: accounts after `after` in (earliest, userId) order. */
+export interface ExpiringPage {
+  readonly now: number;
+  readonly before: number;
+  readonly limit: number;
+  readonly after?: { readonly earliest: number; readonly userId: string };
+}
+
 export type ExecuteOutcome<T> =
   | { readonly status: "committed"; readonly result: T }
   | { readonly status: "replayed"; readonly record: RequestRecord };
@@ -172,15 +180,7 @@ export interface Store {
    * that expired unswept) and their earliest expiry (`null` then). A page
    * costs what it lists (an index by earliest expiry, not a scan).
    */
-  listExpiring?(
-    programId: string,
-    page: {
-      readonly now: number;
-      readonly before: number;
-      readonly limit: number;
-      readonly after?: { readonly earliest: number; readonly userId: string };
-    },
-  ): Promise<ExpiringAccount[]>;
+  listExpiring?(programId: string, page: ExpiringPage): Promise<ExpiringAccount[]>;
 
   /** What an event has handed out in total (for previews; commits use `AccountReads.budgetEventId`). */
   getBudgetUsed(programId: string, eventId: string): Promise<string>;

@@ -8,6 +8,7 @@ import {
   type Entry,
   type ExecuteOutcome,
   type ExpiringAccount,
+  type ExpiringPage,
   type RequestRecord,
   type Store,
 } from "@coinage/core";
@@ -297,15 +298,7 @@ class PostgresStore implements Store {
     return rows.map((row) => String(row.user_id));
   }
 
-  async listExpiring(
-    programId: string,
-    page: {
-      readonly now: number;
-      readonly before: number;
-      readonly limit: number;
-      readonly after?: { readonly earliest: number; readonly userId: string };
-    },
-  ): Promise<ExpiringAccount[]> {
+  async listExpiring(programId: string, page: ExpiringPage): Promise<ExpiringAccount[]> {
     const rows = await this.#read("listExpiring", this.#sql.fixed.listExpiring, [
       programId,
       page.now,

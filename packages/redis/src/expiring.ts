@@ -10,7 +10,7 @@
  * moment between a commit that brings it forward and the exact value written
  * after it; the page order is the index's.
  */
-import type { ExpiringAccount } from "@coinage/core";
+import type { ExpiringAccount, ExpiringPage } from "@coinage/core";
 import { addDecimalStrings } from "@coinage/core";
 import type { Context } from "./context.js";
 import { fromOrderedMember, orderedMember, type ProgramKeys } from "./keys.js";
@@ -64,12 +64,7 @@ return out
 export async function listExpiring(
   ctx: Context,
   keys: ProgramKeys,
-  page: {
-    readonly now: number;
-    readonly before: number;
-    readonly limit: number;
-    readonly after?: { readonly earliest: number; readonly userId: string };
-  },
+  page: ExpiringPage,
 ): Promise<ExpiringAccount[]> {
   if (page.limit <= 0) return [];
   const e0 = String(page.after?.earliest ?? Number.MIN_SAFE_INTEGER);

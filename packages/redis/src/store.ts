@@ -20,6 +20,7 @@ import type {
   Entry,
   ExecuteOutcome,
   ExpiringAccount,
+  ExpiringPage,
   RequestRecord,
   Store,
 } from "@coinage/core";
@@ -151,15 +152,7 @@ class RedisStore implements Store {
     return findExpiring(this.#ctx, this.#ctx.keys(programId), before, page);
   }
 
-  listExpiring(
-    programId: string,
-    page: {
-      readonly now: number;
-      readonly before: number;
-      readonly limit: number;
-      readonly after?: { readonly earliest: number; readonly userId: string };
-    },
-  ): Promise<ExpiringAccount[]> {
+  listExpiring(programId: string, page: ExpiringPage): Promise<ExpiringAccount[]> {
     return listExpiring(this.#ctx, this.#ctx.keys(programId), page);
   }
 
