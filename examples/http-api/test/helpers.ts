@@ -104,3 +104,37 @@ export async function startServer(
       }),
   };
 }
+
+/** A v0 coin configuration of `PROGRAM_A` (the `DEFAULT` one) for `event`. */
+export interface EventConfig {
+  readonly event: string;
+  readonly amount: number;
+  readonly rule?: Record<string, unknown>;
+}
+
+/** Creates each configuration through the v0 API; throws unless every one answers 200. */
+export async function defineEvents(
+  server: TestServer,
+  events: readonly EventConfig[],
+): Promise<void> {
+  for (const { event, ...rest } of events) {
+    const reply = await server.call("POST", "/api/v0/enkash-coins/create-coins-config", {
+      body: { configuration: "DEFAULT", companyId: PROGRAM_A, event, ...rest },
+    });
+    if (reply.status !== 200) {
+      throw new Error(`create-coins-config ${event} answered ${reply.status}`);
+    }
+  }
+}
+
+/** A v0 allocation in `PROGRAM_A`. */
+export function allocateV0(
+  server: TestServer,
+  userId: string,
+  event: string,
+  requestId: string,
+): Promise<Reply> {
+  return server.call("POST", "/api/v0/enkash-coins/allocate-coin", {
+    body: { companyId: PROGRAM_A, userId, event, requestId },
+  });
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROGRAM_A, startServer, type TestServer } from "./helpers.js";
+import { allocateV0, defineEvents, startServer, type TestServer } from "./helpers.js";
 
 let server: TestServer;
 
@@ -9,21 +9,14 @@ beforeAll(async () => {
     { event: "SHORT", amount: 30, rule: { expiry: { days: 10 } } },
     { event: "FOREVER", amount: 20 },
   ];
-  for (const { event, ...rest } of events) {
-    const reply = await server.call("POST", "/api/v0/enkash-coins/create-coins-config", {
-      body: { configuration: "DEFAULT", companyId: PROGRAM_A, event, ...rest },
-    });
-    expect(reply.status).toBe(200);
-  }
+  await defineEvents(server, events);
 });
 afterAll(async () => {
   await server.close();
 });
 
 const allocate = (userId: string, event: string, requestId: string) =>
-  server.call("POST", "/api/v0/enkash-coins/allocate-coin", {
-    body: { companyId: PROGRAM_A, userId, event, requestId },
-  });
+  allocateV0(server, userId, event, requestId);
 
 describe("GET /api/v1/users/{userId}/balance?at=", () => {
   it("answers the balance as it stood at a past instant", async () => {

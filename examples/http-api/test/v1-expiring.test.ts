@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routes } from "../src/app.js";
 import { buildOpenApi } from "../src/openapi.js";
-import { PROGRAM_A, startServer, type TestServer, TOKEN_B } from "./helpers.js";
+import { allocateV0, defineEvents, startServer, type TestServer, TOKEN_B } from "./helpers.js";
 
 let server: TestServer;
 
@@ -12,21 +12,14 @@ beforeAll(async () => {
     { event: "WEEK", amount: 50, rule: { expiry: { days: 7 } } },
     { event: "FOREVER", amount: 20 },
   ];
-  for (const { event, ...rest } of events) {
-    const reply = await server.call("POST", "/api/v0/enkash-coins/create-coins-config", {
-      body: { configuration: "DEFAULT", companyId: PROGRAM_A, event, ...rest },
-    });
-    expect(reply.status).toBe(200);
-  }
+  await defineEvents(server, events);
 });
 afterAll(async () => {
   await server.close();
 });
 
 const allocate = (userId: string, event: string, requestId: string) =>
-  server.call("POST", "/api/v0/enkash-coins/allocate-coin", {
-    body: { companyId: PROGRAM_A, userId, event, requestId },
-  });
+  allocateV0(server, userId, event, requestId);
 
 describe("GET /api/v1/expiring", () => {
   it("lists users with coins expiring by an instant, earliest first, paged by cursor", async () => {
