@@ -50,6 +50,10 @@ function statusOf<const K extends string, R>(kind: K, result: Schema<R>) {
       "Coins it booked: earned (allocate), spent (redeem), moved (reverse, adjust).",
     ),
     reversed: string().describe("Of those, coins reversed since; 0 for a reversal or adjustment."),
+    amount: optional(string().describe("For an allocation booked with an amount: that amount.")),
+    refunded: optional(
+      string().describe("For an allocation booked with an amount: how much of it was refunded."),
+    ),
     result,
   });
 }

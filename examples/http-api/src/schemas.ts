@@ -184,6 +184,11 @@ export const reverseBody = object({
   requestId,
   of: id("The requestId of the allocation or redemption to reverse."),
   coins: optional(coins.describe("Part of it; the whole remainder when omitted.")),
+  amount: optional(
+    money.describe(
+      "Instead of coins, for an allocation booked with an amount: the refunded part of the purchase. The coins taken back are computed with the rule as booked (tier, promotion, caps), never today's; refunds never exceed the purchase in total.",
+    ),
+  ),
   reason: optional(reason),
 });
 
@@ -332,6 +337,7 @@ export const reversal = named(
     restored: string(),
     expired: string(),
     lots: array(lotMovement),
+    amount: optional(string().describe("The refunded purchase amount, for a refund by amount.")),
     balance,
     replayed: boolean(),
   }),

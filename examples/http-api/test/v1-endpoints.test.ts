@@ -191,6 +191,32 @@ describe("ledger: redeem, reverse, balance, history, expire", () => {
     });
   });
 
+  it("refunds part of a purchase by amount, with the rule as booked", async () => {
+    const earned = await allocate("rita", "HOLIDAY_SALE", "rita-order-1", "1000");
+    expect(earned.status).toBe(200);
+    const booked = BigInt(earned.json.payload.coins);
+    const half = await server.call("POST", "/api/v1/reverse", {
+      body: { requestId: "rita-refund-1", of: "rita-order-1", amount: "500" },
+    });
+    expect(half.status).toBe(200);
+    expect(half.json.payload).toMatchObject({ kind: "allocation", amount: "500" });
+    const rest = await server.call("POST", "/api/v1/reverse", {
+      body: { requestId: "rita-refund-2", of: "rita-order-1", amount: "500" },
+    });
+    expect(BigInt(half.json.payload.coins) + BigInt(rest.json.payload.coins)).toBe(booked);
+    const status = await server.call("GET", "/api/v1/requests/rita-order-1");
+    expect(status.json.payload).toMatchObject({ amount: "1000", refunded: "1000" });
+    expect(status.json.payload.result).not.toHaveProperty("terms");
+    const over = await server.call("POST", "/api/v1/reverse", {
+      body: { requestId: "rita-refund-3", of: "rita-order-1", amount: "1" },
+    });
+    expect(over.json.code).toBe("REVERSAL_EXCEEDS_ORIGINAL");
+    const both = await server.call("POST", "/api/v1/reverse", {
+      body: { requestId: "rita-refund-4", of: "rita-order-1", amount: "1", coins: "1" },
+    });
+    expect(both.status).toBe(400);
+  });
+
   it("answers 404 REQUEST_NOT_FOUND when reversing an unknown request", async () => {
     const reply = await server.call("POST", "/api/v1/reverse", {
       body: { requestId: "x-1", of: "never-booked" },

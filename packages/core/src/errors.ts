@@ -42,8 +42,15 @@ export interface ErrorDetails {
   IDEMPOTENCY_CONFLICT: { requestId: string };
   VERSION_CONFLICT: { eventId: string; expectedVersion: number; actualVersion: number };
   REQUEST_NOT_FOUND: { requestId: string };
-  NOT_REVERSIBLE: { requestId: string; kind: string };
-  REVERSAL_EXCEEDS_ORIGINAL: { requestId: string; remaining: string; requested: string };
+  /** `by: "amount"`: a refund by amount of a request booked without one (or not an allocation). */
+  NOT_REVERSIBLE: { requestId: string; kind: string; by?: "amount" };
+  /** `unit: "amount"`: `remaining` and `requested` are purchase amounts (a refund by amount), not coins. */
+  REVERSAL_EXCEEDS_ORIGINAL: {
+    requestId: string;
+    remaining: string;
+    requested: string;
+    unit?: "amount";
+  };
   /**
    * `retry: "transaction"`: the call ran inside the caller's transaction
    * (`withTransaction`); roll back that whole transaction and run it again
@@ -140,13 +147,17 @@ function messageOf<C extends ErrorCode>(code: C, details: ErrorDetails[C]): stri
     case "REQUEST_NOT_FOUND":
       return `No booked request with the requestId ${quoted(d.requestId)} exists in the program.`;
     case "NOT_REVERSIBLE":
-      return `The request ${quoted(d.requestId)} (${String(d.kind)}) cannot be reversed.`;
+      return d.by === "amount"
+        ? `The request ${quoted(d.requestId)} (${String(d.kind)}) cannot be refunded by amount: it is not an allocation booked with an amount. Reverse it by coins.`
+        : `The request ${quoted(d.requestId)} (${String(d.kind)}) cannot be reversed.`;
     case "VERSION_CONFLICT":
       return `The coin event ${quoted(d.eventId)} is at version ${String(d.actualVersion)}, not ${String(d.expectedVersion)}: reload it and try again.`;
     case "INSUFFICIENT_COINS":
       return `The account ${quoted(d.userId)} holds ${String(d.available)} available coins, fewer than the ${String(d.requested)} asked for.`;
     case "REVERSAL_EXCEEDS_ORIGINAL":
-      return `The reversal of ${quoted(d.requestId)} asks for ${String(d.requested)} coins; ${String(d.remaining)} are left to reverse.`;
+      return d.unit === "amount"
+        ? `The refund of ${quoted(d.requestId)} asks for an amount of ${String(d.requested)}; ${String(d.remaining)} of the purchase is left to refund.`
+        : `The reversal of ${quoted(d.requestId)} asks for ${String(d.requested)} coins; ${String(d.remaining)} are left to reverse.`;
     default:
       return errorCodes[code];
   }

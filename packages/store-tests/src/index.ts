@@ -28,6 +28,7 @@ import { isolationSuite } from "./suites/isolation.js";
 import { modelSuite } from "./suites/model.js";
 import { readsSuite } from "./suites/reads.js";
 import { redeemSuite } from "./suites/redeem.js";
+import { refundsSuite } from "./suites/refunds.js";
 import { requestsSuite } from "./suites/requests.js";
 import { reverseSuite } from "./suites/reverse.js";
 import { robustnessSuite } from "./suites/robustness.js";
@@ -49,6 +50,7 @@ const suites: readonly (readonly [string, (ref: StoreRef) => void])[] = [
   ["expiry", expirySuite],
   ["reads", readsSuite],
   ["reverse", reverseSuite],
+  ["refund by amount", refundsSuite],
   ["idempotency", idempotencySuite],
   ["allocateMany", bulkSuite],
   ["history", historySuite],

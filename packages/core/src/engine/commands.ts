@@ -20,6 +20,7 @@ import type { AccountCommand } from "../store.js";
 import { usageKey } from "../time/periods.js";
 import { coinText, currencyOf, formatBalance, iso } from "./format.js";
 import { instantMs } from "./instants.js";
+import { type AllocationTerms, refundCoins, termsOf, withRefunded } from "./refund.js";
 import type {
   AllocateInput,
   AllocationResult,
@@ -194,13 +195,8 @@ export function allocationCommand(
       const draft = new AccountDraft(snapshot, at);
       sweepExpired(draft);
       const transaction = input.amount === undefined ? {} : { amount: input.amount.toFixed() };
-      const preview = previewReward(
-        event,
-        transaction,
-        program,
-        now,
-        usageFrom(snapshot, event, keys),
-      );
+      const usage = usageFrom(snapshot, event, keys);
+      const preview = previewReward(event, transaction, program, now, usage);
       const coins = new Dec(preview.coins);
       const availableAt = instantMs(preview.availableAt);
       const expiresAt = preview.expiresAt === null ? null : instantMs(preview.expiresAt);
@@ -243,13 +239,18 @@ export function allocationCommand(
         balance: formatBalance(program, input.userId, draft.balance(), at),
         replayed: false,
       };
+      // With an amount, the record keeps the terms a refund by amount recomputes with.
+      const terms: AllocationTerms | undefined =
+        input.amount === undefined
+          ? undefined
+          : { amount: input.amount.toFixed(), refunded: "0", event, program, usage };
       draft.putRequest({
         requestId: input.requestId,
         kind: "allocate",
         userId: input.userId,
         fingerprint: input.fingerprint,
         at,
-        result,
+        result: terms === undefined ? result : { ...result, terms },
         coins: coins.toFixed(),
         reversed: "0",
         lotId: earned.lot?.id ?? null,
@@ -312,6 +313,8 @@ export interface ValidReversal {
   readonly requestId: string;
   readonly of: string;
   readonly coins: Dec | undefined;
+  /** A refund of this much of the allocation's purchase amount (see `refund.ts`). */
+  readonly amount: Dec | undefined;
   readonly reason: string | null;
   readonly fingerprint: string;
 }
@@ -326,13 +329,30 @@ export function validateReversal(program: Program, input: ReverseInput): ValidRe
     record.coins === undefined
       ? undefined
       : requireCoins(record.coins, "reversal.coins", program.coinScale);
+  const amount = optionalAmount(record.amount, "reversal.amount");
+  if (amount !== undefined && coins !== undefined) {
+    throw invalidInput({
+      path: "reversal.amount",
+      message: "give either coins or amount, not both",
+    });
+  }
+  if (amount?.isZero())
+    throw invalidInput({ path: "reversal.amount", message: "must be greater than zero" });
   const reason = optionalReason(record.reason, "reversal.reason");
   return {
     requestId,
     of,
     coins,
+    amount,
     reason,
-    fingerprint: fingerprint({ coins: coins?.toFixed() ?? null, of, op: "reverse", reason }),
+    // `amount` joins the payload only when given: reversals booked before it existed replay as they were.
+    fingerprint: fingerprint({
+      ...(amount === undefined ? {} : { amount: amount.toFixed() }),
+      coins: coins?.toFixed() ?? null,
+      of,
+      op: "reverse",
+      reason,
+    }),
   };
 }
 
@@ -356,6 +376,13 @@ export function reversalCommand(
       kind: original.kind,
     });
   }
+  if (input.amount !== undefined && termsOf(original.result) === undefined) {
+    throw new CoinageError("NOT_REVERSIBLE", {
+      requestId: original.requestId,
+      kind: original.kind,
+      by: "amount",
+    });
+  }
   const at = now.getTime();
   const lotIds =
     original.kind === "allocate"
@@ -374,6 +401,7 @@ export function reversalCommand(
     original.kind === "allocate"
       ? (input.coins ?? Dec.max(new Dec(original.coins).minus(original.reversed), 0))
       : undefined;
+  const byAmount = input.amount;
   return {
     programId: program.id,
     userId: original.userId,
@@ -392,13 +420,30 @@ export function reversalCommand(
       const draft = new AccountDraft(snapshot, at);
       sweepExpired(draft);
       const left = reversibleLeft(draft, fresh);
-      const coins = input.coins ?? left;
-      if (coins.gt(left) || coins.lte(0)) {
-        throw new CoinageError("REVERSAL_EXCEEDS_ORIGINAL", {
-          requestId: fresh.requestId,
-          remaining: coinText(left, program),
-          requested: coinText(coins, program),
-        });
+      const terms = byAmount === undefined ? undefined : termsOf(fresh.result);
+      let coins: Dec;
+      if (byAmount !== undefined && terms !== undefined) {
+        const unrefunded = new Dec(terms.amount).minus(terms.refunded);
+        if (byAmount.gt(unrefunded)) {
+          throw new CoinageError("REVERSAL_EXCEEDS_ORIGINAL", {
+            requestId: fresh.requestId,
+            remaining: unrefunded.toFixed(),
+            requested: byAmount.toFixed(),
+            unit: "amount",
+          });
+        }
+        // What the refunded part earned, as booked; coins of it that expired
+        // or were reversed by coins already are not taken again.
+        coins = Dec.min(refundCoins(terms, byAmount, fresh.at), left);
+      } else {
+        coins = input.coins ?? left;
+        if (coins.gt(left) || coins.lte(0)) {
+          throw new CoinageError("REVERSAL_EXCEEDS_ORIGINAL", {
+            requestId: fresh.requestId,
+            remaining: coinText(left, program),
+            requested: coinText(coins, program),
+          });
+        }
       }
       const zero = coinText(new Dec(0), program);
       let outcome: Omit<ReversalResult, "balance" | "replayed">;
@@ -422,6 +467,7 @@ export function reversalCommand(
           restored: zero,
           expired: zero,
           lots: r.lots,
+          ...(byAmount === undefined ? {} : { amount: byAmount.toFixed() }),
         };
       } else {
         const r = reverseRedemption(draft, fresh, coins, program.clawback, input);
@@ -439,7 +485,13 @@ export function reversalCommand(
           lots: r.lots,
         };
       }
-      draft.putRequest({ ...fresh, reversed: new Dec(fresh.reversed).plus(coins).toFixed() });
+      draft.putRequest({
+        ...fresh,
+        reversed: new Dec(fresh.reversed).plus(coins).toFixed(),
+        ...(byAmount === undefined || terms === undefined
+          ? {}
+          : { result: withRefunded(fresh.result, terms, byAmount) }),
+      });
       const result: ReversalResult = {
         ...outcome,
         balance: formatBalance(program, fresh.userId, draft.balance(), at),

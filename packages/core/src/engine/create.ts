@@ -33,6 +33,7 @@ import {
 } from "./commands.js";
 import { coinText, formatBalance, formatEntry, formatRequest } from "./format.js";
 import type { CallEnd, Instrumentation } from "./instrumentation.js";
+import { withoutTerms } from "./refund.js";
 import type {
   AllocationResult,
   BulkItemResult,
@@ -163,7 +164,7 @@ export function createCoinage(options: CoinageOptions): Coinage {
     if (record.fingerprint !== print) {
       throw new CoinageError("IDEMPOTENCY_CONFLICT", { requestId: record.requestId });
     }
-    const first = record.result;
+    const first = withoutTerms(record.result);
     // The first call's result, marked as the answer to a repeat.
     return (
       typeof first === "object" && first !== null ? { ...first, replayed: true } : first

@@ -6,6 +6,7 @@ import { Dec } from "../money/decimal.js";
 import { canonicalDecimal, coinsToCurrency, coinValueOf } from "../money/ratio.js";
 import type { Program } from "../program.js";
 import { formatInstant } from "../time/instant.js";
+import { termsOf, withoutTerms } from "./refund.js";
 import type { Balance, HistoryEntry, RequestStatus } from "./types.js";
 
 /** A balance (from `balanceAt`, or a draft's `balance()`) as the engine returns it. */
@@ -70,6 +71,7 @@ export function iso(at: number | null): string | null {
 
 /** A request record as `request(requestId)` returns it (its fingerprint stays inside). */
 export function formatRequest(program: Program, record: RequestRecord): RequestStatus {
+  const terms = record.kind === "allocate" ? termsOf(record.result) : undefined;
   return {
     requestId: record.requestId,
     kind: record.kind,
@@ -77,6 +79,7 @@ export function formatRequest(program: Program, record: RequestRecord): RequestS
     at: formatInstant(record.at),
     coins: coinText(new Dec(record.coins), program),
     reversed: coinText(new Dec(record.reversed), program),
-    result: record.result,
+    ...(terms === undefined ? {} : { amount: terms.amount, refunded: terms.refunded }),
+    result: withoutTerms(record.result),
   } as RequestStatus;
 }

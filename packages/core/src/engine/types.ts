@@ -98,6 +98,16 @@ export interface ReverseInput {
   readonly of: string;
   /** Part of it; the whole remainder when omitted. */
   readonly coins?: string | number;
+  /**
+   * Instead of `coins`: the refunded part of an allocation's purchase amount.
+   * The coins it takes back are computed with the rule as booked (the event
+   * and the program as they were, at the allocation's instant, with the cap
+   * usage it saw): what the purchase earned before the refunds so far, less
+   * what it earns after this one. Refunds never exceed the booked amount in
+   * total, nor take back more than the allocation earned. Only for
+   * allocations booked with an amount.
+   */
+  readonly amount?: string | number;
   readonly reason?: string;
 }
 
@@ -116,6 +126,8 @@ export interface ReversalResult {
   readonly restored: string;
   readonly expired: string;
   readonly lots: readonly LotMovement[];
+  /** The refunded purchase amount, for a reversal by `amount`. */
+  readonly amount?: string;
   readonly balance: Balance;
   /**
    * True when this answers a repeat of an earlier call with the same
@@ -158,6 +170,10 @@ interface RequestStatusOf<K extends RequestKind, R> {
    * reversal or an adjustment, which cannot be reversed.
    */
   readonly reversed: string;
+  /** For an allocation booked with an amount: that purchase amount. */
+  readonly amount?: string;
+  /** For an allocation booked with an amount: how much of it was refunded (`reverse({ amount })`). */
+  readonly refunded?: string;
   /** The result the first call returned (`replayed: false`), as it was then: its balance is that instant's. */
   readonly result: R;
 }
