@@ -49,8 +49,19 @@ export function explain(preview: RewardPreview, program: Program): string[] {
     const rate = tier.rate === undefined ? "fixed coins" : `${tier.rate}%`;
     lines.push(`  Tier ${range}: ${rate} → ${tier.coins} coins.`);
   }
+  if (b.level !== undefined) {
+    lines.push(
+      b.level.multiplier === "1"
+        ? `Member level ${b.level.id}: this event has no multiplier for it (×1).`
+        : `Member level ${b.level.id}: ×${b.level.multiplier}.`,
+    );
+  }
   if (b.promotions.length === 0) {
-    lines.push("No promotion active at this time (×1).");
+    lines.push(
+      b.level === undefined
+        ? "No promotion active at this time (×1)."
+        : `No promotion active at this time: multiplier ×${b.multiplier}: ${b.multiplied} coins.`,
+    );
   } else {
     const names = b.promotions.map((p) => `${p.id} ×${p.multiplier}`).join(", ");
     lines.push(`Promotion ${names} → multiplier ×${b.multiplier}: ${b.multiplied} coins.`);

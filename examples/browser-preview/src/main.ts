@@ -37,6 +37,7 @@ const ui = {
   formNotice: element<HTMLParagraphElement>("form-notice"),
   programJson: element<HTMLTextAreaElement>("program-json"),
   amount: element<HTMLInputElement>("amount"),
+  level: element<HTMLInputElement>("level"),
   at: element<HTMLInputElement>("at"),
   errors: element<HTMLDivElement>("errors"),
   coins: element<HTMLOutputElement>("coins"),
@@ -130,7 +131,13 @@ function renderReward(): void {
 
   if (issues.length === 0 && program.ok && at.ok && event !== undefined) {
     try {
-      const preview = previewReward(event, amount === "" ? {} : { amount }, program.program, at.at);
+      const level = ui.level.value.trim();
+      const preview = previewReward(
+        event,
+        { ...(amount === "" ? {} : { amount }), ...(level === "" ? {} : { level }) },
+        program.program,
+        at.at,
+      );
       showIssues(ui.errors, []);
       ui.coins.textContent = preview.coins;
       ui.value.textContent = `worth ${preview.value} at ${program.program.coinValue} per coin`;
@@ -350,7 +357,7 @@ function start(): void {
     onJsonInput();
   });
   ui.eventJson.addEventListener("input", onJsonInput);
-  for (const input of [ui.programJson, ui.amount, ui.at, ui.curveMax]) {
+  for (const input of [ui.programJson, ui.amount, ui.level, ui.at, ui.curveMax]) {
     input.addEventListener("input", renderReward);
   }
   for (const input of [ui.lotsJson, ui.redeemCoins, ui.redeemAt]) {

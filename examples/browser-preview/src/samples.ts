@@ -40,6 +40,7 @@ export const sampleEvents: readonly SampleEvent[] = [
         },
       ],
       stack: "max",
+      levels: [{ level: "GOLD", multiplier: "1.25" }],
       caps: { perAllocation: "5000", perUser: [{ coins: "20000", period: "month" }] },
       minAmount: "100",
       expiry: { days: 90 },

@@ -28,7 +28,7 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
     "The five point-management endpoints of the hosted product coinage replaces, with their request and response shapes.",
   "v1 events": "Coin events as the library defines them: list and read.",
   "v1 ledger":
-    "What the library adds: previews, bulk allocation, redemption, reversal, request status, balance (now or at a past instant), history, the expiring-soon list and the expiry sweep.",
+    "What the library adds: previews, bulk allocation, redemption, reversal, request status, balance (now or at a past instant), history, the expiring-soon list, the change feed and the expiry sweep.",
 };
 
 export interface OpenApiInfo {

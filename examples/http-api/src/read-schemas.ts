@@ -1,12 +1,14 @@
 /**
  * Shapes of the v1 read routes added beside `schemas.ts`: a request's
- * status, the balance at an instant, and the expiring-soon list.
+ * status, the balance at an instant, the expiring-soon list and the change
+ * feed.
  */
 
 import {
   array,
   boolean,
   dateTime,
+  enumOf,
   integer,
   literal,
   named,
@@ -107,5 +109,113 @@ export const expiringPage = named(
     nextCursor: nullable(string()),
   }).describe(
     "Users by their earliest expiry, then id. A page may hold fewer than `limit` users; follow `nextCursor` until it is null.",
+  ),
+);
+
+export const memberLevel = named(
+  "MemberLevel",
+  object({
+    userId: string(),
+    level: nullable(string()).describe("The highest level reached; null below the first."),
+    qualifying: string().describe(
+      "Coins earned from allocations in the window, less what was reversed of them.",
+    ),
+    window: object({
+      months: integer(),
+      first: string().describe("The window's first calendar month, e.g. 2026-01."),
+      last: string().describe("Its last (the current) month, in the program's time zone."),
+    }),
+    next: nullable(
+      object({
+        level: string(),
+        from: string(),
+        missing: string().describe("Coins still to earn in the window to reach it."),
+      }),
+    ),
+    asOf: dateTime(),
+  }),
+);
+
+export const feedQuery = object(
+  {
+    after: optional(
+      string({ minLength: 1, maxLength: 400 }).describe(
+        "The `nextCursor` of the previous call; from the start of the feed when absent.",
+      ),
+    ),
+    limit: optional(
+      integer({ minimum: 1, maximum: 1000, fromString: true }).describe(
+        "At most this many entries; 100 by default.",
+      ),
+    ),
+    partition: optional(
+      string({
+        pattern: /^\d{1,2}\/\d{1,2}$/,
+        patternHint: 'expected "index/count", such as "0/2"',
+      }).describe(
+        "`index/count`: only the entries of the users in partition `index` of `count` (1 to 64), by a stable hash of the user id, so that workers split the feed.",
+      ),
+    ),
+  },
+  lenient,
+);
+
+export const feedPage = named(
+  "FeedPage",
+  object({
+    items: array(
+      object({
+        userId: string(),
+        position: string().describe("Where the entry stands in the feed (opaque)."),
+        seq: integer(),
+        type: enumOf(["earn", "redeem", "expire", "reverse", "restore", "adjust"]),
+        coins: string(),
+        balanceAfter: string(),
+        debtAfter: string(),
+        requestId: nullable(string()),
+        lots: array(object({ lotId: integer(), coins: string() })),
+        event: nullable(string()),
+        at: dateTime(),
+        reason: nullable(string()),
+      }),
+    ),
+    nextCursor: nullable(
+      string().describe(
+        "Where to continue from: store it once the items are handled and pass it as `after`. The same `after` when nothing is new; null only for an empty feed read from the start.",
+      ),
+    ),
+  }).describe(
+    "Entries of every user in commit order, each exactly once. A page may hold fewer than `limit` entries; an empty one means nothing new yet.",
+  ),
+);
+
+export const liabilityQuery = object(
+  {
+    at: optional(
+      dateTime().describe(
+        "Which lots count as pending or expired: at this instant (now by default; never earlier).",
+      ),
+    ),
+  },
+  lenient,
+);
+
+export const liability = named(
+  "Liability",
+  object({
+    asOf: dateTime(),
+    available: string().describe("Coins members can spend."),
+    pending: string().describe("Coins earned, not yet spendable."),
+    outstanding: string().describe("available + pending: the coins the program owes."),
+    value: string().describe("outstanding at the program's coin value."),
+    debt: string().describe("Coins members owe back."),
+    earned: string(),
+    redeemed: string(),
+    expired: string().describe("Breakage: expired coins, swept or not yet."),
+    reversed: string(),
+    restored: string(),
+    adjusted: string().describe("Manual corrections, signed."),
+  }).describe(
+    "Totals since the program began, kept by every commit (never a scan of accounts): earned + adjusted − redeemed − expired − reversed + restored = outstanding − debt.",
   ),
 );

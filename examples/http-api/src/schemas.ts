@@ -246,6 +246,11 @@ export const breakdown = named(
       ),
     ),
     promotions: array(object({ id: string(), multiplier: string() })),
+    level: optional(
+      object({ id: string(), multiplier: string() }).describe(
+        "The member's level and the event's multiplier for it (programs with levels).",
+      ),
+    ),
     multiplier: string(),
     multiplied: string(),
     caps: array(

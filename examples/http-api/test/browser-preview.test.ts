@@ -132,6 +132,17 @@ describe.skipIf(skip)("browser preview page", () => {
     expect(await page.textContent("#breakdown")).toContain("No promotion active");
   });
 
+  it("applies the member level's multiplier the event names, as previewReward does", async () => {
+    await page.fill("#level", "GOLD");
+    await expect.poll(() => page.textContent("#coins")).toBe("250");
+    expect(await page.textContent("#breakdown")).toContain("Member level GOLD: ×1.25.");
+    await page.fill("#level", "SILVER");
+    await expect.poll(() => page.textContent("#breakdown")).toContain("no multiplier for it");
+    expect(await page.textContent("#coins")).toBe("200");
+    await page.fill("#level", "");
+    await expect.poll(() => page.textContent("#breakdown")).not.toContain("Member level");
+  });
+
   it("shows invalid JSON and INVALID_INPUT issues with their paths", async () => {
     const original = await page.inputValue("#event-json");
     await page.fill("#event-json", "{ not json");

@@ -26,13 +26,17 @@ describe("expectedObjects", () => {
       "coinage_events",
       "coinage_lots",
       "coinage_requests",
+      "coinage_tallies",
+      "coinage_tally_deltas",
       "coinage_usage",
     ]);
     // 0003 drops the index 0001 created, and its comments name no index.
     expect([...expected.indexes].sort()).toEqual([
+      "coinage_entries_feed",
       "coinage_lots_open_by_activation",
       "coinage_lots_open_by_expiry",
       "coinage_lots_open_fifo",
+      "coinage_lots_pending",
     ]);
     expect(expected.triggers).toEqual(["coinage_entries_append_only"]);
   });

@@ -1,6 +1,7 @@
 // Errors
 
 export { createCoinage } from "./engine/create.js";
+export { feedPartition } from "./engine/feed.js";
 export type {
   CallEnd,
   CallLog,
@@ -14,6 +15,7 @@ export type * from "./engine/types.js";
 export type { AnyCoinageError, ErrorCode, ErrorDetails, InputIssue } from "./errors.js";
 export { CoinageError, errorCodes, invalidInput, isCoinageError } from "./errors.js";
 export { applyChange, budgetAfter, emptySnapshot, snapshotFor } from "./ledger/apply.js";
+export { ERASED_FINGERPRINT, erasedEntry, erasedRecord } from "./ledger/erase.js";
 export {
   compareSpendOrder,
   isExpired,
@@ -25,6 +27,8 @@ export {
 export { canonicalJson, fingerprint } from "./ledger/fingerprint.js";
 export { isOpenLot } from "./ledger/lot.js";
 export { selectLots } from "./ledger/select.js";
+export type { ProgramTally } from "./ledger/tally.js";
+export { addTallies, isZeroTally, TALLY_FIELDS, tallyOf, ZERO_TALLY } from "./ledger/tally.js";
 export { EMPTY_TOTALS } from "./ledger/totals.js";
 // Ledger records and the store contract
 export type * from "./ledger/types.js";
@@ -46,6 +50,8 @@ export type { ClawbackPolicy, Program, ProgramInput } from "./program.js";
 export { parseProgram } from "./program.js";
 export type { InactiveReason } from "./rules/eligibility.js";
 export { eventActivity } from "./rules/eligibility.js";
+export type { Level, LevelStanding, ProgramLevels } from "./rules/levels.js";
+export { levelLimits, levelMultiplier, levelStanding } from "./rules/levels.js";
 export { eventLimits, parseEvent, parseEventPatch } from "./rules/parse.js";
 export { previewReward } from "./rules/reward.js";
 // Rules

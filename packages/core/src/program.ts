@@ -6,6 +6,7 @@ import { invalidInput } from "./errors.js";
 import { readInput } from "./input.js";
 import { type RoundingMode, roundings } from "./money/rounding.js";
 import { describe, Issues } from "./rules/check.js";
+import { levelsShape } from "./rules/levels.js";
 import {
   decimal,
   enumOf,
@@ -14,6 +15,7 @@ import {
   leaf,
   type Out,
   object,
+  optional,
   parseShape,
   text,
   withDefault,
@@ -49,6 +51,11 @@ export const programShape = object(
     timeZone: withDefault(timeZoneShape, "UTC"),
     /** What happens when a reversal finds too few coins: `"debt"` (default) or `"cap"` (forgive). */
     clawback: withDefault(enumOf(["debt", "cap"]), "debt"),
+    /**
+     * Member levels: a ladder of levels reached by coins earned in the
+     * trailing calendar months (see `coins.level`). None by default.
+     */
+    levels: optional(levelsShape),
   },
   { last: "timeZone" },
 );

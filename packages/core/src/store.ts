@@ -1,3 +1,4 @@
+import type { ProgramTally } from "./ledger/tally.js";
 import type {
   AccountChange,
   AccountReads,
@@ -49,6 +50,31 @@ export interface ExpiringPage {
   readonly before: number;
   readonly limit: number;
   readonly after?: { readonly earliest: number; readonly userId: string };
+}
+
+/** One entry of `Store.readFeed`: where it stands in the program's feed, and whose it is. */
+export interface FeedItem {
+  /** Opaque, chosen by the store; pass it back as `after` to read what follows. */
+  readonly position: string;
+  readonly userId: string;
+  readonly entry: Entry;
+}
+
+/** A page of `Store.readFeed`. */
+export interface FeedPage {
+  readonly items: readonly FeedItem[];
+  /** Where the next page starts: the last item's position; with no items, the `after` asked (or `null`). */
+  readonly next: string | null;
+}
+
+/** What `Store.readLiability` answers: the program's totals, and its open lots' state at an instant. */
+export interface LiabilityFigures {
+  /** The sum of `tallyOf(snapshot, change)` over every commit of the program. */
+  readonly tally: ProgramTally;
+  /** Remaining coins of open lots still pending at `at` (`availableAt > at`). */
+  readonly pending: string;
+  /** Remaining coins of open lots expired at `at` (`expiresAt <= at`) that no sweep has written off yet. */
+  readonly due: string;
 }
 
 export type ExecuteOutcome<T> =
@@ -181,6 +207,54 @@ export interface Store {
    * costs what it lists (an index by earliest expiry, not a scan).
    */
   listExpiring?(programId: string, page: ExpiringPage): Promise<ExpiringAccount[]>;
+
+  /**
+   * Optional (`coins.feed` needs it): the program's change feed, every entry
+   * of every account after position `after` (from the start when absent), at
+   * most `limit` of them. Positions are opaque strings of the store's
+   * choosing, and the feed holds to this contract:
+   * - items come in feed order, which keeps each account's `seq` order;
+   * - every committed entry of the program appears exactly once, and an
+   *   entry never appears before its command committed (nor ever, when it
+   *   rolled back);
+   * - no late fills: an entry committed later never appears at a position
+   *   before one a reader already passed (a sequence number is not commit
+   *   order: read only below the oldest write still in flight);
+   * - positions survive restarts: one handed out by an instance is valid in
+   *   any later instance over the same data;
+   * - `next` is the position to pass as `after` for the following page.
+   * A malformed `after` is `INVALID_INPUT` at path `after`. A page costs what
+   * it lists (an index in feed order, not a scan).
+   */
+  readFeed?(
+    programId: string,
+    page: { readonly after?: string; readonly limit: number },
+  ): Promise<FeedPage>;
+
+  /**
+   * Optional (`coins.liability` needs it): the program's running totals and
+   * its open lots' state at `at` (never before the last commit: callers pass
+   * now or later). A store that has it adds `tallyOf(snapshot, change)` to
+   * the program's totals in every commit, atomically with the account (keep
+   * them striped, N rows or keys chosen by user, summed here: a single
+   * program-wide row would serialise every commit). `pending` and `due` are
+   * sums over open lots by `availableAt` and by `expiresAt`: read them from
+   * indexes, so their cost is the pending and the unswept expired lots, never
+   * every account.
+   */
+  readLiability?(programId: string, at: number): Promise<LiabilityFigures>;
+
+  /**
+   * Optional (`coins.erase` needs it): run `command` (the forfeit; it has no
+   * request) on its account as `execute` would, and in the same atomic step
+   * move every stored row of the account to the user id `pseudonym`: the
+   * account, its lots, usage counters and entries (each as `erasedEntry`
+   * makes it), its request records (as `erasedRecord`) and its place in any
+   * index or feed; `pseudonym` is new and random. Afterwards nothing stored
+   * holds the user id, which reads as an account never written. Entries are
+   * append-only except for this one path.
+   */
+  erase?<T>(command: AccountCommand<T>, pseudonym: string): Promise<T>;
 
   /** What an event has handed out in total (for previews; commits use `AccountReads.budgetEventId`). */
   getBudgetUsed(programId: string, eventId: string): Promise<string>;

@@ -16,6 +16,8 @@ import {
   type AccountReads,
   type AccountSnapshot,
   type AccountTotals,
+  addDecimalStrings,
+  addTallies,
   type BatchOutcome,
   budgetAfter,
   type CoinEvent,
@@ -24,8 +26,15 @@ import {
   type Entry,
   type ExecuteOutcome,
   type ExpiringAccount,
+  erasedEntry,
+  erasedRecord,
+  type FeedItem,
+  invalidInput,
+  type ProgramTally,
   type RequestRecord,
   type Store,
+  tallyOf,
+  ZERO_TALLY,
 } from "@coinage/core";
 import { freezeDeep } from "./freeze.js";
 import { LotIndex } from "./lots.js";
@@ -45,6 +54,10 @@ interface AccountState {
   nextEntrySeq: number;
   readonly entries: Entry[];
   readonly usage: Map<string, string>;
+  /** The account's request records, by id (for an erasure to find them). */
+  readonly requestIds: Set<string>;
+  /** Where the account's entries stand in the program's feed (for an erasure to rewrite them). */
+  readonly feedPositions: number[];
 }
 
 interface ProgramState {
@@ -58,6 +71,22 @@ interface ProgramState {
    * instead of every account.
    */
   readonly byEarliestExpiry: Earliest[];
+  /**
+   * The change feed: every entry committed in the program, in commit order
+   * (each appended in the same synchronous step as its commit). An entry's
+   * position is its index here, as a decimal string.
+   */
+  readonly feed: { readonly userId: string; readonly entry: Entry }[];
+  /** The program's running totals: the sum of every commit's `tallyOf`. */
+  tally: ProgramTally;
+  /**
+   * Accounts that held an open lot pending after its commit: the ones
+   * `readLiability` sums pending coins over. One leaves when none of its open
+   * lots activates after the read's instant (reads are never in the past).
+   */
+  readonly pendingAccounts: Set<string>;
+  /** The latest instant a commit was decided at. */
+  lastCommitAt: number;
 }
 
 interface Earliest {
@@ -93,6 +122,10 @@ export function memoryStore(): Store {
         accounts: new Map(),
         budgets: new Map(),
         byEarliestExpiry: [],
+        feed: [],
+        tally: ZERO_TALLY,
+        pendingAccounts: new Set(),
+        lastCommitAt: 0,
       };
       programs.set(programId, state);
     }
@@ -168,15 +201,22 @@ export function memoryStore(): Store {
         nextEntrySeq: 1,
         entries: [],
         usage: new Map(),
+        requestIds: new Set(),
+        feedPositions: [],
       };
       program.accounts.set(userId, account);
     }
     if (change.budget !== undefined && budgetUsed !== undefined) {
       program.budgets.set(change.budget.eventId, budgetUsed);
     }
+    program.tally = addTallies(program.tally, tallyOf(account, change));
+    if (change.totals.asOf > program.lastCommitAt) program.lastCommitAt = change.totals.asOf;
     const earliestBefore = account.lots.earliestExpiry();
     for (const lot of change.lots) account.lots.put(freezeDeep(lot));
     const earliestAfter = account.lots.earliestExpiry();
+    const lastActivation = account.lots.lastActivation();
+    if (lastActivation !== null && lastActivation > change.totals.asOf)
+      program.pendingAccounts.add(userId);
     if (earliestAfter !== earliestBefore) {
       const index = program.byEarliestExpiry;
       const old = earliestBefore === null ? undefined : { expiry: earliestBefore, userId };
@@ -184,10 +224,17 @@ export function memoryStore(): Store {
       if (old !== undefined) replaceSorted(index, old, next, compareEarliest);
       else if (next !== undefined) insertSorted(index, next, compareEarliest);
     }
-    for (const entry of change.entries) account.entries.push(freezeDeep(entry));
+    for (const entry of change.entries) {
+      const frozen = freezeDeep(entry);
+      account.entries.push(frozen);
+      account.feedPositions.push(program.feed.length);
+      program.feed.push({ userId, entry: frozen });
+    }
     for (const [key, value] of Object.entries(change.usage)) account.usage.set(key, value);
-    for (const record of change.requests)
+    for (const record of change.requests) {
       program.requests.set(record.requestId, freezeDeep(record));
+      account.requestIds.add(record.requestId);
+    }
     account.totals = freezeDeep(change.totals);
     account.debt = change.debt;
     account.nextLotId = change.nextLotId;
@@ -205,6 +252,35 @@ export function memoryStore(): Store {
     commit(program, command.userId, change);
     // The result is the one in the command's request record: frozen with it.
     return { status: "committed", result: freezeDeep(result) };
+  };
+
+  /** Move every row of an account to `pseudonym` (see `Store.erase`). */
+  const moveAccount = (program: ProgramState, userId: string, pseudonym: string): void => {
+    const account = program.accounts.get(userId);
+    if (account === undefined) return;
+    program.accounts.delete(userId);
+    program.accounts.set(pseudonym, account);
+    account.entries.forEach((entry, i) => {
+      account.entries[i] = freezeDeep(erasedEntry(entry));
+    });
+    account.feedPositions.forEach((position, i) => {
+      program.feed[position] = { userId: pseudonym, entry: account.entries[i] as Entry };
+    });
+    for (const requestId of account.requestIds) {
+      const record = program.requests.get(requestId);
+      if (record !== undefined)
+        program.requests.set(requestId, freezeDeep(erasedRecord(record, pseudonym)));
+    }
+    const earliest = account.lots.earliestExpiry();
+    if (earliest !== null) {
+      replaceSorted(
+        program.byEarliestExpiry,
+        { expiry: earliest, userId },
+        { expiry: earliest, userId: pseudonym },
+        compareEarliest,
+      );
+    }
+    if (program.pendingAccounts.delete(userId)) program.pendingAccounts.add(pseudonym);
   };
 
   return {
@@ -297,6 +373,57 @@ export function memoryStore(): Store {
         out.push({ userId, earliest: expiry, coins, next });
       }
       return out;
+    },
+
+    async readFeed(programId, page) {
+      let start = 0;
+      if (page.after !== undefined) {
+        if (!/^(0|[1-9]\d{0,15})$/.test(page.after)) {
+          throw invalidInput({
+            path: "after",
+            message: "expected a cursor returned by an earlier call",
+          });
+        }
+        start = Number(page.after) + 1;
+      }
+      const feed = programs.get(programId)?.feed ?? [];
+      const end = Math.min(feed.length, start + page.limit);
+      const items: FeedItem[] = [];
+      for (let i = start; i < end; i++) {
+        const { userId, entry } = feed[i] as { userId: string; entry: Entry };
+        items.push({ position: String(i), userId, entry });
+      }
+      const last = items[items.length - 1];
+      return { items, next: last === undefined ? (page.after ?? null) : last.position };
+    },
+
+    async readLiability(programId, at) {
+      const program = programs.get(programId);
+      if (program === undefined) return { tally: ZERO_TALLY, pending: "0", due: "0" };
+      let pending = "0";
+      for (const userId of program.pendingAccounts) {
+        const lots = (program.accounts.get(userId) as AccountState).lots;
+        const last = lots.lastActivation();
+        // Pending at no instant from the latest commit on (reads are never earlier): it leaves.
+        if (last === null || last <= program.lastCommitAt) program.pendingAccounts.delete(userId);
+        else if (last > at) pending = addDecimalStrings(pending, lots.pendingCoins(at));
+      }
+      // The due accounts: a prefix of the expiry index.
+      let due = "0";
+      const index = program.byEarliestExpiry;
+      for (let i = 0; i < index.length && (index[i] as Earliest).expiry <= at; i++) {
+        const account = program.accounts.get((index[i] as Earliest).userId) as AccountState;
+        due = addDecimalStrings(due, account.lots.dueCoins(at));
+      }
+      return { tally: program.tally, pending, due };
+    },
+
+    async erase<T>(command: AccountCommand<T>, pseudonym: string) {
+      const program = programState(command.programId);
+      const { change, result } = command.decide(snapshotOf(program, command.userId, command.reads));
+      commit(program, command.userId, change);
+      moveAccount(program, command.userId, pseudonym);
+      return freezeDeep(result);
     },
 
     async getBudgetUsed(programId, eventId) {

@@ -60,6 +60,29 @@ export class LotIndex {
     return { coins, next };
   }
 
+  /** Remaining coins of the open lots pending at `at` (`availableAt > at`). */
+  pendingCoins(at: number): string {
+    const byAvailability = this.#byAvailability;
+    let coins = "0";
+    for (let i = firstAbove(byAvailability, at, availableAt); i < byAvailability.length; i++)
+      coins = addDecimalStrings(coins, (byAvailability[i] as Lot).remaining);
+    return coins;
+  }
+
+  /** Remaining coins of the open lots expired at `at` (`expiresAt <= at`): a prefix of the FIFO order. */
+  dueCoins(at: number): string {
+    const fifo = this.#fifo;
+    let coins = "0";
+    for (let i = 0; i < fifo.length && isExpired(fifo[i] as Lot, at); i++)
+      coins = addDecimalStrings(coins, (fifo[i] as Lot).remaining);
+    return coins;
+  }
+
+  /** The latest `availableAt` of an open lot (`null`: no open lot). */
+  lastActivation(): number | null {
+    return this.#byAvailability.at(-1)?.availableAt ?? null;
+  }
+
   /** The earliest expiry of an open lot (`null`: none expires). */
   earliestExpiry(): number | null {
     return this.#fifo[0]?.expiresAt ?? null;

@@ -31,6 +31,7 @@ import {
   isZeroDecimalString,
   type RequestRecord,
   snapshotFor,
+  tallyOf,
 } from "@coinage/core";
 import { RetryTransaction } from "./failures.js";
 import { type ManyShape, type ReadStatements, readShape, readValues } from "./reads.js";
@@ -124,7 +125,7 @@ export async function commitOne<T>(
       }
     }
     const writes = new WriteSet();
-    writes.add(programId, userId, base, change, request?.requestId);
+    writes.add(programId, userId, base, change, request?.requestId, tallyOf(snapshot, change));
     if ((await writes.flush(session, sql.write, false)) === "moved") {
       if (locked) throw new RetryTransaction("the account moved under its lock");
       return { status: "moved" };
@@ -313,6 +314,7 @@ export async function commitMany<T>(
       read?.account ?? { version: 0, nextLotId: 1 },
       change,
       command.request?.requestId,
+      tallyOf(current, change),
     );
     for (const record of change.requests) {
       records.set(pairKey(command.programId, record.requestId), record);

@@ -23,7 +23,21 @@ export interface Tables {
   readonly requests: string;
   readonly usage: string;
   readonly budgets: string;
+  readonly tallies: string;
+  readonly tallyDeltas: string;
 }
+
+/** The columns of a program's totals (coinage_tallies, coinage_tally_deltas), in `TALLY_FIELDS` order. */
+export const TALLY_COLUMNS = [
+  "earned",
+  "redeemed",
+  "expired",
+  "reversed",
+  "restored",
+  "adjusted",
+  "open_coins",
+  "debt",
+] as const;
 
 export function tables(schema: string | undefined): Tables {
   const prefix = schema === undefined ? "" : `${quoteIdent(schema)}.`;
@@ -35,6 +49,8 @@ export function tables(schema: string | undefined): Tables {
     requests: `${prefix}coinage_requests`,
     usage: `${prefix}coinage_usage`,
     budgets: `${prefix}coinage_budgets`,
+    tallies: `${prefix}coinage_tallies`,
+    tallyDeltas: `${prefix}coinage_tally_deltas`,
   };
 }
 
@@ -79,6 +95,21 @@ export interface Fixed {
    */
   readonly listExpiring: Statement;
   readonly budgetUsed: Statement;
+  /**
+   * $1 program, $2 $3 $4 after (tx, user, seq), $5 limit: the feed page, in
+   * (tx, user, seq) order, of transactions that all finished (below the
+   * oldest one in flight), through the feed index.
+   */
+  readonly readFeed: Statement;
+  /**
+   * $1 program, $2 instant: the program's totals (its base row plus its
+   * delta rows, and how many deltas), the coins of open lots pending at $2
+   * (through coinage_lots_pending) and of open lots expired by $2, not swept
+   * (through the expiry index).
+   */
+  readonly readLiability: Statement;
+  /** $1 program: folds its delta rows into its base row. */
+  readonly compactTallies: Statement;
   /** $1 program, $2 user → 1 row when the account row exists (locked now). */
   readonly lockAccount: Statement;
   /**
@@ -137,6 +168,30 @@ export function fixedStatements(t: Tables): Fixed {
       ORDER BY page.earliest, page.user_id`),
     budgetUsed: statement(`SELECT used::text AS used FROM ${t.budgets}
       WHERE program_id = $1 AND event_id = $2`),
+    readFeed: statement(`SELECT e.tx::text AS tx, e.user_id::text AS user_id,
+        ${columns(entryText("e"))} FROM ${t.entries} e
+      WHERE e.program_id = $1
+        AND (e.tx, e.user_id, e.seq) > ($2::text::xid8, $3::text, $4::bigint)
+        AND e.tx < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY e.tx, e.user_id, e.seq LIMIT $5`),
+    readLiability: statement(`SELECT ${TALLY_COLUMNS.map(
+      (c) => `(coalesce(b.${c}, 0) + coalesce(d.${c}, 0))::text AS ${c}`,
+    ).join(", ")}, d.n::text AS deltas,
+        (SELECT coalesce(sum(l.remaining), 0) FROM ${t.lots} l
+          WHERE l.program_id = $1 AND l.remaining > 0 AND l.available_at > l.earned_at
+            AND l.available_at > $2)::text AS pending,
+        (SELECT coalesce(sum(l.remaining), 0) FROM ${t.lots} l
+          WHERE l.program_id = $1 AND l.remaining > 0 AND l.expires_at <= $2)::text AS due
+      FROM (SELECT count(*) AS n, ${TALLY_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(", ")}
+        FROM ${t.tallyDeltas} WHERE program_id = $1) d
+      LEFT JOIN ${t.tallies} b ON b.program_id = $1`),
+    compactTallies: statement(`WITH gone AS (
+        DELETE FROM ${t.tallyDeltas} WHERE program_id = $1 RETURNING *)
+      INSERT INTO ${t.tallies} AS b (program_id, ${TALLY_COLUMNS.join(", ")})
+      SELECT $1, ${TALLY_COLUMNS.map((c) => `coalesce(sum(${c}), 0)`).join(", ")} FROM gone
+      ON CONFLICT (program_id) DO UPDATE SET ${TALLY_COLUMNS.map(
+        (c) => `${c} = b.${c} + excluded.${c}`,
+      ).join(", ")}`),
     lockAccount: statement(`SELECT 1 AS locked FROM ${t.accounts}
       WHERE program_id = $1 AND user_id = $2 FOR NO KEY UPDATE`),
     // A conflicting row is locked even when the WHERE rejects the update, so

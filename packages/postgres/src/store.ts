@@ -9,8 +9,13 @@ import {
   type ExecuteOutcome,
   type ExpiringAccount,
   type ExpiringPage,
+  type FeedPage,
+  invalidInput,
+  type LiabilityFigures,
+  type ProgramTally,
   type RequestRecord,
   type Store,
+  TALLY_FIELDS,
 } from "@coinage/core";
 import type { PostgresClient, Queryable, Row } from "./client.js";
 import {
@@ -34,7 +39,7 @@ import { openMode } from "./modes/open.js";
 import { readStatements } from "./reads.js";
 import { toEntry, toEvent } from "./rows.js";
 import type { Session, Statement } from "./session.js";
-import { fixedStatements, tables } from "./statements.js";
+import { fixedStatements, TALLY_COLUMNS, tables } from "./statements.js";
 import { writeStatements } from "./writes.js";
 
 export interface PostgresStoreOptions {
@@ -90,6 +95,9 @@ export function postgresStore(options: PostgresStoreOptions): Store & {
     prepare,
   });
 }
+
+/** Delta rows of a program's totals past which a read folds them into its base row. */
+const COMPACT_AFTER = 2_000;
 
 interface Settings {
   readonly maxRetries: number;
@@ -315,6 +323,65 @@ class PostgresStore implements Store {
     }));
   }
 
+  /**
+   * The change feed: entries in (tx, user_id, seq) order, where `tx` is the
+   * id of the transaction that wrote them (or the account's previous
+   * entry's, when higher: see `writes.ts`), read only below the oldest
+   * transaction still in flight on the server (see migration 0004). So an
+   * entry appears once its transaction committed, never before a position
+   * already handed out, each account's entries in seq order; and a
+   * long-running transaction (any that holds an xid, in any database of the
+   * server) holds the feed back until it ends.
+   * A position is `tx:seq:userId` (the user id last: it may hold any
+   * character).
+   */
+  async readFeed(
+    programId: string,
+    page: { readonly after?: string; readonly limit: number },
+  ): Promise<FeedPage> {
+    const after =
+      page.after === undefined ? { tx: "0", seq: 0, userId: "" } : feedPosition(page.after);
+    const rows = await this.#read("readFeed", this.#sql.fixed.readFeed, [
+      programId,
+      after.tx,
+      after.userId,
+      after.seq,
+      page.limit,
+    ]);
+    const items = rows.map((row) => {
+      const userId = String(row.user_id);
+      const entry = toEntry(row);
+      return { position: `${String(row.tx)}:${entry.seq}:${userId}`, userId, entry };
+    });
+    const last = items[items.length - 1];
+    return { items, next: last === undefined ? (page.after ?? null) : last.position };
+  }
+
+  /**
+   * The program's totals: its base row plus the delta rows commits append
+   * (see migration 0005), and the pending and unswept expired coins at `at`.
+   * When the deltas pass `COMPACT_AFTER` rows, a read on the store's own
+   * connections folds them into the base row after answering (inside a
+   * caller's transaction it never writes).
+   */
+  async readLiability(programId: string, at: number): Promise<LiabilityFigures> {
+    const [row] = await this.#read("readLiability", this.#sql.fixed.readLiability, [programId, at]);
+    if (row === undefined) throw new Error("the liability read returned no row");
+    const value = (column: string) => String(row[column]);
+    if (Number(row.deltas) > COMPACT_AFTER && !this.#mode.inCallerTransaction) {
+      await this.#atomic((session) =>
+        session.query(this.#sql.fixed.compactTallies, [programId]),
+      ).catch(() => undefined); // Only housekeeping: the next read tries again.
+    }
+    return {
+      tally: Object.fromEntries(
+        TALLY_FIELDS.map((field, i) => [field, value(TALLY_COLUMNS[i] as string)]),
+      ) as unknown as ProgramTally,
+      pending: value("pending"),
+      due: value("due"),
+    };
+  }
+
   async getBudgetUsed(programId: string, eventId: string): Promise<string> {
     const [row] = await this.#read("getBudgetUsed", this.#sql.fixed.budgetUsed, [
       programId,
@@ -356,6 +423,23 @@ class PostgresStore implements Store {
       throw asStoreError(operation, error, this.#mode.inCallerTransaction);
     }
   }
+}
+
+/** A feed position (`tx:seq:userId`) read back; `INVALID_INPUT` at `after` when it is not one. */
+function feedPosition(position: string): { tx: string; seq: number; userId: string } {
+  const match = /^(0|[1-9]\d{0,19}):([1-9]\d{0,15}):(.+)$/s.exec(position);
+  // The user id travels as a text parameter: no NUL, no lone surrogate.
+  if (
+    match === null ||
+    BigInt(match[1] as string) >= 2n ** 64n ||
+    (match[3] as string).includes("\u0000") ||
+    /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(
+      match[3] as string,
+    )
+  ) {
+    throw invalidInput({ path: "after", message: "expected a cursor returned by an earlier call" });
+  }
+  return { tx: match[1] as string, seq: Number(match[2]), userId: match[3] as string };
 }
 
 function sleep(ms: number): Promise<void> {

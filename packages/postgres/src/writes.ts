@@ -9,9 +9,13 @@
 import {
   type AccountChange,
   addDecimalStrings,
+  addTallies,
   compareDecimalStrings,
   isZeroDecimalString,
+  isZeroTally,
   type Lot,
+  type ProgramTally,
+  TALLY_FIELDS,
 } from "@coinage/core";
 import type { Row } from "./client.js";
 import {
@@ -85,6 +89,17 @@ const BUDGET: Columns = [
   ["add", "numeric"],
   ["lim", "numeric"],
 ];
+/** One program's tally of a transaction: what its commits added to the program's totals. */
+const TALLY: Columns = [
+  ["earned", "numeric"],
+  ["redeemed", "numeric"],
+  ["expired", "numeric"],
+  ["reversed", "numeric"],
+  ["restored", "numeric"],
+  ["adjusted", "numeric"],
+  ["open_coins", "numeric"],
+  ["debt", "numeric"],
+];
 const OWNER: Columns = [
   ["p", "text"],
   ["u", "text"],
@@ -105,6 +120,8 @@ export interface WriteShape {
   /** Earlier records of the same accounts, replaced (a reversal's progress). */
   readonly updates: boolean;
   readonly budgets: boolean;
+  /** The programs' tallies (liability totals), appended as delta rows. */
+  readonly tallies: boolean;
 }
 
 export function writeStatements(t: Tables): (shape: WriteShape) => Statement {
@@ -137,6 +154,11 @@ function writeSql(t: Tables, shape: WriteShape): string {
     const all = shape.many ? [...owner, ...cols] : cols;
     const sql = unnest(n + 1, "x", all);
     n += all.length;
+    return sql;
+  };
+  const unnestTally = () => {
+    const sql = unnest(n + 1, "x", [...PROGRAM, ...TALLY]);
+    n += PROGRAM.length + TALLY.length;
     return sql;
   };
   const ctes: string[] = [];
@@ -211,10 +233,17 @@ function writeSql(t: Tables, shape: WriteShape): string {
   part(
     shape.entries,
     "entries",
+    // `tx`, the entry's place in the change feed: this transaction's id, or
+    // the account's last entry's when that is higher (this transaction took
+    // its id before another that committed to the account first), so that
+    // each account's entries keep their seq order in the feed. The last
+    // entry is one probe of the primary key; every writer holds the account.
     () => `INSERT INTO ${t.entries} (program_id, user_id, seq, type, coins, balance_after,
-        debt_after, request_id, lots, event_id, at, reason)
+        debt_after, request_id, lots, event_id, at, reason, tx)
       SELECT ${p}, ${u}, x.seq, x.type, x.coins, x.balance_after, x.debt_after, x.request_id,
-        x.lots::jsonb, x.event_id, x.at, x.reason
+        x.lots::jsonb, x.event_id, x.at, x.reason,
+        greatest(pg_current_xact_id(), coalesce((SELECT f.tx FROM ${t.entries} f
+          WHERE f.program_id = ${p} AND f.user_id = ${u} ORDER BY f.seq DESC LIMIT 1), '0'::xid8))
       FROM ${rows(OWNER, ENTRY)}${when}
       RETURNING 1`,
   );
@@ -255,6 +284,17 @@ function writeSql(t: Tables, shape: WriteShape): string {
         reversed = excluded.reversed, lot_id = excluded.lot_id, parts = excluded.parts
       WHERE q.user_id = excluded.user_id
       RETURNING (q.xmax = 0) AS inserted`,
+  );
+  // Appended, never updated: no commit waits on another's tally (see migration 0005).
+  part(
+    shape.tallies,
+    "tallies",
+    () => `INSERT INTO ${t.tallyDeltas} (program_id, earned, redeemed, expired, reversed,
+        restored, adjusted, open_coins, debt)
+      SELECT x.p, x.earned, x.redeemed, x.expired, x.reversed, x.restored, x.adjusted,
+        x.open_coins, x.debt
+      FROM ${unnestTally()}${shape.many ? "" : when}
+      RETURNING 1`,
   );
   if (shape.lots) inserted("lots");
   if (shape.updates) inserted("updates");
@@ -318,6 +358,8 @@ export class WriteSet {
   /** Earlier records replaced (reversal progress). */
   readonly #updates = new Map<string, Scalar[]>();
   readonly #budgets = new Map<string, { p: string; e: string; add: string; lim: string }>();
+  /** Per program, what the commands add to its totals. */
+  readonly #tallies = new Map<string, ProgramTally>();
 
   /**
    * Record `change` for the account `(programId, userId)`, whose row was read
@@ -329,7 +371,12 @@ export class WriteSet {
     base: Base,
     change: AccountChange,
     own: string | undefined,
+    tally: ProgramTally,
   ): void {
+    if (!isZeroTally(tally)) {
+      const before = this.#tallies.get(programId);
+      this.#tallies.set(programId, before === undefined ? tally : addTallies(before, tally));
+    }
     const accountKey = pairKey(programId, userId);
     const prior = this.#accounts.get(accountKey);
     if (prior === undefined) {
@@ -422,6 +469,7 @@ export class WriteSet {
       records: this.#records.size > 0,
       updates: this.#updates.size > 0,
       budgets: many && this.#budgets.size > 0,
+      tallies: this.#tallies.size > 0,
     };
     const values: unknown[] = [];
     // Per row, the owner columns first (p, u or p); a single account's rows drop them.
@@ -454,6 +502,14 @@ export class WriteSet {
     if (shape.usage) push([...this.#usage.values()], 2);
     if (shape.records) push([...this.#records.values()], 1);
     if (shape.updates) push([...this.#updates.values()], 1);
+    if (shape.tallies) {
+      const rows = [...this.#tallies].map(([p, tally]) => [
+        p,
+        ...TALLY_FIELDS.map((field) => tally[field]),
+      ]);
+      for (let c = 0; c < PROGRAM.length + TALLY.length; c++)
+        values.push(arrayLiteral(rows.map((row) => row[c] ?? null)));
+    }
     if (shape.budgets) {
       push(
         [...this.#budgets.values()].map((b) => [b.p, b.e, b.add, b.lim]),

@@ -147,6 +147,92 @@ describe("migrate on PGlite", () => {
     }
   });
 
+  it("0004 - entries written before it read tx 0 and come first in the feed, new ones after", async () => {
+    const db = new PGlite();
+    try {
+      for (const migration of migrations.slice(0, 3)) await db.exec(migration.sql);
+      await db.exec(
+        `INSERT INTO coinage_entries (program_id, user_id, seq, type, coins, balance_after, debt_after, at)
+         VALUES ('p', 'zed', 1, 'adjust', 5, 5, 0, 1), ('p', 'amy', 1, 'adjust', 2, 2, 0, 2)`,
+      );
+      await migrate(db);
+      await db.exec(
+        `INSERT INTO coinage_entries (program_id, user_id, seq, type, coins, balance_after, debt_after, at)
+         VALUES ('p', 'abe', 1, 'adjust', 1, 1, 0, 3)`,
+      );
+      const { rows } = await db.query<{ user_id: string; old: boolean }>(
+        "SELECT user_id, tx = '0'::xid8 AS old FROM coinage_entries ORDER BY tx, user_id, seq",
+      );
+      expect(rows).toEqual([
+        { user_id: "amy", old: true },
+        { user_id: "zed", old: true },
+        { user_id: "abe", old: false },
+      ]);
+      const store = postgresStore({ pool: db });
+      const page = await (store.readFeed as NonNullable<typeof store.readFeed>).call(store, "p", {
+        limit: 10,
+      });
+      expect(page.items.map((item) => [item.userId, item.position.split(":")[0] === "0"])).toEqual([
+        ["amy", true],
+        ["zed", true],
+        ["abe", false],
+      ]);
+      expect(page.next).toBe(page.items[2]?.position);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("0005 - programs with data get their totals' base row from their entries and accounts", async () => {
+    const db = new PGlite();
+    try {
+      for (const migration of migrations.slice(0, 4)) await db.exec(migration.sql);
+      await db.exec(
+        `INSERT INTO coinage_accounts (program_id, user_id, version, debt, next_lot_id,
+           next_entry_seq, open_coins)
+         VALUES ('p', 'a', 3, 0, 2, 4, 60), ('p', 'b', 2, 5, 2, 3, 0), ('q', 'c', 1, 0, 2, 2, 9);
+         INSERT INTO coinage_entries (program_id, user_id, seq, type, coins, balance_after, debt_after, at)
+         VALUES ('p', 'a', 1, 'earn', 100, 100, 0, 1), ('p', 'a', 2, 'redeem', -30, 70, 0, 2),
+                ('p', 'a', 3, 'expire', -10, 60, 0, 3), ('p', 'b', 1, 'earn', 20, 20, 0, 1),
+                ('p', 'b', 2, 'reverse', -25, -5, 5, 2), ('q', 'c', 1, 'earn', 9, 9, 0, 1)`,
+      );
+      await migrate(db);
+      const { rows } = await db.query<Record<string, string>>(
+        `SELECT program_id, earned::text, redeemed::text, expired::text, reversed::text,
+           restored::text, adjusted::text, open_coins::text, debt::text
+         FROM coinage_tallies ORDER BY program_id`,
+      );
+      expect(rows).toEqual([
+        {
+          program_id: "p",
+          earned: "120",
+          redeemed: "30",
+          expired: "10",
+          reversed: "25",
+          restored: "0",
+          adjusted: "0",
+          open_coins: "60",
+          debt: "5",
+        },
+        {
+          program_id: "q",
+          earned: "9",
+          redeemed: "0",
+          expired: "0",
+          reversed: "0",
+          restored: "0",
+          adjusted: "0",
+          open_coins: "9",
+          debt: "0",
+        },
+      ]);
+      const figures = await postgresStore({ pool: db }).readLiability?.("p", Date.now());
+      expect(figures?.tally).toMatchObject({ earned: "120", open: "60", debt: "5" });
+    } finally {
+      await db.close();
+    }
+  });
+
   it("migrate - should refuse a migration edited after it was applied", async () => {
     const db = new PGlite();
     try {
@@ -196,10 +282,11 @@ describe.skipIf(skipServer)("migrate on the server", () => {
     try {
       expect((await migrate(pool)).applied).toHaveLength(migrations.length);
       const { rows } = await admin.query(
+        // 7 tables of the ledger, the migrations table, and the two of the liability totals.
         "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE 'coinage\\_%'",
         [schema],
       );
-      expect(rows[0]?.n).toBe(8);
+      expect(rows[0]?.n).toBe(10);
     } finally {
       await pool.end();
     }

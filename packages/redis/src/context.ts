@@ -25,6 +25,10 @@ export class Context {
    * one call; false on a Cluster (or behind a proxy that routes by key).
    */
   readonly crossSlot: boolean;
+  /** How long a command's pending feed mark waits before `readFeed` repairs it (see `feed.ts`). */
+  readonly feedGraceMs: number;
+  /** The clock of pending feed marks and their grace period (ms since the epoch). */
+  readonly now: () => number;
   readonly #prefix: string;
   readonly #programs = new Map<string, ProgramKeys>();
 
@@ -33,8 +37,12 @@ export class Context {
     prefix: string,
     contentionTimeoutMs: number,
     crossSlot: boolean,
+    feedGraceMs = 5_000,
+    now: () => number = Date.now,
   ) {
     this.scripts = scripts;
+    this.feedGraceMs = feedGraceMs;
+    this.now = now;
     this.#prefix = prefix;
     this.contentionTimeoutMs = contentionTimeoutMs;
     this.crossSlot = crossSlot;

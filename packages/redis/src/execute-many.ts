@@ -15,6 +15,11 @@
  * 5. An account whose commit meets a newer version (or a lease, or a request
  *    recorded meanwhile) gives its share of the budget back and runs again
  *    with the other such accounts: read, decide, commit.
+ * 6. At the end, the exact expiry entries and the feed publication of every
+ *    account that committed entries, at once (one call per stripe).
+ *
+ * Every account's pending feed mark (see `feed.ts`) is sent with the first
+ * read; accounts that commit nothing drop theirs without waiting.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -41,6 +46,15 @@ import { foreignRecord, idempotencyConflict, unclaim } from "./claims.js";
 import { type AccountWrite, type CommitResult, commitAccounts } from "./commit.js";
 import { type Context, contention, MAX_ATTEMPTS, OPTIMISTIC_ATTEMPTS, sleep } from "./context.js";
 import { type ExpiryEntry, indexExpiries, lowerExpiries } from "./expiry.js";
+import {
+  dropMarks,
+  type Mark,
+  markPending,
+  newMark,
+  type Publication,
+  publishEntries,
+  storedEntries,
+} from "./feed.js";
 import { encodeId } from "./keys.js";
 import { dropLease, lockAccounts, takeLease } from "./lease.js";
 import { parseRead, readArgs } from "./reads.js";
@@ -124,11 +138,25 @@ export async function executeMany<T>(
   // Exact expiry index entries of the accounts that committed, written at the end.
   const indexing: ExpiryEntry[] = [];
   const givingBack: Promise<void>[] = [];
+  // Feed marks, one per account; the entries committed, published at the end;
+  // the accounts whose marks stay (entries to publish, or a commit whose
+  // outcome is unknown).
+  const marks = new Map<Group<T>, Mark>();
+  for (const group of groups.values()) marks.set(group, newMark(group.keys, group.userId));
+  const publications: Publication[] = [];
+  const keepMarks = new Set<Group<T>>();
 
   try {
-    // Round trip 1: the claims, the accounts, the budget counters.
+    // Round trip 1: the claims, the accounts, the budget counters, the feed marks.
     let round = [...groups.values()];
+    let markedAt = ctx.now();
+    const marking = markPending(ctx, [...marks.values()], OP);
     await readGroups(ctx, round, [...claims.values()], budgets);
+    // An account whose mark could not be written does not commit.
+    (await marking).forEach((settled, i) => {
+      const group = round[i] as Group<T>;
+      if (settled.status === "rejected") group.base = new Failure(settled.reason);
+    });
     // Commands whose claim failed, or is another user's, leave their account's group.
     for (const group of round) {
       group.items = group.items.filter((item) => {
@@ -166,6 +194,21 @@ export async function executeMany<T>(
       );
       if (plans.length === 0 && deferred.length === 0) break;
 
+      // A batch still running after half the grace period marks its accounts
+      // again, lest `readFeed` take them for a crashed batch's.
+      if (ctx.now() - markedAt > ctx.feedGraceMs / 2 && plans.length > 0) {
+        markedAt = ctx.now();
+        const again = plans.map((plan) => marks.get(plan.group) as Mark);
+        const remarked = await markPending(ctx, again, OP);
+        const failed = remarked.find((settled) => settled.status === "rejected");
+        if (failed !== undefined) {
+          // No commit without its mark: nothing of this round is written.
+          for (const plan of plans) failPlan(plan, (failed as PromiseRejectedResult).reason);
+          await releaseShares(ctx, plans, reservations);
+          break;
+        }
+      }
+
       // Round trip 2: the commits.
       const results = plans.length === 0 ? [] : await commitPlans(ctx, plans, attempt);
       const again: Plan<T>[] = [];
@@ -176,12 +219,22 @@ export async function executeMany<T>(
           // under-spends) and the claims; the caller retries with the same
           // request ids.
           for (const index of plan.outcomes.keys()) unsure.add(index);
+          keepMarks.add(plan.group);
           failPlan(plan, settled.reason);
         } else if (settled.value.kind === "ok") {
           if (plan.merged !== null) plan.group.lease = null; // the commit dropped it
           for (const [index, outcome] of plan.outcomes) outcomes[index] = outcome;
           for (const [key, add] of plan.givebacks)
             givingBack.push(giveBack(ctx, key, add, OP, budgets.get(key)?.used ?? undefined));
+          if (plan.merged !== null && plan.merged.entries.length > 0) {
+            keepMarks.add(plan.group);
+            publications.push({
+              keys: plan.group.keys,
+              userId: plan.group.userId,
+              mark: (marks.get(plan.group) as Mark).member,
+              entries: storedEntries(plan.merged.entries),
+            });
+          }
           const earliest = settled.value.earliest;
           if (plan.merged !== null && earliest !== plan.expiryBefore) {
             indexing.push({
@@ -282,7 +335,18 @@ export async function executeMany<T>(
         group.lease === null ? undefined : dropLease(ctx, group.account, group.lease, OP),
       ),
     );
-    if (indexing.length > 0) await indexExpiries(ctx, indexing, OP);
+    dropMarks(
+      ctx,
+      [...marks].flatMap(([group, mark]) => (keepMarks.has(group) ? [] : [mark])),
+      OP,
+    );
+    // Should a publication fail, its marks stay for `readFeed`'s repair.
+    await Promise.all([
+      indexing.length > 0 ? indexExpiries(ctx, indexing, OP) : undefined,
+      publications.length > 0
+        ? publishEntries(ctx, publications, OP).catch(() => undefined)
+        : undefined,
+    ]);
     await Promise.all(givingBack);
   }
 

@@ -13,8 +13,12 @@
  *    the account as it is now, and the command decides again on it; after a
  *    few optimistic attempts it takes the account's lease.
  * 5. After the commit: the exact expiry index entry (when the earliest
- *    expiry changed). A reversal gives its budget back before its commit,
- *    holding its account, and takes it again if the commit does not happen.
+ *    expiry changed) and the feed publication of its entries, at once. A
+ *    reversal gives its budget back before its commit, holding its account,
+ *    and takes it again if the commit does not happen.
+ *
+ * The command's pending feed mark (see `feed.ts`) is sent with its first
+ * read, so it is written before any commit without a round trip of its own.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -37,6 +41,7 @@ import { foreignRecord, idempotencyConflict, unclaim } from "./claims.js";
 import { commitAccounts } from "./commit.js";
 import { type Context, contention, MAX_ATTEMPTS, OPTIMISTIC_ATTEMPTS, sleep } from "./context.js";
 import { earliestAfter, earliestExpiry, indexExpiry, lowerExpiry, lowers } from "./expiry.js";
+import { dropMarks, markPending, newMark, publishEntries, storedEntries } from "./feed.js";
 import { encodeId } from "./keys.js";
 import { dropLease, lockAccounts, takeLease } from "./lease.js";
 import { budgetUsed, parseRead, type ReadResult, readArgs, withEventVersion } from "./reads.js";
@@ -61,11 +66,20 @@ export async function execute<T>(
   // On a version conflict the commit script answers the account as it is now.
   const reread = readArgs(command.reads, requestId, "");
   let fresh: AccountRead | null = null;
+  // The feed mark, written with the first read; dropped unless the command commits entries.
+  const mark = newMark(keys, command.userId);
+  let marked: Promise<PromiseSettledResult<unknown>[]> | null = null;
+  let markedAt = 0;
+  let markDone = false;
   try {
     for (let attempt = 1; ; attempt += 1) {
       if (lease === null && attempt > OPTIMISTIC_ATTEMPTS)
         lease = await takeLease(ctx, account, deadline, OP);
 
+      if (marked === null) {
+        markedAt = ctx.now();
+        marked = markPending(ctx, [mark], OP);
+      }
       const read: AccountRead =
         fresh ??
         (await readAccount(
@@ -166,6 +180,20 @@ export async function execute<T>(
         returned = null;
       };
 
+      // No commit without its feed mark (sent with the first read: long
+      // answered). A command still running after half the grace period marks
+      // itself again, lest `readFeed` take it for a crashed one.
+      if (ctx.now() - markedAt > ctx.feedGraceMs / 2) {
+        markedAt = ctx.now();
+        marked = markPending(ctx, [mark], OP);
+      }
+      const [markedOk] = await (marked as Promise<PromiseSettledResult<unknown>[]>);
+      if (markedOk?.status === "rejected") {
+        await retake();
+        await release(ctx, reservation, OP);
+        throw markedOk.reason;
+      }
+
       // A failure here leaves the outcome unknown: keep the reservation (at
       // worst the budget under-spends) and the claim, and let the caller retry.
       unsure = true;
@@ -193,16 +221,35 @@ export async function execute<T>(
 
       if (outcome.kind === "ok") {
         lease = null; // the commit dropped it
-        if (outcome.earliest !== expiryBefore) {
-          await indexExpiry(
-            ctx,
-            keys.expiryOf(command.userId),
-            command.userId,
-            snapshot.version + 1,
-            outcome.earliest,
-            OP,
-          ).catch(() => undefined);
-        }
+        markDone = true;
+        const indexing =
+          outcome.earliest !== expiryBefore
+            ? indexExpiry(
+                ctx,
+                keys.expiryOf(command.userId),
+                command.userId,
+                snapshot.version + 1,
+                outcome.earliest,
+                OP,
+              ).catch(() => undefined)
+            : undefined;
+        // Published at once; should it fail, the mark stays for `readFeed`'s repair.
+        const publishing =
+          change.entries.length > 0
+            ? publishEntries(
+                ctx,
+                [
+                  {
+                    keys,
+                    userId: command.userId,
+                    mark: mark.member,
+                    entries: storedEntries(change.entries),
+                  },
+                ],
+                OP,
+              ).catch(() => undefined)
+            : dropMarks(ctx, [mark], OP);
+        await Promise.all([indexing, publishing]);
         return { status: "committed", result };
       }
       unsure = false;
@@ -226,6 +273,9 @@ export async function execute<T>(
     if (claimed && !unsure && claim !== null) await unclaim(ctx, claim.keys, user, OP);
     throw error;
   } finally {
+    // Nothing committed (or nothing with entries): the mark goes, unanswered.
+    // A commit whose outcome is unknown keeps it for the repair.
+    if (marked !== null && !markDone && !unsure) dropMarks(ctx, [mark], OP);
     if (lease !== null) await dropLease(ctx, account, lease, OP);
   }
 }

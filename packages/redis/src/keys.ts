@@ -8,8 +8,8 @@
  * - request id, `{<p>/<r>}`: the claim that binds a request id to one user of
  *   the program. One tag per request id, so claims spread over every slot.
  * - expiry stripe, `{<p>#<k>}` (k = 0..15): one stripe of the program's
- *   expiry index, and the sweep's walk sets over it. A user's stripe is a
- *   hash of its id.
+ *   expiry index, and the sweep's walk sets over it; also one stripe of the
+ *   change feed (see `feed.ts`). A user's stripe is a hash of its id.
  * - program, `{<p>}`: events and event budgets (the one program-wide counter
  *   a command may touch), and the index keys of version 0.1 that are still
  *   read (see `legacy`).
@@ -135,6 +135,21 @@ export interface ExpiryKeys {
   sweepBuild(before: number, token: string): string;
 }
 
+/** One stripe of the program's change feed (see `feed.ts`), in the expiry stripe's slot. */
+export interface FeedKeys {
+  /** Which stripe (0..15). */
+  readonly stripe: number;
+  /** Stream: the stripe's published entries, fields `u` (encoded user id) and `e` (entry JSON). */
+  readonly stream: string;
+  /**
+   * Hash: ordered member of a user → highest seq of the user published to
+   * `stream`; and `~` → the time part of the stream's last id.
+   */
+  readonly published: string;
+  /** Sorted set: `<ordered member>.<token>` of a command that may commit entries → when marked (ms). */
+  readonly pending: string;
+}
+
 export interface ProgramKeys {
   /** Hash: ordered member of an event id → event JSON. */
   readonly events: string;
@@ -150,6 +165,10 @@ export interface ProgramKeys {
   expiryOf(userId: string): ExpiryKeys;
   /** Every expiry stripe, then the program-slot index of version 0.1 (last). */
   readonly expiryStripes: readonly ExpiryKeys[];
+  /** The feed stripe holding `userId` (the slot of its expiry stripe). */
+  feedOf(userId: string): FeedKeys;
+  /** Every feed stripe, by stripe number. */
+  readonly feedStripes: readonly FeedKeys[];
 }
 
 /** A key prefix must not hold braces: they would change the hash tag. */
@@ -173,6 +192,15 @@ export function programKeys(prefix: string, programId: string): ProgramKeys {
   const stripes = Array.from({ length: EXPIRY_STRIPES }, (_, k) =>
     expiryKeys(`${prefix}:{${program}#${k}}`),
   );
+  const feeds: FeedKeys[] = Array.from({ length: EXPIRY_STRIPES }, (_, k) => {
+    const tag = `${prefix}:{${program}#${k}}`;
+    return {
+      stripe: k,
+      stream: `${tag}:feed`,
+      published: `${tag}:feed-seq`,
+      pending: `${tag}:feed-pending`,
+    };
+  });
   // Version 0.1 kept the whole expiry index in the program slot, with the same key names.
   const legacyExpiry = expiryKeys(base);
   return {
@@ -188,6 +216,8 @@ export function programKeys(prefix: string, programId: string): ProgramKeys {
     },
     expiryOf: (userId) => stripes[expiryStripe(userId)] as ExpiryKeys,
     expiryStripes: [...stripes, legacyExpiry],
+    feedOf: (userId) => feeds[expiryStripe(userId)] as FeedKeys,
+    feedStripes: feeds,
   };
 }
 

@@ -6,7 +6,8 @@
  *   `budgets.ts`, `lease.ts`;
  * - reads: `account.ts` (one account as a command reads it), `reads.ts`
  *   (snapshot assembly, history, request records), `migrate.ts` (accounts
- *   of version 0.1), `expiry.ts` (the expiry index and the sweep);
+ *   of version 0.1), `expiry.ts` (the expiry index and the sweep), `feed.ts`
+ *   (the change feed: publication around the commit, repair, pages);
  * - `events.ts`; `upgrade.ts` (claims of version 0.1 on a Cluster);
  * - layout: `keys.ts`, `lot-index.ts`, `slots.ts`; Lua: `scripts/`;
  * - the client: `client.ts` (script calls, timeouts), `context.ts`.
@@ -21,6 +22,7 @@ import type {
   ExecuteOutcome,
   ExpiringAccount,
   ExpiringPage,
+  FeedPage,
   RequestRecord,
   Store,
 } from "@coinage/core";
@@ -32,6 +34,7 @@ import { execute } from "./execute.js";
 import { executeMany } from "./execute-many.js";
 import { listExpiring } from "./expiring.js";
 import { findExpiring } from "./expiry.js";
+import { FEED_GRACE_MS, readFeed } from "./feed.js";
 import { isValidPrefix } from "./keys.js";
 import { budgetUsed, findRequest, history } from "./reads.js";
 
@@ -52,6 +55,13 @@ export interface RedisStoreOptions {
    * keys; a Cluster client is always `false`.
    */
   readonly crossSlotScripts?: boolean;
+  /**
+   * How long a command's feed publication may stay pending (the command
+   * committed, its entries not published yet: a crashed process) before
+   * `readFeed` publishes them itself; 5 000 ms by default. Keep it above
+   * the time a command takes.
+   */
+  readonly feedGraceMs?: number;
 }
 
 /**
@@ -81,6 +91,7 @@ class RedisStore implements Store {
       prefix,
       options.contentionTimeoutMs ?? 15_000,
       !scripts.cluster && (options.crossSlotScripts ?? true),
+      options.feedGraceMs ?? FEED_GRACE_MS,
     );
   }
 
@@ -154,6 +165,13 @@ class RedisStore implements Store {
 
   listExpiring(programId: string, page: ExpiringPage): Promise<ExpiringAccount[]> {
     return listExpiring(this.#ctx, this.#ctx.keys(programId), page);
+  }
+
+  readFeed(
+    programId: string,
+    page: { readonly after?: string; readonly limit: number },
+  ): Promise<FeedPage> {
+    return readFeed(this.#ctx, this.#ctx.keys(programId), page);
   }
 
   getBudgetUsed(programId: string, eventId: string): Promise<string> {

@@ -5,8 +5,13 @@
  * have slots of their own; the program's slot holds only event reads (one
  * per allocation) and budget counters (none here), so redemptions spread
  * evenly and allocations lean toward the program's master by that one read
- * (measured: 0.31 / 0.30 / 0.39). Slots follow the ids, not the key prefix,
- * so the shares are the same on every run.
+ * (measured: 0.31 / 0.30 / 0.39). The change feed adds a mark and a
+ * publication per command in the user's feed stripe: 16 slots, which for
+ * this program id fall 5 / 4 / 7 on the three masters, and the third master
+ * also holds the program slot (measured with the feed: redemptions
+ * 0.32 / 0.31 / 0.38, allocations 0.30 / 0.29 / 0.41). So allocations are
+ * held to +25% at most, redemptions to ±20%. Slots follow the ids, not the
+ * key prefix, so the shares are the same on every run.
  */
 import { createCoinage } from "@coinage/core";
 import Redis from "ioredis";
@@ -48,7 +53,7 @@ describe.skipIf(skipReason !== undefined)("redis cluster - shares of one program
     await cluster?.stop();
   });
 
-  it("each master's share of one program's allocations and of its redemptions should be within ±20% of a third", async () => {
+  it("each master's share of one program's redemptions should be within ±20% of a third, of its allocations within -20% / +25%", async () => {
     const client = cluster.connect();
     try {
       const coins = createCoinage({
@@ -81,9 +86,13 @@ describe.skipIf(skipReason !== undefined)("redis cluster - shares of one program
           .map((s) => s.toFixed(3))
           .join(" / ")} (${USERS} users, one program)`,
       );
-      for (const share of [...shares(redemptions), ...shares(allocations)]) {
+      for (const share of shares(redemptions)) {
         expect(share).toBeGreaterThan((1 / 3) * 0.8);
         expect(share).toBeLessThan((1 / 3) * 1.2);
+      }
+      for (const share of shares(allocations)) {
+        expect(share).toBeGreaterThan((1 / 3) * 0.8);
+        expect(share).toBeLessThan((1 / 3) * 1.25);
       }
     } finally {
       client.disconnect();

@@ -1,6 +1,10 @@
 /**
  * How many sequential round trips each command costs, seen from the client:
  * calls issued while another is still in flight ride the same round trip.
+ * The change feed (see `src/feed.ts`) adds one call to the first round trip
+ * (the pending mark, riding with the read) and, for a command that commits
+ * entries, one round trip after the commit (the publication), shared with
+ * the exact expiry entry when there is one.
  * Also: a batch whose commit meets a newer version decides again, and a
  * batch that meets NOSCRIPT loads each script once.
  */
@@ -9,7 +13,9 @@ import type { AccountCommand, Store } from "@coinage/core";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisScriptClient, redisStore } from "../src/index.js";
+import { expiryStripe } from "../src/keys.js";
 import * as accountScripts from "../src/scripts/account.js";
+import * as feedScripts from "../src/scripts/feed.js";
 import * as programScripts from "../src/scripts/program.js";
 import { balanceOf, credit, debit, emptyReads } from "./commands.js";
 import { connect, dropPrefix, newPrefix, skipReason } from "./support.js";
@@ -18,7 +24,11 @@ type Arg = string | number;
 
 /** Script names by sha, to tell calls apart. */
 const names = new Map<string, string>(
-  [...Object.values(accountScripts), ...Object.values(programScripts)].flatMap((value) =>
+  [
+    ...Object.values(accountScripts),
+    ...Object.values(programScripts),
+    ...Object.values(feedScripts),
+  ].flatMap((value) =>
     typeof value === "object" && value !== null && "sha" in value
       ? [[value.sha, value.name] as [string, string]]
       : [],
@@ -122,17 +132,21 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     client.disconnect();
   });
 
-  it("execute - a redemption should cost 2 calls: claim with read, then commit", async () => {
+  it("execute - a redemption should cost 3 round trips: claim with read (and feed mark), commit, publication", async () => {
     await plain.execute(credit({ programId: P, userId: "r", requestId: "r-fund", coins: 10 }));
     const waves = await measure(() =>
       store.execute(debit({ programId: P, userId: "r", requestId: "r-1", coins: 1 })),
     );
-    expect(waves).toBe(2);
-    // One script claims the request id (3 keys: its claim, its holders, its
-    // claim of version 0.1) and reads the account (8 keys); then the commit (9 keys).
+    expect(waves).toBe(3);
+    // The feed mark (1 key, its stripe's pending set) with one script that
+    // claims the request id (3 keys: its claim, its holders, its claim of
+    // version 0.1) and reads the account (8 keys); then the commit (9 keys);
+    // then the entries published to the stripe (stream, pointers, pending).
     expect(tap.calls.map((c) => [c.wave, c.script, c.keys])).toEqual([
+      [1, "feed-mark", 1],
       [1, "claim-read", 11],
       [2, "commit", 9],
+      [3, "feed-publish", 3],
     ]);
   });
 
@@ -142,12 +156,15 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     const waves = await measure(() =>
       split.execute(debit({ programId: P, userId: "rs", requestId: "rs-1", coins: 1 })),
     );
-    expect(waves).toBe(2);
-    // The claim in its own slot (claim, holders), the read in the account's; then the commit.
+    expect(waves).toBe(3);
+    // The feed mark in the stripe's slot, the claim in its own slot (claim,
+    // holders), the read in the account's; then the commit; then the publication.
     expect(tap.calls.map((c) => [c.wave, c.script, c.keys])).toEqual([
+      [1, "feed-mark", 1],
       [1, "claim-read", 2],
       [1, "claim-read", 8],
       [2, "commit", 9],
+      [3, "feed-publish", 3],
     ]);
   });
 
@@ -164,12 +181,18 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
       const outcome = await measure(() =>
         store.execute(debit({ programId: P, userId: "v", requestId: "v-1", coins: 5 })),
       );
-      expect(outcome).toBe(3);
+      expect(outcome).toBe(4);
     } finally {
       tap.before = undefined;
     }
     // No second read: the conflicting commit answered the account, the next commit applied.
-    expect(tap.calls.map((c) => c.script)).toEqual(["claim-read", "commit", "commit"]);
+    expect(tap.calls.map((c) => c.script)).toEqual([
+      "feed-mark",
+      "claim-read",
+      "commit",
+      "commit",
+      "feed-publish",
+    ]);
     const entries = await plain.history(P, "v", { limit: 10 });
     expect(entries.map((e) => [e.requestId, e.balanceAfter])).toEqual([
       ["v-1", "1"],
@@ -202,7 +225,7 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     expect([next?.coins, next?.lotId]).toEqual(["4", 2]);
   });
 
-  it("execute - an allocation without budget or earlier expiry should cost 2 round trips", async () => {
+  it("execute - an allocation without budget or earlier expiry should cost 3 round trips", async () => {
     await plain.execute(
       credit({ programId: P, userId: "a", requestId: "a-0", coins: 1, expiresAt: 100 }),
     );
@@ -212,7 +235,7 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
           credit({ programId: P, userId: "a", requestId: "a-1", coins: 2, expiresAt: 500 }),
         ),
       ),
-    ).toBe(2);
+    ).toBe(3);
   });
 
   it("execute - an allocation checking its event's version should send that read with the claim and read", async () => {
@@ -221,11 +244,13 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
     );
     const command = credit({ programId: P, userId: "ev", requestId: "ev-1", coins: 2 });
     const checking = { ...command, reads: { ...command.reads, eventId: "E" } };
-    expect(await measure(() => store.execute(checking))).toBe(2);
+    expect(await measure(() => store.execute(checking))).toBe(3);
     expect(tap.calls.map((c) => [c.wave, c.script])).toEqual([
+      [1, "feed-mark"],
       [1, "claim-read"],
       [1, "hget"],
       [2, "commit"],
+      [3, "feed-publish"],
     ]);
   });
 
@@ -246,10 +271,12 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
         }),
       ),
     );
-    // Claim with read and budget; the account held at its version; reservation with
-    // lowered expiry; commit (which drops the hold); exact expiry.
+    // Claim with read, budget and feed mark; the account held at its version;
+    // reservation with lowered expiry; commit (which drops the hold); exact
+    // expiry with the feed publication.
     expect(waves).toBe(5);
     expect(tap.calls.map((c) => [c.wave, c.script])).toEqual([
+      [1, "feed-mark"],
       [1, "claim-read"],
       [1, "get"],
       [2, "lock-accounts"],
@@ -257,6 +284,7 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
       [3, "lower-expiry"],
       [4, "commit"],
       [5, "set-expiry"],
+      [5, "feed-publish"],
     ]);
     expect(await plain.findExpiring(P, 450, { limit: 10 })).toContain("e");
   });
@@ -285,29 +313,38 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
         result: "given back",
       }),
     };
-    expect(await measure(() => store.execute(giveBack))).toBe(4);
-    // Claim with read, and the budget; the account held at the version read;
-    // the compare-and-set on the counter; the commit (which drops the hold).
+    // Four the caller waits for; a fifth, the feed mark dropped (no entries
+    // were committed), is sent without waiting for its answer.
+    expect(await measure(() => store.execute(giveBack))).toBe(5);
+    // Claim with read, the budget and the feed mark; the account held at the
+    // version read; the compare-and-set on the counter; the commit (which
+    // drops the hold).
     expect(tap.calls.map((c) => [c.wave, c.script])).toEqual([
+      [1, "feed-mark"],
       [1, "claim-read"],
       [1, "get"],
       [2, "lock-accounts"],
       [3, "swap-budget"],
       [4, "commit"],
+      [5, "feed-unmark"],
     ]);
     expect(await plain.getBudgetUsed(P, "G")).toBe("4");
   });
 
-  it("executeMany - should cost 2 calls for any number of accounts", async () => {
+  it("executeMany - should cost 3 round trips for any number of accounts", async () => {
     const commands = Array.from({ length: 40 }, (_, i) =>
       credit({ programId: P, userId: `m${i % 10}`, requestId: `m-${i}`, coins: 1 }),
     );
     const waves = await measure(() => many(commands));
-    expect(waves).toBe(2);
-    // 40 claims (3 keys each) and 10 reads (8 each) in one call, then 10 commits in one.
+    expect(waves).toBe(3);
+    // 10 feed marks in one call; 40 claims (3 keys each) and 10 reads (8 each)
+    // in one call; then 10 commits in one; then one publication per feed stripe.
+    const stripes = new Set(Array.from({ length: 10 }, (_, u) => expiryStripe(`m${u}`))).size;
     expect(tap.calls.map((c) => [c.wave, c.script, c.keys])).toEqual([
+      [1, "feed-mark", 10],
       [1, "claim-read", 40 * 3 + 10 * 8],
       [2, "commit", 10 * 9],
+      ...Array.from({ length: stripes }, () => [3, "feed-publish", 3]),
     ]);
     for (let u = 0; u < 10; u += 1)
       expect(balanceOf(await plain.loadAccount(P, `m${u}`, emptyReads))).toBe(4);
@@ -324,13 +361,16 @@ describe.skipIf(skipReason !== undefined)("redis store round trips", () => {
         budget: "15",
       }),
     );
-    expect(await measure(() => many(commands))).toBe(4);
+    expect(await measure(() => many(commands))).toBe(5);
+    const stripes = new Set(Array.from({ length: 4 }, (_, u) => expiryStripe(`mb${u}`))).size;
     expect(tap.calls.map((c) => [c.wave, c.script])).toEqual([
+      [1, "feed-mark"],
       [1, "claim-read"],
       [1, "get"],
       [2, "lock-accounts"],
       [3, "swap-budget"],
       [4, "commit"],
+      ...Array.from({ length: stripes }, () => [5, "feed-publish"]),
     ]);
     expect(await plain.getBudgetUsed(P, "MB")).toBe("15");
   });

@@ -12,6 +12,7 @@ import {
   createCoinage,
   type EventInput,
   type Lot,
+  type ProgramInput,
   type Store,
 } from "@coinage/core";
 import { expect } from "vitest";
@@ -75,6 +76,8 @@ export interface ProgramOptions {
   readonly coinValue?: string;
   /** Rounding of earned coins; "down" by default. */
   readonly rounding?: "down" | "up" | "halfUp" | "halfEven";
+  /** Member levels; none by default. */
+  readonly levels?: ProgramInput["levels"];
 }
 
 /** One test's world: a fresh program on the shared store, and its clock. */
@@ -107,6 +110,7 @@ export function newWorld(store: Store, options: ProgramOptions = {}): World {
       rounding: options.rounding ?? "down",
       timeZone: options.timeZone ?? "UTC",
       clawback: options.clawback ?? "debt",
+      ...(options.levels === undefined ? {} : { levels: options.levels }),
     },
     clock,
   });

@@ -19,12 +19,16 @@ import { allocateSuite } from "./suites/allocate.js";
 import { balanceAtSuite } from "./suites/balance-at.js";
 import { bulkSuite } from "./suites/bulk.js";
 import { concurrencySuite } from "./suites/concurrency.js";
+import { erasureSuite } from "./suites/erasure.js";
 import { eventsSuite } from "./suites/events.js";
 import { expiringSuite } from "./suites/expiring.js";
 import { expirySuite } from "./suites/expiry.js";
+import { feedSuite } from "./suites/feed.js";
 import { historySuite } from "./suites/history.js";
 import { idempotencySuite } from "./suites/idempotency.js";
 import { isolationSuite } from "./suites/isolation.js";
+import { levelsSuite } from "./suites/levels.js";
+import { liabilitySuite } from "./suites/liability.js";
 import { modelSuite } from "./suites/model.js";
 import { readsSuite } from "./suites/reads.js";
 import { redeemSuite } from "./suites/redeem.js";
@@ -51,12 +55,16 @@ const suites: readonly (readonly [string, (ref: StoreRef) => void])[] = [
   ["reads", readsSuite],
   ["reverse", reverseSuite],
   ["refund by amount", refundsSuite],
+  ["levels", levelsSuite],
+  ["liability", liabilitySuite],
+  ["erasure", erasureSuite],
   ["idempotency", idempotencySuite],
   ["allocateMany", bulkSuite],
   ["history", historySuite],
   ["requests", requestsSuite],
   ["balance at", balanceAtSuite],
   ["expiring", expiringSuite],
+  ["feed", feedSuite],
   ["isolation", isolationSuite],
   ["concurrency", concurrencySuite],
   ["model", modelSuite],

@@ -8,6 +8,11 @@ import {
   balanceQuery,
   expiringPage,
   expiringQuery,
+  feedPage,
+  feedQuery,
+  liability,
+  liabilityQuery,
+  memberLevel,
   requestParams,
   requestStatus,
 } from "../read-schemas.js";
@@ -157,6 +162,38 @@ export const v1Routes: readonly Route[] = [
 
   defineRoute({
     method: "get",
+    path: "/api/v1/liability",
+    operationId: "getLiability",
+    summary: "Program liability",
+    description:
+      "The program's outstanding coins (available and pending) and their value, its debt, and the totals earned, redeemed, expired, reversed, restored and adjusted, for the month-end books. Read from counters every commit keeps.",
+    tags: ["v1 ledger"],
+    query: liabilityQuery,
+    payload: liability,
+    errors: [400],
+    async handler({ coinage, query }) {
+      return coinage.liability(query.at === undefined ? {} : { at: new Date(query.at) });
+    },
+  }),
+
+  defineRoute({
+    method: "get",
+    path: "/api/v1/users/{userId}/level",
+    operationId: "getLevel",
+    summary: "Member level",
+    description:
+      "The user's member level: coins earned from allocations in the program's trailing calendar months, the level they reach and how far the next one is. 400 INVALID_INPUT when the program has no levels (set them in COINAGE_PROGRAMS).",
+    tags: ["v1 ledger"],
+    params: userParams,
+    payload: memberLevel,
+    errors: [400],
+    async handler({ coinage, params }) {
+      return coinage.level(params.userId);
+    },
+  }),
+
+  defineRoute({
+    method: "get",
     path: "/api/v1/requests/{requestId}",
     operationId: "getRequest",
     summary: "Request status",
@@ -201,6 +238,28 @@ export const v1Routes: readonly Route[] = [
         before: new Date(query.before),
         ...(query.limit === undefined ? {} : { limit: query.limit }),
         ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      });
+    },
+  }),
+
+  defineRoute({
+    method: "get",
+    path: "/api/v1/feed",
+    operationId: "readFeed",
+    summary: "Change feed",
+    description:
+      "Program-wide, every ledger entry in commit order after the cursor `after`, for a worker that delivers webhooks at least once: handle the items, then store `nextCursor` and poll again with it. `partition=i/n` keeps the users of partition i of n. Needs a store with a change feed (memory, PostgreSQL); 400 INVALID_INPUT at `store` otherwise.",
+    tags: ["v1 ledger"],
+    query: feedQuery,
+    payload: feedPage,
+    async handler({ coinage, query }) {
+      const [index, count] = (query.partition ?? "").split("/").map(Number);
+      return coinage.feed({
+        ...(query.after === undefined ? {} : { after: query.after }),
+        ...(query.limit === undefined ? {} : { limit: query.limit }),
+        ...(query.partition === undefined
+          ? {}
+          : { partition: { index: index as number, count: count as number } }),
       });
     },
   }),

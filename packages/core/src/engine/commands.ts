@@ -7,6 +7,7 @@ import { lookup } from "../dictionary.js";
 import { CoinageError, invalidInput } from "../errors.js";
 import { earn } from "../ledger/allocate.js";
 import { AccountDraft } from "../ledger/draft.js";
+import { forfeitAll } from "../ledger/erase.js";
 import { sweepExpired } from "../ledger/expire.js";
 import { fingerprint } from "../ledger/fingerprint.js";
 import { spend } from "../ledger/redeem.js";
@@ -20,6 +21,7 @@ import type { AccountCommand } from "../store.js";
 import { usageKey } from "../time/periods.js";
 import { coinText, currencyOf, formatBalance, iso } from "./format.js";
 import { instantMs } from "./instants.js";
+import { levelKey, levelKeysAt, levelMonth, standingFrom } from "./level-counters.js";
 import { type AllocationTerms, refundCoins, termsOf, withRefunded } from "./refund.js";
 import type {
   AllocateInput,
@@ -176,13 +178,17 @@ export function allocationCommand(
   checkEvent = false,
 ): AccountCommand<AllocationResult> {
   const at = now.getTime();
+  // With member levels: the window's monthly counters, the current month's first.
+  const levels = program.levels;
+  const levelKeys = levels === undefined ? NONE : levelKeysAt(levels, now, program);
+  const capKeys = keys.map((k) => k.key);
   return {
     programId: program.id,
     userId: input.userId,
     request: { requestId: input.requestId, fingerprint: input.fingerprint },
     reads: {
       at,
-      usageKeys: keys.map((k) => k.key),
+      usageKeys: levelKeys.length === 0 ? capKeys : [...capKeys, ...levelKeys],
       requestIds: [],
       lotIds: [],
       ...(event.caps?.budget === undefined ? {} : { budgetEventId: event.id }),
@@ -194,7 +200,12 @@ export function allocationCommand(
       }
       const draft = new AccountDraft(snapshot, at);
       sweepExpired(draft);
-      const transaction = input.amount === undefined ? {} : { amount: input.amount.toFixed() };
+      const level =
+        levels === undefined ? null : standingFrom(levels, snapshot.usage, levelKeys).level;
+      const transaction = {
+        ...(input.amount === undefined ? {} : { amount: input.amount.toFixed() }),
+        ...(level === null ? {} : { level }),
+      };
       const usage = usageFrom(snapshot, event, keys);
       const preview = previewReward(event, transaction, program, now, usage);
       const coins = new Dec(preview.coins);
@@ -222,6 +233,9 @@ export function allocationCommand(
         }
         if (event.caps?.budget !== undefined)
           draft.addToBudget(event.id, coins, new Dec(event.caps.budget));
+        const month = levelKeys[0];
+        if (month !== undefined)
+          draft.setUsage(month, new Dec(lookup(snapshot.usage, month) ?? "0").plus(coins));
       }
       const result: AllocationResult = {
         requestId: input.requestId,
@@ -243,7 +257,14 @@ export function allocationCommand(
       const terms: AllocationTerms | undefined =
         input.amount === undefined
           ? undefined
-          : { amount: input.amount.toFixed(), refunded: "0", event, program, usage };
+          : {
+              amount: input.amount.toFixed(),
+              refunded: "0",
+              event,
+              program,
+              usage,
+              ...(level === null ? {} : { level }),
+            };
       draft.putRequest({
         requestId: input.requestId,
         kind: "allocate",
@@ -392,8 +413,14 @@ export function reversalCommand(
       : original.parts.map((p) => p.lotId);
   const origin = original.kind === "allocate" ? allocationOrigin(original) : null;
   const eventId = origin?.eventId ?? null;
-  const usageKeys =
+  const capKeys =
     eventId === null ? [] : usageKeysAt(eventId, new Date(original.at), program).map((k) => k.key);
+  // The allocation's month counter of member levels gives its coins back too.
+  const monthKey =
+    original.kind === "allocate" && program.levels !== undefined
+      ? levelKey(levelMonth(new Date(original.at), program))
+      : undefined;
+  const usageKeys = monthKey === undefined ? capKeys : [...capKeys, monthKey];
   const budgetEventId = origin?.budgetEventId ?? null;
   // An allocation's reversal may spend from the other lots what was spent
   // from its own: at most what is left to reverse (fresher records only have less).
@@ -562,6 +589,38 @@ export function sweepCommand(
       return {
         change: draft.toChange(),
         result: { lots: swept.lots, coins: swept.coins.toFixed() },
+      };
+    },
+  };
+}
+
+/** More coins than any account holds: a read of every open lot (see `AccountReads.spend`). */
+const EVERY_LOT = new Dec("1e30");
+
+/**
+ * The forfeit before an erasure: sweep the account, then expire every open
+ * lot, whatever its expiry or activation (see `ledger/erase.ts`).
+ */
+export function forfeitCommand(
+  program: Program,
+  userId: string,
+  now: Date,
+): AccountCommand<{ forfeited: string; debt: string }> {
+  const at = now.getTime();
+  return {
+    programId: program.id,
+    userId,
+    reads: readsAt(at, EVERY_LOT),
+    decide(snapshot) {
+      const draft = new AccountDraft(snapshot, at);
+      sweepExpired(draft);
+      const forfeited = forfeitAll(draft);
+      return {
+        change: draft.toChange(),
+        result: {
+          forfeited: coinText(forfeited, program),
+          debt: coinText(draft.debt, program),
+        },
       };
     },
   };

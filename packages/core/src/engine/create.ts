@@ -20,6 +20,7 @@ import { adjustmentCommand } from "./adjust.js";
 import { balanceInThePast } from "./balance-at.js";
 import {
   allocationCommand,
+  forfeitCommand,
   readsAt,
   redemptionCommand,
   reversalCommand,
@@ -31,8 +32,11 @@ import {
   validateAllocation,
   validateReversal,
 } from "./commands.js";
-import { coinText, formatBalance, formatEntry, formatRequest } from "./format.js";
+import { readFeed } from "./feed.js";
+import { coinText, formatBalance, formatEntry, formatLevel, formatRequest } from "./format.js";
 import type { CallEnd, Instrumentation } from "./instrumentation.js";
+import { levelKeysAt, standingFrom } from "./level-counters.js";
+import { formatLiability, liabilityInstant } from "./liability.js";
 import { withoutTerms } from "./refund.js";
 import type {
   AllocationResult,
@@ -53,6 +57,18 @@ import {
 } from "./validate.js";
 
 const systemClock: Clock = { now: () => new Date() };
+
+/** 128 random bits as hex, from the Web Crypto API (Node 20+ and browsers). */
+function randomToken(): string {
+  const crypto = (globalThis as { crypto?: { getRandomValues(array: Uint8Array): Uint8Array } })
+    .crypto;
+  if (crypto === undefined)
+    throw new Error("no Web Crypto API (globalThis.crypto) to draw a pseudonym");
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let out = "";
+  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  return out;
+}
 
 /** A cursor of `expiring()`: the last account's earliest expiry and user id. */
 function expiringCursor(cursor: unknown): { earliest: number; userId: string } {
@@ -377,7 +393,9 @@ export function createCoinage(options: CoinageOptions): Coinage {
         const at = now();
         const event = await loadEvent(valid.eventId);
         const keyed = usageKeys(event.id, at);
-        const keys = keyed.map((k) => k.key);
+        const levelKeys =
+          program.levels === undefined ? [] : levelKeysAt(program.levels, at, program);
+        const keys = [...keyed.map((k) => k.key), ...levelKeys];
         const snapshot = await call("loadAccount", () =>
           store.loadAccount(programId, valid.userId, {
             at: at.getTime(),
@@ -387,9 +405,16 @@ export function createCoinage(options: CoinageOptions): Coinage {
             ...(event.caps?.budget === undefined ? {} : { budgetEventId: event.id }),
           }),
         );
+        const level =
+          levelKeys.length === 0 || program.levels === undefined
+            ? null
+            : standingFrom(program.levels, snapshot.usage, levelKeys).level;
         const preview = previewReward(
           event,
-          valid.amount === undefined ? {} : { amount: valid.amount.toFixed() },
+          {
+            ...(valid.amount === undefined ? {} : { amount: valid.amount.toFixed() }),
+            ...(level === null ? {} : { level }),
+          },
           program,
           at,
           usageFrom(snapshot, event, keyed),
@@ -512,6 +537,59 @@ export function createCoinage(options: CoinageOptions): Coinage {
         const record = await call("findRequest", () => store.findRequest(programId, id));
         if (record === null) throw new CoinageError("REQUEST_NOT_FOUND", { requestId: id });
         return formatRequest(program, record);
+      },
+
+      async erase(userId) {
+        const id = requireId(userId, "userId");
+        const erase = typeof store.erase === "function" ? store.erase.bind(store) : undefined;
+        if (erase === undefined) {
+          throw invalidInput({
+            path: "store",
+            message: `the ${store.name} store cannot erase accounts (it has no erase)`,
+          });
+        }
+        const at = now();
+        const pseudonym = `erased-${randomToken()}`;
+        const command = forfeitCommand(program, id, at);
+        const result = await call("erase", () => erase(command, pseudonym));
+        return { pseudonym, ...result, erasedAt: formatInstant(at.getTime()) };
+      },
+
+      async liability(liabilityOptions) {
+        const settings = optionalSettings(liabilityOptions, "options");
+        const at = liabilityInstant(optionalInstant(settings.at, "at"), now().getTime());
+        const read = store.readLiability;
+        if (typeof read !== "function") {
+          throw invalidInput({
+            path: "store",
+            message: `the ${store.name} store keeps no liability totals (it has no readLiability)`,
+          });
+        }
+        const figures = await call("readLiability", () => read.call(store, programId, at));
+        return formatLiability(program, figures, at);
+      },
+
+      async level(userId) {
+        const id = requireId(userId, "userId");
+        const levels = program.levels;
+        if (levels === undefined)
+          throw invalidInput({
+            path: "program.levels",
+            message: "the program has no member levels",
+          });
+        const at = now();
+        const keys = levelKeysAt(levels, at, program);
+        const snapshot = await call("loadAccount", () =>
+          store.loadAccount(programId, id, { ...readsAt(at.getTime()), usageKeys: keys }),
+        );
+        return formatLevel(
+          program,
+          id,
+          levels,
+          standingFrom(levels, snapshot.usage, keys),
+          keys,
+          at,
+        );
       },
 
       async balance(userId, balanceOptions) {
@@ -646,6 +724,10 @@ export function createCoinage(options: CoinageOptions): Coinage {
           nextCursor:
             rows.length >= limit && last !== undefined ? `${last.earliest}:${last.userId}` : null,
         };
+      },
+
+      feed(feedOptions) {
+        return readFeed(store, programId, feedOptions, call);
       },
     },
     observe,

@@ -5,9 +5,10 @@ import type { Entry, RequestRecord } from "../ledger/types.js";
 import { Dec } from "../money/decimal.js";
 import { canonicalDecimal, coinsToCurrency, coinValueOf } from "../money/ratio.js";
 import type { Program } from "../program.js";
+import type { LevelStanding, ProgramLevels } from "../rules/levels.js";
 import { formatInstant } from "../time/instant.js";
 import { termsOf, withoutTerms } from "./refund.js";
-import type { Balance, HistoryEntry, RequestStatus } from "./types.js";
+import type { Balance, HistoryEntry, MemberLevel, RequestStatus } from "./types.js";
 
 /** A balance (from `balanceAt`, or a draft's `balance()`) as the engine returns it. */
 export function formatBalance(
@@ -82,4 +83,32 @@ export function formatRequest(program: Program, record: RequestRecord): RequestS
     ...(terms === undefined ? {} : { amount: terms.amount, refunded: terms.refunded }),
     result: withoutTerms(record.result),
   } as RequestStatus;
+}
+
+/** A member's standing as `level(userId)` returns it; `keys` are the window's counter keys, newest first. */
+export function formatLevel(
+  program: Program,
+  userId: string,
+  levels: ProgramLevels,
+  standing: LevelStanding & { readonly qualifying: Dec },
+  keys: readonly string[],
+  at: Date,
+): MemberLevel {
+  const monthOf = (key: string | undefined) => (JSON.parse(key ?? "[]") as string[])[1] ?? "";
+  const next = standing.next;
+  return {
+    userId,
+    level: standing.level,
+    qualifying: coinText(standing.qualifying, program),
+    window: { months: levels.months, first: monthOf(keys.at(-1)), last: monthOf(keys[0]) },
+    next:
+      next === null
+        ? null
+        : {
+            level: next.id,
+            from: next.from,
+            missing: coinText(new Dec(next.from).minus(standing.qualifying), program),
+          },
+    asOf: formatInstant(at.getTime()),
+  };
 }

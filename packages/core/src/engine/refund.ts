@@ -33,6 +33,8 @@ export interface AllocationTerms {
   readonly program: Program;
   /** The cap usage the allocation saw. */
   readonly usage: RewardUsage;
+  /** The member level it was booked at, when the program has levels and the member held one. */
+  readonly level?: string;
 }
 
 /** The terms a stored allocation result carries, or `undefined` (booked without an amount, or before terms were kept). */
@@ -71,7 +73,7 @@ export function refundCoins(terms: AllocationTerms, amount: Dec, at: number): De
 function coinsFor(terms: AllocationTerms, amount: Dec, at: number): Dec {
   const preview = previewReward(
     terms.event,
-    { amount: amount.toFixed() },
+    { amount: amount.toFixed(), level: terms.level ?? null },
     terms.program,
     new Date(at),
     terms.usage,

@@ -184,6 +184,53 @@ export type RequestStatus =
   | RequestStatusOf<"reverse", ReversalResult>
   | RequestStatusOf<"adjust", AdjustmentResult>;
 
+/** What `coins.erase(userId)` did. */
+export interface ErasureResult {
+  /** The random id the account's rows now stand under (kept for the books; it names no one). */
+  readonly pseudonym: string;
+  /** Coins the account held and forfeited (booked as expired). */
+  readonly forfeited: string;
+  /** Debt the account owed, kept under the pseudonym. */
+  readonly debt: string;
+  readonly erasedAt: string;
+}
+
+/** The program's coins owed to members, and its running totals: `coins.liability()`. */
+export interface Liability {
+  readonly asOf: string;
+  /** Coins members can spend at `asOf`. */
+  readonly available: string;
+  /** Coins earned but not yet spendable. */
+  readonly pending: string;
+  /** `available + pending`: the coins the program owes. */
+  readonly outstanding: string;
+  /** `outstanding` at the program's coin value. */
+  readonly value: string;
+  /** Coins members owe back (reversals that found too few coins, under `clawback: "debt"`). */
+  readonly debt: string;
+  readonly earned: string;
+  readonly redeemed: string;
+  /** Breakage: coins that expired, swept or not yet swept (a lot past its expiry counts for nothing). */
+  readonly expired: string;
+  readonly reversed: string;
+  readonly restored: string;
+  /** Manual corrections, signed. */
+  readonly adjusted: string;
+}
+
+export interface MemberLevel {
+  readonly userId: string;
+  /** The highest level whose `from` the qualifying coins reach; `null` below the first. */
+  readonly level: string | null;
+  /** Coins earned from allocations in the window, less what was reversed of them. */
+  readonly qualifying: string;
+  /** The window: its calendar months (`"2026-01"` to `"2026-12"`), in the program's time zone. */
+  readonly window: { readonly months: number; readonly first: string; readonly last: string };
+  /** The next level up and the coins still missing to reach it; `null` at the top. */
+  readonly next: { readonly level: string; readonly from: string; readonly missing: string } | null;
+  readonly asOf: string;
+}
+
 export interface Balance {
   readonly userId: string;
   /** Spendable now. */
@@ -238,6 +285,37 @@ export interface ExpiringCoins {
   readonly earliest: string;
 }
 
+/** One entry of `feed()`: a history entry, with its account and its position in the feed. */
+export interface FeedEntry extends HistoryEntry {
+  readonly userId: string;
+  /** Where the entry stands in the feed (opaque; the store's). */
+  readonly position: string;
+}
+
+export interface FeedOptions {
+  /** The `nextCursor` of an earlier call; from the start of the feed when absent or `null`. */
+  readonly after?: string | null;
+  /** At most this many entries (1 to 1000; 100 by default). */
+  readonly limit?: number;
+  /**
+   * Only the entries of the users in partition `index` of `count` (1 to 64),
+   * by a stable hash of the user id (FNV-1a, 32 bits, over its UTF-16 code
+   * units, modulo `count`): workers that each read one partition split the
+   * feed between them, each user's entries staying with one worker.
+   */
+  readonly partition?: { readonly index: number; readonly count: number };
+}
+
+export interface FeedResult {
+  readonly items: readonly FeedEntry[];
+  /**
+   * Always where to continue from: store it once `items` are handled, and
+   * pass it back as `after`. When there is nothing new, it is the `after`
+   * given (`null` on an empty feed read from the start).
+   */
+  readonly nextCursor: string | null;
+}
+
 export interface Coinage {
   readonly program: Program;
   readonly events: {
@@ -278,6 +356,33 @@ export interface Coinage {
    */
   request(requestId: string): Promise<RequestStatus>;
   /**
+   * A member's level (the program's `levels`): the coins earned from
+   * allocations in the window's calendar months (less what was reversed of
+   * them), the level that reaches, and how far the next one is. One read of
+   * the account's monthly counters. `INVALID_INPUT` when the program has no
+   * levels.
+   */
+  level(userId: string): Promise<MemberLevel>;
+  /**
+   * The program's liability: outstanding available and pending coins and
+   * their currency value, total debt, and the totals earned, redeemed,
+   * expired (breakage), reversed, restored and adjusted; exact, from
+   * counters the commits maintain. `at` (now by default, never earlier)
+   * decides which lots count as pending or expired. `INVALID_INPUT` at
+   * `store` for a store without `readLiability`.
+   */
+  liability(options?: { readonly at?: Date }): Promise<Liability>;
+  /**
+   * Erase a user (the right to be forgotten): the account's remaining coins
+   * are forfeited (one `expire` entry), and every stored row of it moves to
+   * a random pseudonym, with free-text reasons dropped and the user id
+   * replaced in request records and results. Amounts stay, so program
+   * totals stay exact; the same user id afterwards is a fresh account. One
+   * atomic step; erasing again (or a user never seen) forfeits nothing.
+   * `INVALID_INPUT` at `store` for a store without `erase`.
+   */
+  erase(userId: string): Promise<ErasureResult>;
+  /**
    * The balance now; with `at` before now, the balance as it stood then
    * (from the history: lots earned later do not exist, later redemptions and
    * reversals have not happened, expiries up to `at` have; cost grows with
@@ -304,6 +409,17 @@ export interface Coinage {
     readonly limit?: number;
     readonly cursor?: string;
   }): Promise<Page<ExpiringCoins>>;
+  /**
+   * The program's change feed (a transactional outbox): every entry of every
+   * account, in commit order, after the cursor `after`. A worker delivers
+   * them (webhooks, projections) at least once by storing `nextCursor` only
+   * after handling `items`; the cursor is durable (valid in a new engine
+   * over the same store). An entry appears only once its write committed,
+   * and never before one a reader already passed. A page may hold fewer than
+   * `limit` entries when `partition` filters; an empty page means nothing
+   * new yet: poll again with the same cursor. Needs a store with `readFeed`.
+   */
+  feed(options?: FeedOptions): Promise<FeedResult>;
   /**
    * This engine, with every call run inside the caller's open transaction
    * `tx` (for `@coinage/postgres`: a pg client after `BEGIN`, the

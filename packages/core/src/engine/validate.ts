@@ -98,10 +98,15 @@ export function optionalAmount(value: unknown, path: string): Dec | undefined {
   return amount;
 }
 
-export function pageLimit(value: unknown, path: string, fallback: number): number {
+export function pageLimit(
+  value: unknown,
+  path: string,
+  fallback: number,
+  max: number = MAX_PAGE_SIZE,
+): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
-    throw invalidInput({ path, message: `expected an integer from 1 to ${MAX_PAGE_SIZE}` });
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
+    throw invalidInput({ path, message: `expected an integer from 1 to ${max}` });
   }
   return value;
 }

@@ -6,11 +6,12 @@
  */
 
 import { join } from "../input.js";
-import { compareDecimalStrings } from "../money/decimal.js";
 import { describe, isPlainObject, objectAt, textProblem } from "./check.js";
 import { type Duration, neverOutlasts } from "./durations.js";
+import { levelLimits, levelMultiplierShape } from "./levels.js";
 import {
   array,
+  ascending,
   type Ctx,
   decimal,
   enumOf,
@@ -22,6 +23,7 @@ import {
   optional,
   tagged,
   text,
+  unique,
   withDefault,
 } from "./shape.js";
 
@@ -48,18 +50,6 @@ export const eventLimits = {
 
 const positive = { min: "0", above: true } as const;
 const nonNegative = { min: "0" } as const;
-
-/** Records `value` in the list's shared set `key`; an issue when it was there already. */
-function unique(key: string, what: string) {
-  return (path: string, ctx: Ctx, value: unknown): undefined => {
-    if (typeof value !== "string") return;
-    const list = ctx.list as NonNullable<Ctx["list"]>;
-    list.shared[key] ??= new Set<string>();
-    const seen = list.shared[key] as Set<string>;
-    if (seen.has(value)) ctx.issues.add(path, `duplicate ${what} ${JSON.stringify(value)}`);
-    seen.add(value);
-  };
-}
 
 /**
  * `until` after the `from` parsed before it, or an issue at `until`. Both are
@@ -98,17 +88,9 @@ export const tierShape = object(
       /** The first tier starts at 0, each later one above the one before. */
       from(path, ctx, from) {
         const list = ctx.list as NonNullable<Ctx["list"]>;
-        if (typeof from !== "string") return;
-        if (list.i === 0 && from !== "0") ctx.issues.add(path, "the first tier must start at 0");
-        const previous = list.shared.previous as { i: number; from: string } | undefined;
-        if (
-          previous !== undefined &&
-          previous.i === list.i - 1 &&
-          compareDecimalStrings(from, previous.from) <= 0
-        ) {
-          ctx.issues.add(path, `must be greater than the previous tier's from (${previous.from})`);
-        }
-        list.shared.previous = { i: list.i, from };
+        if (list.i === 0 && typeof from === "string" && from !== "0")
+          ctx.issues.add(path, "the first tier must start at 0");
+        ascending("tier")(path, ctx, from);
       },
     },
     before: {
@@ -385,6 +367,17 @@ export const eventShape = object(
     ),
     /** How several active promotions combine; `"max"` by default. */
     stack: optional(enumOf(["max", "multiply"])),
+    /**
+     * Multipliers for members of the program's levels (`[{ level: "GOLD",
+     * multiplier: "1.25" }]`), applied with the promotions' multiplier.
+     */
+    levels: optional(
+      array(levelMultiplierShape, {
+        of: "{ level, multiplier }",
+        max: levelLimits.levels,
+        tooMany: `at most ${levelLimits.levels} level multipliers`,
+      }),
+    ),
     caps: optional(capsShape),
     /** Transactions below this amount earn nothing. */
     minAmount: optional(decimal(nonNegative)),

@@ -27,6 +27,7 @@ import { formatInstant } from "../time/instant.js";
 import type { Base } from "./base.js";
 import { applyCaps, tightest } from "./caps.js";
 import { MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS } from "./check.js";
+import { levelLimits, levelMultiplier } from "./levels.js";
 import { directParts, type EventParts, eventParts } from "./prepare.js";
 import type { TierShare } from "./tiers.js";
 import type {
@@ -94,15 +95,28 @@ function preview(
     throw invalidInput({ path: "now", message: "expected a valid Date" });
   }
   const amount = readInputField(transactionInput, "amount", "transaction", "");
+  const level = readLevel(readInputField(transactionInput, "level", "transaction", ""));
   const program = readProgram(programInput);
   const usage = readUsage(usageInput);
   try {
-    return evaluate(eventParts(event), event, amount, program, at, usage);
+    return evaluate(eventParts(event), event, amount, program, at, usage, level);
   } catch (error) {
     if (error instanceof CoinageError) throw error;
     // Every other input is plain data by now: what failed is reading the event.
     throw unreadable("event", error);
   }
+}
+
+/** A transaction's `level`: a level id, or none (`null` or absent). */
+function readLevel(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string" || value.length === 0 || value.length > levelLimits.idLength) {
+    throw invalidInput({
+      path: "transaction.level",
+      message: `expected a level id of 1 to ${levelLimits.idLength} characters, or null`,
+    });
+  }
+  return value;
 }
 
 /** The program's fields a preview uses, each read once (see `readInputField`). */
@@ -133,6 +147,7 @@ function evaluate(
   program: Program,
   at: number,
   usage: RewardUsage | undefined,
+  level: string | null,
 ): RewardPreview {
   const coinValue = coinValueOf(program);
   const scale = coinScaleOf(program);
@@ -156,7 +171,12 @@ function evaluate(
   }
 
   const base = parts.base(amount ?? ZERO);
-  const { active, multiplier } = parts.promotions(at);
+  const promoted = parts.promotions(at);
+  const active = promoted.active;
+  const byLevel = level === null ? ONE : levelMultiplier(event.levels, level);
+  const multiplier = byLevel === ONE ? promoted.multiplier : promoted.multiplier.mul(byLevel);
+  const levelView =
+    level === null ? undefined : { id: level, multiplier: canonicalDecimal(byLevel) };
   // Where the coin value has an exact inverse and nothing is rounded, the
   // divisions by it are products by its inverse: the same exact numbers.
   const inverse = coinValueInverse(coinValue);
@@ -202,6 +222,7 @@ function evaluate(
           rule,
           base: baseCoins,
           promotions: active,
+          ...(levelView === undefined ? {} : { level: levelView }),
           multiplier: multiplierText,
           multiplied: multipliedText,
           caps: capped.clips,
@@ -212,6 +233,7 @@ function evaluate(
           base: baseCoins,
           tiers: base.shares.map((share) => shareView(share, base, baseCoins, coinValue)),
           promotions: active,
+          ...(levelView === undefined ? {} : { level: levelView }),
           multiplier: multiplierText,
           multiplied: multipliedText,
           caps: capped.clips,

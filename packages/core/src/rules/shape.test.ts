@@ -267,8 +267,11 @@ describe("JSON Schema from the same definition", () => {
       "rounding",
       "timeZone",
       "clawback",
+      "levels",
     ]);
     expect(input.required).toEqual(["id", "coinValue"]);
-    expect(programSchema().required).toEqual(properties(input));
+    // Every field has a value once parsed, except the optional levels.
+    expect(programSchema().required).toEqual(properties(input).filter((key) => key !== "levels"));
+    expect((input.properties as Record<string, unknown>).levels).toMatchObject({ type: "object" });
   });
 });

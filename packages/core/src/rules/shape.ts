@@ -34,6 +34,7 @@
  *   `INVALID_INPUT` with all of them.
  */
 import { join } from "../input.js";
+import { compareDecimalStrings } from "../money/decimal.js";
 import { formatInstant, parseInstant } from "../time/instant.js";
 import {
   checkKeys,
@@ -475,4 +476,33 @@ export function parseShape<S extends Shape>(
   issues: Issues,
 ): Out<S> | undefined {
   return shape.parse(value, path, { issues, out: {} }) as Out<S> | undefined;
+}
+
+/** A list item check: records `value` in the list's shared set `key`; an issue when it was there already. */
+export function unique(key: string, what: string) {
+  return (path: string, ctx: Ctx, value: unknown): undefined => {
+    if (typeof value !== "string") return;
+    const list = ctx.list as NonNullable<Ctx["list"]>;
+    list.shared[key] ??= new Set<string>();
+    const seen = list.shared[key] as Set<string>;
+    if (seen.has(value)) ctx.issues.add(path, `duplicate ${what} ${JSON.stringify(value)}`);
+    seen.add(value);
+  };
+}
+
+/** A list item check of a decimal field: greater than the same field of the item before (the `what` names it). */
+export function ascending(what: string) {
+  return (path: string, ctx: Ctx, value: unknown): undefined => {
+    const list = ctx.list as NonNullable<Ctx["list"]>;
+    if (typeof value !== "string") return;
+    const previous = list.shared.previous as { i: number; from: string } | undefined;
+    if (
+      previous !== undefined &&
+      previous.i === list.i - 1 &&
+      compareDecimalStrings(value, previous.from) <= 0
+    ) {
+      ctx.issues.add(path, `must be greater than the previous ${what}'s from (${previous.from})`);
+    }
+    list.shared.previous = { i: list.i, from: value };
+  };
 }

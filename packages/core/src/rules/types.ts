@@ -89,6 +89,11 @@ export type EventPatch = PatchIn<(typeof eventShape)["fields"], "id" | "version"
 export interface Transaction {
   /** Transaction amount in currency; required by percentage and tiered rules. */
   readonly amount?: string | number;
+  /**
+   * The member's level (`coins.level`), when the program has levels: the
+   * event's multiplier for it applies with the promotions' one.
+   */
+  readonly level?: string | null;
 }
 
 /**
@@ -142,6 +147,9 @@ export interface RewardBreakdown {
   }[];
   /** Promotions active at the instant, and the combined multiplier. */
   readonly promotions: readonly { readonly id: string; readonly multiplier: string }[];
+  /** The member's level, when the transaction named one, and the event's multiplier for it (`"1"` when it names none). */
+  readonly level?: { readonly id: string; readonly multiplier: string };
+  /** The promotions' and the level's multipliers combined. */
   readonly multiplier: string;
   /** Coins after promotions, before caps (exact). */
   readonly multiplied: string;

@@ -88,6 +88,8 @@ export function inCallerTransactions(
     findExpiring: (...args) => call((s) => s.findExpiring(...args)),
     listExpiring: (programId, page) =>
       call((s) => (s.listExpiring as NonNullable<Store["listExpiring"]>).call(s, programId, page)),
+    readFeed: (programId, page) =>
+      call((s) => (s.readFeed as NonNullable<Store["readFeed"]>).call(s, programId, page)),
     getBudgetUsed: (...args) => call((s) => s.getBudgetUsed(...args)),
   };
 }
