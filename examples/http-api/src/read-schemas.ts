@@ -219,3 +219,13 @@ export const liability = named(
     "Totals since the program began, kept by every commit (never a scan of accounts): earned + adjusted − redeemed − expired − reversed + restored = outstanding − debt.",
   ),
 );
+
+export const erasure = named(
+  "Erasure",
+  object({
+    pseudonym: string().describe("The random id the account's rows now stand under."),
+    forfeited: string().describe("Coins the account held, booked as expired."),
+    debt: string().describe("Debt kept under the pseudonym."),
+    erasedAt: dateTime(),
+  }),
+);

@@ -110,6 +110,19 @@ export interface Fixed {
   readonly readLiability: Statement;
   /** $1 program: folds its delta rows into its base row. */
   readonly compactTallies: Statement;
+  /** $1 program, $2 user → 1 row when the account row exists. */
+  readonly accountExists: Statement;
+  /** $1 'on' or 'off': allows (for this transaction) the one update of entries an erasure makes. */
+  readonly erasureSetting: Statement;
+  /** $1 program, $2 user, $3 pseudonym: moves the account, its lots, entries (reasons dropped) and usage. */
+  readonly moveAccount: Statement;
+  /**
+   * $1 program, $2 user → the user's request records. No index serves it (one
+   * by user would cost every write): it reads the program's records.
+   */
+  readonly requestsOfUser: Statement;
+  /** $1 program, $2 request ids, $3 user ids, $4 fingerprints, $5 results: rewrites erased records. */
+  readonly rewriteRequests: Statement;
   /** $1 program, $2 user → 1 row when the account row exists (locked now). */
   readonly lockAccount: Statement;
   /**
@@ -192,6 +205,30 @@ export function fixedStatements(t: Tables): Fixed {
       ON CONFLICT (program_id) DO UPDATE SET ${TALLY_COLUMNS.map(
         (c) => `${c} = b.${c} + excluded.${c}`,
       ).join(", ")}`),
+    accountExists: statement(`SELECT 1 AS found FROM ${t.accounts}
+      WHERE program_id = $1 AND user_id = $2`),
+    erasureSetting: statement("SELECT set_config('coinage.erasure', $1::text, true) AS erasure"),
+    moveAccount: statement(`WITH acc AS (
+        UPDATE ${t.accounts} SET user_id = $3 WHERE program_id = $1 AND user_id = $2 RETURNING 1),
+      lots AS (
+        UPDATE ${t.lots} SET user_id = $3 WHERE program_id = $1 AND user_id = $2 RETURNING 1),
+      entries AS (
+        UPDATE ${t.entries} SET user_id = $3, reason = NULL
+        WHERE program_id = $1 AND user_id = $2 RETURNING 1),
+      usage AS (
+        UPDATE ${t.usage} SET user_id = $3 WHERE program_id = $1 AND user_id = $2 RETURNING 1)
+      SELECT (SELECT count(*) FROM acc)::int AS accounts, (SELECT count(*) FROM entries)::int AS entries`),
+    requestsOfUser: statement(`SELECT ${columns(requestText("q"))} FROM ${t.requests} q
+      WHERE q.program_id = $1 AND q.user_id = $2 AND q.kind IS NOT NULL`),
+    rewriteRequests: statement(`UPDATE ${t.requests} q SET user_id = x.u, fingerprint = x.f,
+        result = x.r::jsonb
+      FROM ${unnest(2, "x", [
+        ["id", "text"],
+        ["u", "text"],
+        ["f", "text"],
+        ["r", "text"],
+      ])}
+      WHERE q.program_id = $1 AND q.request_id = x.id`),
     lockAccount: statement(`SELECT 1 AS locked FROM ${t.accounts}
       WHERE program_id = $1 AND user_id = $2 FOR NO KEY UPDATE`),
     // A conflicting row is locked even when the WHERE rejects the update, so

@@ -9,6 +9,8 @@ import {
   type ExecuteOutcome,
   type ExpiringAccount,
   type ExpiringPage,
+  emptySnapshot,
+  erasedRecord,
   type FeedPage,
   invalidInput,
   type LiabilityFigures,
@@ -37,7 +39,7 @@ import { callerMode, checkCallerTransaction } from "./modes/caller.js";
 import type { Mode } from "./modes/mode.js";
 import { openMode } from "./modes/open.js";
 import { readStatements } from "./reads.js";
-import { toEntry, toEvent } from "./rows.js";
+import { arrayLiteral, toEntry, toEvent, toRequest } from "./rows.js";
 import type { Session, Statement } from "./session.js";
 import { fixedStatements, TALLY_COLUMNS, tables } from "./statements.js";
 import { writeStatements } from "./writes.js";
@@ -355,6 +357,47 @@ class PostgresStore implements Store {
     });
     const last = items[items.length - 1];
     return { items, next: last === undefined ? (page.after ?? null) : last.position };
+  }
+
+  /**
+   * Erase an account (see `Store.erase`), in one transaction (or a savepoint
+   * of the caller's): the forfeit commits like any command, holding the
+   * account row; then its rows move to `pseudonym`, entries through the one
+   * update the append-only trigger allows (migration 0006), and its request
+   * records are rewritten (`erasedRecord`). Finding those records reads the
+   * program's request records (no index by user is kept: it would cost every
+   * write); an erasure is rare. An account never written is left alone.
+   */
+  erase<T>(command: AccountCommand<T>, pseudonym: string): Promise<T> {
+    const { programId, userId } = command;
+    const fixed = this.#sql.fixed;
+    return this.#run("erase", () =>
+      this.#atomic(async (session) => {
+        const exists = await session.query(fixed.accountExists, [programId, userId]);
+        if (exists.length === 0) return command.decide(emptySnapshot(userId)).result;
+        let outcome = await commitOne(session, this.#sql, command, false);
+        if (outcome.status !== "committed")
+          outcome = await commitOne(session, this.#sql, command, true);
+        if (outcome.status !== "committed")
+          throw new RetryTransaction(`the forfeit could not settle (${outcome.status})`);
+        const records = (await session.query(fixed.requestsOfUser, [programId, userId])).map(
+          (row) => erasedRecord(toRequest(row), pseudonym),
+        );
+        await session.query(fixed.erasureSetting, ["on"]);
+        await session.query(fixed.moveAccount, [programId, userId, pseudonym]);
+        await session.query(fixed.erasureSetting, ["off"]);
+        if (records.length > 0) {
+          await session.query(fixed.rewriteRequests, [
+            programId,
+            arrayLiteral(records.map((r) => r.requestId)),
+            arrayLiteral(records.map((r) => r.userId)),
+            arrayLiteral(records.map((r) => r.fingerprint)),
+            arrayLiteral(records.map((r) => JSON.stringify(r.result ?? null))),
+          ]);
+        }
+        return outcome.result;
+      }),
+    );
   }
 
   /**

@@ -6,6 +6,7 @@
 
 import {
   balanceQuery,
+  erasure,
   expiringPage,
   expiringQuery,
   feedPage,
@@ -157,6 +158,22 @@ export const v1Routes: readonly Route[] = [
         params.userId,
         query.at === undefined ? {} : { at: new Date(query.at) },
       );
+    },
+  }),
+
+  defineRoute({
+    method: "post",
+    path: "/api/v1/users/{userId}/erase",
+    operationId: "eraseUser",
+    summary: "Erase a user",
+    description:
+      "The right to be forgotten: the user's remaining coins are forfeited (booked as expired) and every stored row of the account moves to a random pseudonym, without free-text reasons; amounts stay for the books. The same userId afterwards is a fresh account. 400 INVALID_INPUT on a store that cannot erase (Redis).",
+    tags: ["v1 ledger"],
+    params: userParams,
+    payload: erasure,
+    errors: [400],
+    async handler({ coinage, params }) {
+      return coinage.erase(params.userId);
     },
   }),
 

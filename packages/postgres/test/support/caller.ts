@@ -90,6 +90,12 @@ export function inCallerTransactions(
       call((s) => (s.listExpiring as NonNullable<Store["listExpiring"]>).call(s, programId, page)),
     readFeed: (programId, page) =>
       call((s) => (s.readFeed as NonNullable<Store["readFeed"]>).call(s, programId, page)),
+    readLiability: (programId, at) =>
+      call((s) => (s.readLiability as NonNullable<Store["readLiability"]>).call(s, programId, at)),
+    erase: <T>(command: AccountCommand<T>, pseudonym: string) =>
+      call(
+        (s) => (s.erase as NonNullable<Store["erase"]>).call(s, command, pseudonym) as Promise<T>,
+      ),
     getBudgetUsed: (...args) => call((s) => s.getBudgetUsed(...args)),
   };
 }
