@@ -19,7 +19,16 @@ import {
   string,
   tagged,
 } from "./schema.js";
-import { allocation, balance, redemption, requestId, reversal } from "./schemas.js";
+import {
+  allocation,
+  balance,
+  eventId,
+  reason,
+  redemption,
+  requestId,
+  reversal,
+  userId,
+} from "./schemas.js";
 
 /** Query objects ignore parameters they do not know (cache busters, tracing). */
 const lenient = { allowUnknown: true } as const;
@@ -227,5 +236,27 @@ export const erasure = named(
     forfeited: string().describe("Coins the account held, booked as expired."),
     debt: string().describe("Debt kept under the pseudonym."),
     erasedAt: dateTime(),
+  }),
+);
+
+export const referralBody = object({
+  referrer: userId.describe("The user who referred: earns `event`."),
+  referee: userId.describe("The user referred (not the referrer): earns `refereeEvent`."),
+  event: eventId.describe("The referrer's bonus event (its per-user caps cap the referrer)."),
+  refereeEvent: eventId.describe("The referee's welcome bonus event."),
+  requestId: requestId.describe("The referral's id; the referrer's allocation is booked under it."),
+  refereeRequestId: optional(
+    requestId.describe("The referee's allocation's request id; `<requestId>:referee` by default."),
+  ),
+  reason: optional(reason),
+});
+
+export const referral = named(
+  "Referral",
+  object({
+    requestId: string(),
+    referrer: allocation,
+    referee: allocation,
+    replayed: boolean(),
   }),
 );

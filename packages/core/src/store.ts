@@ -81,6 +81,12 @@ export type ExecuteOutcome<T> =
   | { readonly status: "committed"; readonly result: T }
   | { readonly status: "replayed"; readonly record: RequestRecord };
 
+/** What `Store.executeTogether` answers. */
+export type GroupOutcome<T> =
+  | { readonly status: "committed"; readonly results: readonly T[] }
+  /** Some command's request id was booked already: nothing written; the records found, by request id. */
+  | { readonly status: "replayed"; readonly records: Readonly<Record<string, RequestRecord>> };
+
 export type BatchOutcome<T> =
   | ExecuteOutcome<T>
   | { readonly status: "failed"; readonly error: unknown };
@@ -178,6 +184,17 @@ export interface Store {
    * calls `execute` for each.
    */
   executeMany?<T>(commands: readonly AccountCommand<T>[]): Promise<BatchOutcome<T>[]>;
+
+  /**
+   * Optional (`coins.referral` needs it): commit commands on different
+   * accounts all or nothing, each deciding on its own account's snapshot.
+   * When a record already exists for any command's request id, nothing is
+   * written and the answer is `replayed` with every such record found. When
+   * any `decide` throws, nothing is written and the error is rethrown. Lock
+   * the accounts in a fixed order (two groups on the same accounts must not
+   * wait on each other in a cycle).
+   */
+  executeTogether?<T>(commands: readonly AccountCommand<T>[]): Promise<GroupOutcome<T>>;
 
   /** History entries, newest first, with `seq < beforeSeq` when given. */
   history(

@@ -418,6 +418,58 @@ export function memoryStore(): Store {
       return { tally: program.tally, pending, due };
     },
 
+    async executeTogether<T>(commands: readonly AccountCommand<T>[]) {
+      const records: Record<string, RequestRecord> = Object.create(null);
+      let booked = false;
+      for (const command of commands) {
+        if (command.request === undefined) continue;
+        const existing = programState(command.programId).requests.get(command.request.requestId);
+        if (existing !== undefined) {
+          records[existing.requestId] = existing;
+          booked = true;
+        }
+      }
+      if (booked) return { status: "replayed" as const, records };
+      // Decide every command before committing any: a throw leaves nothing written.
+      // Budgets shared by several commands are seen as the earlier ones left them.
+      const accounts = new Set<string>();
+      const budgets = new Map<string, string>();
+      const decisions = commands.map((command) => {
+        const program = programState(command.programId);
+        const account = `${command.programId}\u0000${command.userId}`;
+        if (accounts.has(account)) throw new Error("executeTogether takes one command per account");
+        accounts.add(account);
+        const snapshot = snapshotOf(program, command.userId, command.reads);
+        const eventId = command.reads.budgetEventId;
+        const budgetKey = eventId === undefined ? "" : `${command.programId}\u0000${eventId}`;
+        const seen = budgets.get(budgetKey);
+        const decision = command.decide(
+          seen === undefined ? snapshot : { ...snapshot, budgetUsed: seen },
+        );
+        const budget = decision.change.budget;
+        if (budget !== undefined) {
+          const key = `${command.programId}\u0000${budget.eventId}`;
+          const used = budgets.get(key) ?? program.budgets.get(budget.eventId) ?? "0";
+          const after = budgetAfter(used, budget.add);
+          if (
+            compareDecimalStrings(budget.add, "0") > 0 &&
+            compareDecimalStrings(after, budget.limit) > 0
+          )
+            throw new Error(`budget of event ${budget.eventId} would be exceeded`);
+          budgets.set(key, after);
+        }
+        return decision;
+      });
+      decisions.forEach(({ change }, i) => {
+        const command = commands[i] as AccountCommand<T>;
+        commit(programState(command.programId), command.userId, change);
+      });
+      return {
+        status: "committed" as const,
+        results: decisions.map(({ result }) => freezeDeep(result)),
+      };
+    },
+
     async erase<T>(command: AccountCommand<T>, pseudonym: string) {
       const program = programState(command.programId);
       const { change, result } = command.decide(snapshotOf(program, command.userId, command.reads));

@@ -12,6 +12,7 @@ import {
   emptySnapshot,
   erasedRecord,
   type FeedPage,
+  type GroupOutcome,
   invalidInput,
   type LiabilityFigures,
   type ProgramTally,
@@ -360,6 +361,52 @@ class PostgresStore implements Store {
   }
 
   /**
+   * Several commands on different accounts, all or nothing (see
+   * `Store.executeTogether`): the batch path (accounts created and locked in
+   * a fixed order, one write), in one transaction or savepoint that any
+   * failed decision or any request id booked already rolls back whole.
+   */
+  executeTogether<T>(commands: readonly AccountCommand<T>[]): Promise<GroupOutcome<T>> {
+    return this.#run("executeTogether", async () => {
+      try {
+        return await this.#atomic(async (session) => {
+          const outcomes = await commitMany(session, this.#sql, commands);
+          const records: Record<string, RequestRecord> = Object.create(null);
+          let booked = false;
+          const results: T[] = [];
+          for (const outcome of outcomes) {
+            if (outcome.status === "failed") throw outcome.error;
+            if (outcome.status === "replayed") {
+              records[outcome.record.requestId] = outcome.record;
+              booked = true;
+            } else results.push(outcome.result);
+          }
+          if (booked) throw new GroupReplayed(records);
+          return { status: "committed" as const, results };
+        });
+      } catch (error) {
+        if (error instanceof GroupReplayed)
+          return { status: "replayed" as const, records: error.records };
+        const duplicate =
+          isDuplicateRequest(error) ||
+          (error instanceof BatchWriteRefused && isDuplicateRequest(error.cause));
+        if (!duplicate) throw error;
+        // Another transaction booked one of the ids first: answer with what it booked.
+        const records: Record<string, RequestRecord> = Object.create(null);
+        for (const command of commands) {
+          const id = command.request?.requestId;
+          if (id === undefined) continue;
+          const record = await this.#mode.read((session) =>
+            findRequest(session, this.#sql, command.programId, id),
+          );
+          if (record !== undefined) records[id] = record;
+        }
+        return { status: "replayed" as const, records };
+      }
+    });
+  }
+
+  /**
    * Erase an account (see `Store.erase`), in one transaction (or a savepoint
    * of the caller's): the forfeit commits like any command, holding the
    * account row; then its rows move to `pseudonym`, entries through the one
@@ -465,6 +512,13 @@ class PostgresStore implements Store {
     } catch (error) {
       throw asStoreError(operation, error, this.#mode.inCallerTransaction);
     }
+  }
+}
+
+/** Rolls a group back when one of its request ids was booked already (see `executeTogether`). */
+class GroupReplayed extends Error {
+  constructor(readonly records: Record<string, RequestRecord>) {
+    super("a request id of the group was booked already");
   }
 }
 

@@ -32,6 +32,7 @@ import { liabilitySuite } from "./suites/liability.js";
 import { modelSuite } from "./suites/model.js";
 import { readsSuite } from "./suites/reads.js";
 import { redeemSuite } from "./suites/redeem.js";
+import { referralSuite } from "./suites/referral.js";
 import { refundsSuite } from "./suites/refunds.js";
 import { requestsSuite } from "./suites/requests.js";
 import { reverseSuite } from "./suites/reverse.js";
@@ -58,6 +59,7 @@ const suites: readonly (readonly [string, (ref: StoreRef) => void])[] = [
   ["levels", levelsSuite],
   ["liability", liabilitySuite],
   ["erasure", erasureSuite],
+  ["referral", referralSuite],
   ["idempotency", idempotencySuite],
   ["allocateMany", bulkSuite],
   ["history", historySuite],

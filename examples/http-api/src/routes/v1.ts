@@ -14,6 +14,8 @@ import {
   liability,
   liabilityQuery,
   memberLevel,
+  referral,
+  referralBody,
   requestParams,
   requestStatus,
 } from "../read-schemas.js";
@@ -158,6 +160,22 @@ export const v1Routes: readonly Route[] = [
         params.userId,
         query.at === undefined ? {} : { at: new Date(query.at) },
       );
+    },
+  }),
+
+  defineRoute({
+    method: "post",
+    path: "/api/v1/referrals",
+    operationId: "bookReferral",
+    summary: "Book a referral pair",
+    description:
+      "The referrer's bonus and the referee's welcome bonus, booked together as one idempotent request: both or neither. Each is an allocation of its own (reversible alone). A self-referral is 400 INVALID_INPUT; a store that cannot book two accounts together (Redis) answers 400 as well.",
+    tags: ["v1 ledger"],
+    body: referralBody,
+    payload: referral,
+    errors: [400, 404, 409, 422],
+    async handler({ coinage, body }) {
+      return coinage.referral(defined(body));
     },
   }),
 

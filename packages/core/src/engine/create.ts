@@ -37,6 +37,7 @@ import { coinText, formatBalance, formatEntry, formatLevel, formatRequest } from
 import type { CallEnd, Instrumentation } from "./instrumentation.js";
 import { levelKeysAt, standingFrom } from "./level-counters.js";
 import { formatLiability, liabilityInstant } from "./liability.js";
+import { validateReferral } from "./referral.js";
 import { withoutTerms } from "./refund.js";
 import type {
   AllocationResult,
@@ -45,6 +46,7 @@ import type {
   Coinage,
   CoinageOptions,
   Page,
+  ReferralResult,
 } from "./types.js";
 import {
   asCoinageError,
@@ -537,6 +539,60 @@ export function createCoinage(options: CoinageOptions): Coinage {
         const record = await call("findRequest", () => store.findRequest(programId, id));
         if (record === null) throw new CoinageError("REQUEST_NOT_FOUND", { requestId: id });
         return formatRequest(program, record);
+      },
+
+      async referral(input) {
+        const valid = validateReferral(input);
+        const together =
+          typeof store.executeTogether === "function"
+            ? store.executeTogether.bind(store)
+            : undefined;
+        if (together === undefined) {
+          throw invalidInput({
+            path: "store",
+            message: `the ${store.name} store cannot book several accounts together (it has no executeTogether)`,
+          });
+        }
+        const at = now();
+        const answer = (records: Readonly<Record<string, RequestRecord>>): ReferralResult => {
+          const first = records[valid.referrer.requestId];
+          const second = records[valid.referee.requestId];
+          if (first === undefined || second === undefined) {
+            const taken = first === undefined ? valid.referee.requestId : valid.requestId;
+            throw new CoinageError("IDEMPOTENCY_CONFLICT", { requestId: taken });
+          }
+          return {
+            requestId: valid.requestId,
+            referrer: replay<AllocationResult>(first, valid.fingerprint),
+            referee: replay<AllocationResult>(second, valid.fingerprint),
+            replayed: true,
+          };
+        };
+        let commands: AccountCommand<AllocationResult>[];
+        try {
+          commands = await Promise.all([
+            prepareAllocation(valid.referrer, at),
+            prepareAllocation(valid.referee, at),
+          ]);
+        } catch (error) {
+          // An event gone or paused since: a referral booked before still answers.
+          if (!(error instanceof CoinageError) || error.code === "INVALID_INPUT") throw error;
+          const found = await Promise.all(
+            [valid.referrer.requestId, valid.referee.requestId].map((id) =>
+              call("findRequest", () => store.findRequest(programId, id)),
+            ),
+          );
+          if (found.every((record) => record === null)) throw error;
+          return answer(
+            Object.fromEntries(
+              found.filter((r): r is RequestRecord => r !== null).map((r) => [r.requestId, r]),
+            ),
+          );
+        }
+        const outcome = await call("executeTogether", () => together(commands));
+        if (outcome.status === "replayed") return answer(outcome.records);
+        const [referrer, referee] = outcome.results as [AllocationResult, AllocationResult];
+        return { requestId: valid.requestId, referrer, referee, replayed: false };
       },
 
       async erase(userId) {

@@ -42,6 +42,28 @@ export interface AllocateInput {
   readonly reason?: string;
 }
 
+export interface ReferralInput {
+  /** The user who referred: earns `event`. */
+  readonly referrer: string;
+  /** The user referred: earns `refereeEvent`. Not the referrer. */
+  readonly referee: string;
+  readonly event: string;
+  readonly refereeEvent: string;
+  /** The referral's id; the referrer's allocation is booked under it. */
+  readonly requestId: string;
+  /** The referee's allocation's request id; `<requestId>:referee` by default. */
+  readonly refereeRequestId?: string;
+  readonly reason?: string;
+}
+
+export interface ReferralResult {
+  readonly requestId: string;
+  readonly referrer: AllocationResult;
+  readonly referee: AllocationResult;
+  /** True when this answers a repeat of the referral: the first results, nothing written. */
+  readonly replayed: boolean;
+}
+
 export interface AllocationResult {
   readonly requestId: string;
   readonly userId: string;
@@ -382,6 +404,16 @@ export interface Coinage {
    * `INVALID_INPUT` at `store` for a store without `erase`.
    */
   erase(userId: string): Promise<ErasureResult>;
+  /**
+   * A referral pair: the referrer's bonus (`event`) and the referee's welcome
+   * bonus (`refereeEvent`), booked together as one idempotent request, both or
+   * neither. Each is an allocation with its own request record (the referee's
+   * under `refereeRequestId`, `<requestId>:referee` by default), so either can
+   * be reversed alone. A self-referral is `INVALID_INPUT`; caps per referrer
+   * are the event's per-user caps. `INVALID_INPUT` at `store` for a store
+   * without `executeTogether`.
+   */
+  referral(input: ReferralInput): Promise<ReferralResult>;
   /**
    * The balance now; with `at` before now, the balance as it stood then
    * (from the history: lots earned later do not exist, later redemptions and

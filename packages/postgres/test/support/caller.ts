@@ -6,7 +6,13 @@
  * must have undone exactly that call. A failure that says to retry the
  * transaction rolls it back and runs it again, as the caller is told to.
  */
-import { type AccountCommand, type BatchOutcome, CoinageError, type Store } from "@coinage/core";
+import {
+  type AccountCommand,
+  type BatchOutcome,
+  CoinageError,
+  type GroupOutcome,
+  type Store,
+} from "@coinage/core";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import type pg from "pg";
 
@@ -90,6 +96,13 @@ export function inCallerTransactions(
       call((s) => (s.listExpiring as NonNullable<Store["listExpiring"]>).call(s, programId, page)),
     readFeed: (programId, page) =>
       call((s) => (s.readFeed as NonNullable<Store["readFeed"]>).call(s, programId, page)),
+    executeTogether: <T>(commands: readonly AccountCommand<T>[]) =>
+      call(
+        (s) =>
+          (s.executeTogether as NonNullable<Store["executeTogether"]>).call(s, commands) as Promise<
+            GroupOutcome<T>
+          >,
+      ),
     readLiability: (programId, at) =>
       call((s) => (s.readLiability as NonNullable<Store["readLiability"]>).call(s, programId, at)),
     erase: <T>(command: AccountCommand<T>, pseudonym: string) =>
