@@ -21,6 +21,7 @@ import { type Config, configFor, fmtRatio, heading, modeLine, Report } from "./h
 import { checkInvariants } from "./invariants.js";
 import { benchMemory } from "./memory.js";
 import { benchOpenLots } from "./openlots.js";
+import { benchPages, memoryPages } from "./pages.js";
 import { benchPlanning } from "./planning.js";
 import { benchPostgres } from "./postgres.js";
 import { benchRedis } from "./redis.js";
@@ -102,6 +103,7 @@ async function main(): Promise<number> {
       redeemsPerRound: smoke ? 20 : 200,
     });
     await benchBulk(subject, config, report);
+    await benchPages(memoryPages(memoryStore()), config, report, runId);
     await checkInvariants(
       "memory open lots+growth+bulk",
       subject.store,

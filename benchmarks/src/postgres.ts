@@ -20,6 +20,7 @@ import { benchGrowth } from "./growth.js";
 import { type Config, nonLoopback, type Report } from "./harness.js";
 import { checkInvariants } from "./invariants.js";
 import { benchOpenLots } from "./openlots.js";
+import { benchPages, postgresPages } from "./pages.js";
 import * as pg from "./pg.js";
 import { createFloor } from "./pgfloor.js";
 import { makeSubject, type Subject } from "./subject.js";
@@ -195,6 +196,8 @@ async function benchPostgresIn(
   await checkInvariants("postgres", subject.store, subject.coins, subject.tracker, report, {
     concurrency: 8,
   });
+  // Last: it seeds programs of up to a million accounts into the schema.
+  await benchPages(postgresPages(subject.store, admin, schema), config, report, runId);
 }
 
 /**

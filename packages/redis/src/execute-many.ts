@@ -57,6 +57,7 @@ import {
 } from "./feed.js";
 import { encodeId } from "./keys.js";
 import { dropLease, lockAccounts, takeLease } from "./lease.js";
+import { latestPending } from "./liability.js";
 import { parseRead, readArgs } from "./reads.js";
 import { groupCalls } from "./slots.js";
 
@@ -233,6 +234,7 @@ export async function executeMany<T>(
               userId: plan.group.userId,
               mark: (marks.get(plan.group) as Mark).member,
               entries: storedEntries(plan.merged.entries),
+              pendingAt: latestPending(plan.merged),
             });
           }
           const earliest = settled.value.earliest;

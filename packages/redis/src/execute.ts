@@ -44,6 +44,7 @@ import { earliestAfter, earliestExpiry, indexExpiry, lowerExpiry, lowers } from 
 import { dropMarks, markPending, newMark, publishEntries, storedEntries } from "./feed.js";
 import { encodeId } from "./keys.js";
 import { dropLease, lockAccounts, takeLease } from "./lease.js";
+import { latestPending } from "./liability.js";
 import { budgetUsed, parseRead, type ReadResult, readArgs, withEventVersion } from "./reads.js";
 
 const OP = "execute";
@@ -244,6 +245,7 @@ export async function execute<T>(
                     userId: command.userId,
                     mark: mark.member,
                     entries: storedEntries(change.entries),
+                    pendingAt: latestPending(change),
                   },
                 ],
                 OP,

@@ -67,6 +67,7 @@ import {
   orderedMember,
   type ProgramKeys,
 } from "./keys.js";
+import { parseScore } from "./lot-index.js";
 import * as lua from "./scripts/feed.js";
 import { groupCalls } from "./slots.js";
 
@@ -77,7 +78,7 @@ const PUBLISH_CHUNK = 200;
 /** Publish rounds for one user before giving up (its mark then stays for the repair). */
 const PUBLISH_ROUNDS = 8;
 /** Stale marks one page repairs per stripe at most (the next page goes on). */
-const REPAIR_PER_STRIPE = 50;
+export const REPAIR_PER_STRIPE = 50;
 /** Entries a page reads per stripe at least. */
 const MIN_READ = 8;
 
@@ -164,6 +165,12 @@ export interface Publication {
   readonly mark: string | null;
   /** In seq order; the entries before the first one, when unpublished, are read from history. */
   readonly entries: readonly StoredEntry[];
+  /**
+   * The latest availableAt among the account's lots pending after these
+   * entries (`null` or absent for none): raises the account's score in the
+   * stripe's pending lots index (see `liability.ts`).
+   */
+  readonly pendingAt?: number | null;
 }
 
 /** A change's entries as the commit script stores them. */
@@ -180,6 +187,8 @@ interface Pending {
   readonly through: number;
   /** Answer of the last round: the user's pointer. */
   pointer: number;
+  /** What to raise the user's pending lots score to ('' for nothing). */
+  pendingAt: string;
 }
 
 function pushBlock(args: Arg[], item: Pending): void {
@@ -189,6 +198,7 @@ function pushBlock(args: Arg[], item: Pending): void {
     encodeId(publication.userId),
     publication.mark ?? "",
     publication.mark === null ? "" : String(item.through),
+    item.pendingAt,
     item.entries.length,
   );
   for (const entry of item.entries) args.push(String(entry.seq), entry.json);
@@ -214,6 +224,7 @@ export async function publishEntries(
       entries: publication.entries.slice(0, PUBLISH_CHUNK),
       through: last?.seq ?? 0,
       pointer: 0,
+      pendingAt: publication.pendingAt == null ? "" : String(publication.pendingAt),
     };
   });
   for (let attempt = 1; round.length > 0; attempt += 1) {
@@ -228,7 +239,14 @@ export async function publishEntries(
           const replies = (await ctx.scripts.run(
             operation,
             lua.publish,
-            [stripe.stream, stripe.published, stripe.pending],
+            [
+              stripe.stream,
+              stripe.published,
+              stripe.pending,
+              stripe.totals,
+              stripe.balances,
+              stripe.pendingLots,
+            ],
             args,
           )) as (number | string)[];
           call.forEach((item, i) => {
@@ -259,8 +277,9 @@ export async function publishEntries(
         if (strict) throw read.reason;
         return;
       }
-      item.entries = read.value;
-      if (read.value.length > 0) round.push(item);
+      item.entries = read.value.entries;
+      item.pendingAt = laterOf(item.pendingAt, read.value.pendingAt);
+      if (read.value.entries.length > 0) round.push(item);
     });
   }
 }
@@ -280,25 +299,36 @@ function groupByStripe(items: readonly Pending[]): Pending[][] {
   return calls;
 }
 
-/** Up to `count` entries of the account's history with seq above `after`, in seq order. */
+/** The later of two pending lots scores ('' for none). */
+function laterOf(a: string, b: string): string {
+  if (a === "") return b;
+  if (b === "") return a;
+  return Number(a) >= Number(b) ? a : b;
+}
+
+/**
+ * Up to `count` entries of the account's history with seq above `after`, in
+ * seq order, and the latest availableAt among its open lots ('' for none).
+ */
 async function readAfter(
   ctx: Context,
   publication: Publication,
   after: number,
   count: number,
   operation: string,
-): Promise<StoredEntry[]> {
+): Promise<{ entries: StoredEntry[]; pendingAt: string }> {
   const account = publication.keys.account(publication.userId);
-  const rows = (await ctx.scripts.run(
+  const [rows, top] = (await ctx.scripts.run(
     operation,
     lua.readEntriesAfter,
-    [account.entries],
+    [account.entries, account.avail],
     [String(after), count],
-  )) as string[];
-  const out: StoredEntry[] = [];
+  )) as [string[], string];
+  const entries: StoredEntry[] = [];
   for (let i = 0; i + 1 < rows.length; i += 2)
-    out.push({ json: rows[i] as string, seq: Number(rows[i + 1]) });
-  return out;
+    entries.push({ json: rows[i] as string, seq: Number(rows[i + 1]) });
+  const latest = parseScore(top);
+  return { entries, pendingAt: latest === null ? "" : String(latest) };
 }
 
 // ---------------------------------------------------------------------------
@@ -413,19 +443,24 @@ async function readStripe(
  * Publishes what the stale marks' users have committed and not published
  * (their history after the stripe pointer), then drops the marks.
  */
-async function repair(
+export async function repair(
   ctx: Context,
   keys: ProgramKeys,
   stale: readonly [string, number][],
+  operation: string = OP,
 ): Promise<void> {
   const publications: Publication[] = [];
   const reads = await Promise.all(
     stale.map(async ([mark, pointer]) => {
       const userId = fromOrderedMember(mark.slice(0, mark.indexOf(".")));
       const publication: Publication = { keys, userId, mark, entries: [] };
+      const read = await readAfter(ctx, publication, pointer, PUBLISH_CHUNK, operation);
       return {
-        publication,
-        entries: await readAfter(ctx, publication, pointer, PUBLISH_CHUNK, OP),
+        publication: {
+          ...publication,
+          pendingAt: read.pendingAt === "" ? null : Number(read.pendingAt),
+        },
+        entries: read.entries,
       };
     }),
   );
@@ -440,13 +475,13 @@ async function repair(
     else publications.push({ ...publication, entries });
   }
   // The publication drops each mark once its user's pointer reached what was read.
-  if (publications.length > 0) await publishEntries(ctx, publications, OP, true);
+  if (publications.length > 0) await publishEntries(ctx, publications, operation, true);
   if (empty.length > 0) {
     const items = empty.map((mark) => ({ mark, key: keys.feedOf(mark.userId).pending }));
     await Promise.all(
       groupCalls(items, !ctx.crossSlot, (item) => item.key).map((call) =>
         ctx.scripts.run(
-          OP,
+          operation,
           lua.unmarkPending,
           call.map((item) => item.key),
           call.map((item) => item.mark.member),

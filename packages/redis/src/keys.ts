@@ -148,6 +148,15 @@ export interface FeedKeys {
   readonly published: string;
   /** Sorted set: `<ordered member>.<token>` of a command that may commit entries → when marked (ms). */
   readonly pending: string;
+  /**
+   * Hash: the stripe's liability totals (see `liability.ts`): each tally
+   * field → exact decimal string; `~at` → the latest commit instant published.
+   */
+  readonly totals: string;
+  /** Hash: ordered member of a user → its open coins and debt after its last published entry (`<open> <debt>`). */
+  readonly balances: string;
+  /** Sorted set: ordered member of a user → the latest availableAt among its pending lots (raised only). */
+  readonly pendingLots: string;
 }
 
 export interface ProgramKeys {
@@ -199,6 +208,9 @@ export function programKeys(prefix: string, programId: string): ProgramKeys {
       stream: `${tag}:feed`,
       published: `${tag}:feed-seq`,
       pending: `${tag}:feed-pending`,
+      totals: `${tag}:liability`,
+      balances: `${tag}:liability-balances`,
+      pendingLots: `${tag}:liability-pending`,
     };
   });
   // Version 0.1 kept the whole expiry index in the program slot, with the same key names.

@@ -7,7 +7,8 @@
  * - reads: `account.ts` (one account as a command reads it), `reads.ts`
  *   (snapshot assembly, history, request records), `migrate.ts` (accounts
  *   of version 0.1), `expiry.ts` (the expiry index and the sweep), `feed.ts`
- *   (the change feed: publication around the commit, repair, pages);
+ *   (the change feed: publication around the commit, repair, pages),
+ *   `liability.ts` (the program totals the feed's publication keeps);
  * - `events.ts`; `upgrade.ts` (claims of version 0.1 on a Cluster);
  * - layout: `keys.ts`, `lot-index.ts`, `slots.ts`; Lua: `scripts/`;
  * - the client: `client.ts` (script calls, timeouts), `context.ts`.
@@ -23,6 +24,7 @@ import type {
   ExpiringAccount,
   ExpiringPage,
   FeedPage,
+  LiabilityFigures,
   RequestRecord,
   Store,
 } from "@coinage/core";
@@ -36,6 +38,7 @@ import { listExpiring } from "./expiring.js";
 import { findExpiring } from "./expiry.js";
 import { FEED_GRACE_MS, readFeed } from "./feed.js";
 import { isValidPrefix } from "./keys.js";
+import { readLiability } from "./liability.js";
 import { budgetUsed, findRequest, history } from "./reads.js";
 
 export interface RedisStoreOptions {
@@ -172,6 +175,10 @@ class RedisStore implements Store {
     page: { readonly after?: string; readonly limit: number },
   ): Promise<FeedPage> {
     return readFeed(this.#ctx, this.#ctx.keys(programId), page);
+  }
+
+  readLiability(programId: string, at: number): Promise<LiabilityFigures> {
+    return readLiability(this.#ctx, this.#ctx.keys(programId), at);
   }
 
   getBudgetUsed(programId: string, eventId: string): Promise<string> {

@@ -6,6 +6,7 @@
  * entries published one after the other on different stripes keep that
  * order in the merged feed.
  */
+import { DECIMAL } from "./liability.js";
 import { script } from "./script.js";
 
 /**
@@ -30,34 +31,60 @@ return #KEYS
 );
 
 /**
- * Publishes users' entries, each exactly once and in seq order. KEYS:
- * stream, published (field `~`: the stamp of the stream's last id), pending. ARGV: per user a block: ordered member,
- * encoded user id, pending member ('' for none), the seq from which the mark
- * is done with ('' to keep it), n, then n (seq, entry JSON) in seq order.
+ * Publishes users' entries, each exactly once and in seq order, and keeps
+ * the stripe's liability totals (see `liability.ts`). KEYS: stream,
+ * published (field `~`: the stamp of the stream's last id), pending,
+ * totals, balances, pending lots index. ARGV: per user a block: ordered
+ * member, encoded user id, pending member ('' for none), the seq from which
+ * the mark is done with ('' to keep it), the latest availableAt among the
+ * account's pending lots ('' for none known), n, then n (seq, entry JSON)
+ * in seq order.
  *
  * An entry is appended only when its seq is the one after the user's
  * published pointer; an entry at or below the pointer is skipped (published
  * already), and a gap stops the block (the caller reads the missing entries
  * from the account's history and calls again). The mark is dropped once the
- * pointer reaches its seq. Answers, per block, the pointer after.
+ * pointer reaches its seq. Each entry appended adds its coins to the
+ * stripe's counter of its type; a block that appended any adds the change
+ * of its user's open coins and debt since the last entry published (the
+ * user's field in balances) to `open` and `debt`, and raises the user's
+ * score in the pending lots index to the availableAt given. Answers, per
+ * block, the pointer after.
  */
 export const publish = script(
   "feed-publish",
-  `
+  `${DECIMAL}
+local FIELD = {earn = 'earned', redeem = 'redeemed', expire = 'expired', reverse = 'reversed',
+  restore = 'restored', adjust = 'adjusted'}
+local NEGATED = {redeem = true, expire = true, reverse = true}
+local function is_decimal(v)
+  return type(v) == 'string' and string.match(v, '^%-?%d+%.?%d*$') ~= nil
+end
+local decoded = {}
 local blocks = {}
 local pos = 1
 while pos <= #ARGV do
-  local n = tonumber(ARGV[pos + 4])
-  if n == nil or n < 0 or pos + 4 + 2 * n > #ARGV then
+  local n = tonumber(ARGV[pos + 5])
+  if n == nil or n < 0 or pos + 5 + 2 * n > #ARGV then
+    return redis.error_reply('coinage: malformed feed arguments')
+  end
+  if ARGV[pos + 4] ~= '' and tonumber(ARGV[pos + 4]) == nil then
     return redis.error_reply('coinage: malformed feed arguments')
   end
   for j = 0, n - 1 do
-    if tonumber(ARGV[pos + 5 + 2 * j]) == nil then
+    if tonumber(ARGV[pos + 6 + 2 * j]) == nil then
       return redis.error_reply('coinage: malformed feed seq')
     end
+    local ok, entry = pcall(cjson.decode, ARGV[pos + 7 + 2 * j])
+    if not ok or type(entry) ~= 'table' or FIELD[entry.type] == nil
+      or not is_decimal(entry.coins) or not is_decimal(entry.balanceAfter)
+      or not is_decimal(entry.debtAfter) then
+      return redis.error_reply('coinage: malformed feed entry')
+    end
+    decoded[pos + 7 + 2 * j] = entry
   end
   blocks[#blocks + 1] = pos
-  pos = pos + 5 + 2 * n
+  pos = pos + 6 + 2 * n
 end
 local fields = {'~'}
 for b = 1, #blocks do fields[b + 1] = ARGV[blocks[b]] end
@@ -69,16 +96,30 @@ if top > stamp then stamp = top end
 local id = string.format('%.0f', stamp) .. '-*'
 local replies = {}
 local writes = {}
+local sums = {}
+local balances = {}
+local latest = nil
+-- A user may come in more than one block (two stale marks): later blocks go on from the earlier ones.
+local pointers = {}
+local after = {}
 for b = 1, #blocks do
   local at = blocks[b]
   local member = ARGV[at]
-  local pointer = tonumber(stored[b + 1] or '0')
+  local pointer = pointers[member] or tonumber(stored[b + 1] or '0')
   local start = pointer
-  for j = 0, tonumber(ARGV[at + 4]) - 1 do
-    local seq = tonumber(ARGV[at + 5 + 2 * j])
+  local last = nil
+  for j = 0, tonumber(ARGV[at + 5]) - 1 do
+    local seq = tonumber(ARGV[at + 6 + 2 * j])
     if seq == pointer + 1 then
-      redis.call('XADD', KEYS[1], id, 'u', ARGV[at + 1], 'e', ARGV[at + 6 + 2 * j])
+      local json = ARGV[at + 7 + 2 * j]
+      redis.call('XADD', KEYS[1], id, 'u', ARGV[at + 1], 'e', json)
       pointer = seq
+      last = decoded[at + 7 + 2 * j]
+      local field = FIELD[last.type]
+      local coins = last.coins
+      if NEGATED[last.type] then coins = dec_neg(coins) end
+      sums[field] = dec_add(sums[field] or '0', coins)
+      if type(last.at) == 'number' and (latest == nil or last.at > latest) then latest = last.at end
     elseif seq > pointer + 1 then
       break
     end
@@ -86,14 +127,43 @@ for b = 1, #blocks do
   if pointer ~= start then
     writes[#writes + 1] = member
     writes[#writes + 1] = pointer
+    local open = dec_add(last.balanceAfter, last.debtAfter)
+    local debt = last.debtAfter
+    local before = after[member] or redis.call('HGET', KEYS[5], member)
+    local openBefore, debtBefore = '0', '0'
+    if before then openBefore, debtBefore = string.match(before, '^(%S+) (%S+)$') end
+    sums.open = dec_add(sums.open or '0', dec_add(open, dec_neg(openBefore)))
+    sums.debt = dec_add(sums.debt or '0', dec_add(debt, dec_neg(debtBefore)))
+    after[member] = open .. ' ' .. debt
+    balances[#balances + 1] = member
+    balances[#balances + 1] = after[member]
+    if ARGV[at + 4] ~= '' and (type(last.at) ~= 'number' or tonumber(ARGV[at + 4]) > last.at) then
+      redis.call('ZADD', KEYS[6], 'GT', ARGV[at + 4], member)
+    end
   end
   if ARGV[at + 2] ~= '' and ARGV[at + 3] ~= '' and pointer >= tonumber(ARGV[at + 3]) then
     redis.call('ZREM', KEYS[3], ARGV[at + 2])
   end
+  pointers[member] = pointer
   replies[b] = pointer
 end
 if #writes > 0 then
   redis.call('HSET', KEYS[2], '~', string.format('%.0f', stamp), unpack(writes))
+  redis.call('HSET', KEYS[5], unpack(balances))
+  local names = {'~at'}
+  for name in pairs(sums) do names[#names + 1] = name end
+  local current = redis.call('HMGET', KEYS[4], unpack(names))
+  local totals = {}
+  local previous = tonumber(current[1] or '')
+  if latest ~= nil and (previous == nil or latest > previous) then
+    totals[#totals + 1] = '~at'
+    totals[#totals + 1] = string.format('%.0f', latest)
+  end
+  for i = 2, #names do
+    totals[#totals + 1] = names[i]
+    totals[#totals + 1] = dec_add(current[i] or '0', sums[names[i]])
+  end
+  if #totals > 0 then redis.call('HSET', KEYS[4], unpack(totals)) end
 end
 return replies
 `,
@@ -123,10 +193,16 @@ return {stale, redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])}
 );
 
 /**
- * KEYS: entries (an account's history). ARGV: seq after which to read, count.
- * Answers (entry JSON, seq) pairs in seq order.
+ * KEYS: entries (an account's history), avail (its open lots by
+ * availableAt). ARGV: seq after which to read, count. Answers {(entry JSON,
+ * seq) pairs in seq order, the latest availableAt among the open lots (''
+ * for none)}.
  */
 export const readEntriesAfter = script(
   "feed-entries-after",
-  "return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, ARGV[2])",
+  `
+local rows = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, ARGV[2])
+local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+return {rows, top[2] or ''}
+`,
 );

@@ -8,7 +8,9 @@
  * - it never reads the clock and never does coin arithmetic: amounts are
  *   decided in core and arrive as strings; scripts compare and store them.
  *   (The read script sums remaining coins as doubles only to decide how far
- *   to read, always reading at least as far as the exact sum requires.)
+ *   to read, always reading at least as far as the exact sum requires.
+ *   The feed's publish script adds the liability totals exactly, on
+ *   decimal strings: see `liability.ts`.)
  */
 import { createHash } from "node:crypto";
 
