@@ -260,6 +260,19 @@ if member ~= '' then
   redis.call('HSET', KEYS[14], member, version + 1)
   redis.call('ZADD', KEYS[13], ARGV[a + 13], member)
 end
+-- The change feed and the liability totals, in the user's stripe: the
+-- pending mark, the entry appended to the stream past the user's pointer,
+-- the stripe's totals and the user's last open coins and debt, the mark dropped.
+local F = #ARGV
+redis.call('ZADD', KEYS[17], at, ARGV[F - 2])
+redis.call('HMGET', KEYS[16], '~', ARGV[F - 3])
+redis.call('XADD', KEYS[15], '*', 'u', ARGV[F - 3], 'e', ARGV[F - 1])
+redis.call('HSET', KEYS[16], '~', at, ARGV[F - 3], nextSeq)
+local totals = redis.call('HMGET', KEYS[18], 'earned', 'redeemed', 'open', 'debt')
+redis.call('HSET', KEYS[18], 'earned', totals[1] or '0', 'open', totals[3] or '0')
+redis.call('HGET', KEYS[19], ARGV[F - 3])
+redis.call('HSET', KEYS[19], ARGV[F - 3], ARGV[a + 8] .. ' ' .. ARGV[a + 5])
+redis.call('ZREM', KEYS[17], ARGV[F - 2])
 return 1
 `;
 
@@ -294,6 +307,14 @@ class FloorPlan {
     const expiry = calls.find(
       (c) => c.keys.length === 2 && c.keys[0]?.endsWith(":expiry") === true,
     );
+    // The publication to the user's feed stripe (stream, published, pending, totals, balances, …).
+    const publish = calls.find((c) => c.keys.length >= 5 && c.keys[0]?.endsWith(":feed") === true);
+    if (publish === undefined) {
+      throw new Error(
+        "redis floor: the captured command published no entry to the feed; update benchmarks/src/redis.ts",
+      );
+    }
+    const [stream, published, pending, totals, balances] = publish.keys as string[];
     const [claim, holders, legacyClaim] = read.keys as string[];
     const [head, lots, fifo, avail, entries, usage, requests, lease] = commit.keys as string[];
     // Read args after the claim part (claims 1, accounts 1, width, ttl, user):
@@ -337,6 +358,11 @@ class FloorPlan {
       event?.keys[0] ?? (head as string),
       expiry?.keys[0] ?? (head as string),
       expiry?.keys[1] ?? (head as string),
+      stream as string,
+      published as string,
+      pending as string,
+      totals as string,
+      balances as string,
     ];
     this.args = [
       read.args[4] as string,
@@ -360,6 +386,10 @@ class FloorPlan {
       a[10] as string,
       expiry === undefined ? "" : (expiry.args[0] as string),
       expiry === undefined ? "" : (expiry.args[2] as string),
+      // The feed: the user's member, a pending mark, the entry as published.
+      publish.args[0] as string,
+      `${publish.args[0] as string}.floor`,
+      (publish.args[7] as string | undefined) ?? (entry[1] as string),
       read.args[3] as string,
     ];
   }
