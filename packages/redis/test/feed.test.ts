@@ -11,41 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScriptRunner } from "../src/client.js";
 import { Context } from "../src/context.js";
 import { formatPosition, parsePosition, publishEntries, storedEntries } from "../src/feed.js";
-import { type RedisScriptClient, redisStore } from "../src/index.js";
+import { redisStore } from "../src/index.js";
 import { EXPIRY_STRIPES, programKeys } from "../src/keys.js";
-import { publish } from "../src/scripts/feed.js";
 import { credit, debit } from "./commands.js";
+import { Crashy } from "./crashy.js";
 import { type LocalCluster, startCluster } from "./servers.js";
 import { connect, dropPrefix, newPrefix, skipReason } from "./support.js";
-
-type Arg = string | number;
-
-/** Forwards to a real client; while `dropPublish` is set, publication calls fail as if the process died. */
-class Crashy implements RedisScriptClient {
-  dropPublish = false;
-  dropped = 0;
-  readonly nodes?: (role: "master") => readonly Redis[];
-  constructor(readonly client: Redis | Cluster) {
-    // A Cluster's nodes, so that the store knows it talks to one.
-    if ("nodes" in client) this.nodes = (role) => client.nodes(role);
-  }
-
-  evalsha(sha1: string, numkeys: number, ...rest: Arg[]): Promise<unknown> {
-    if (this.dropPublish && sha1 === publish.sha) {
-      this.dropped += 1;
-      return Promise.reject(new Error("simulated crash before publication"));
-    }
-    return this.client.evalsha(sha1, numkeys, ...rest);
-  }
-
-  eval(script: string, numkeys: number, ...rest: Arg[]): Promise<unknown> {
-    return this.client.eval(script, numkeys, ...rest);
-  }
-
-  script(subcommand: "LOAD", source: string): Promise<unknown> {
-    return this.client.script(subcommand, source);
-  }
-}
 
 const GRACE_MS = 300;
 
