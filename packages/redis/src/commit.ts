@@ -2,14 +2,15 @@
  * Committing accounts: the commit script's arguments for one account's
  * change, and its replies. One call commits one account (a command) or
  * several (a batch on a single server, or a batch's accounts that share a
- * Cluster slot); each account is checked and written on its own.
+ * Cluster slot); each account is checked and written on its own, except in
+ * a group's call (`together.ts`), which writes all of them or none.
  */
 import { type AccountChange, CoinageError, type RequestRecord } from "@coinage/core";
 import type { Arg } from "./client.js";
 import type { Context } from "./context.js";
 import { type AccountKeys, encodeId } from "./keys.js";
 import { availMember, fifoMember, fifoScore, isOpen, parseScore } from "./lot-index.js";
-import { COMMIT_KEYS, commit } from "./scripts/account.js";
+import { COMMIT_KEYS, commit, commitTogether } from "./scripts/account.js";
 
 /** The writes of one or more changes to one account, as one change (see `batch.ts`). */
 export type MergedChange = Omit<AccountChange, "budget">;
@@ -39,7 +40,9 @@ export type CommitResult =
   | { readonly kind: "leased" }
   /** `read`: the read script's reply for the account now, when the write carried `reread`. */
   | { readonly kind: "conflict"; readonly read?: unknown }
-  | { readonly kind: "exists"; readonly record: RequestRecord };
+  | { readonly kind: "exists"; readonly record: RequestRecord }
+  /** Not written because another account of an all-or-nothing call failed its checks. */
+  | { readonly kind: "skipped" };
 
 function pushKeys(keys: string[], account: AccountKeys): void {
   const before = keys.length;
@@ -109,6 +112,8 @@ function parseReply(reply: unknown, operation: string): CommitResult {
       return read === undefined ? { kind: "conflict" } : { kind: "conflict", read };
     case "exists":
       return { kind: "exists", record: JSON.parse(value as string) as RequestRecord };
+    case "skipped":
+      return { kind: "skipped" };
     default:
       throw new CoinageError(
         "STORE_UNAVAILABLE",
@@ -118,11 +123,16 @@ function parseReply(reply: unknown, operation: string): CommitResult {
   }
 }
 
-/** Commits the accounts in one script call; one result per account, in order. */
+/**
+ * Commits the accounts in one script call; one result per account, in order.
+ * With `allOrNothing` (keys of several slots: a single server only), none is
+ * written unless every one passes its checks.
+ */
 export async function commitAccounts(
   ctx: Context,
   operation: string,
   writes: readonly AccountWrite[],
+  allOrNothing = false,
 ): Promise<CommitResult[]> {
   const keys: string[] = [];
   const args: Arg[] = [];
@@ -130,6 +140,7 @@ export async function commitAccounts(
     pushKeys(keys, write.account);
     pushArgs(args, write);
   }
-  const replies = (await ctx.scripts.run(operation, commit, keys, args)) as unknown[];
+  const script = allOrNothing ? commitTogether : commit;
+  const replies = (await ctx.scripts.run(operation, script, keys, args)) as unknown[];
   return replies.map((reply) => parseReply(reply, operation));
 }

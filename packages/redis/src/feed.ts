@@ -425,7 +425,7 @@ async function readStripe(
   const [stale, raw] = (await ctx.scripts.run(
     OP,
     lua.readStripe,
-    [feed.stream, feed.pending, feed.published],
+    [feed.stream, feed.pending, feed.published, feed.erased],
     [
       from === NO_ID ? "-" : `(${from}`,
       count,

@@ -4,7 +4,8 @@
  *
  * - account, `{<p>:<u>}`: the account head (with its totals), lots, the two
  *   indexes of its open lots, history entries, usage counters, request
- *   records and the account lease. Everything a command reads and writes.
+ *   records and the account lease (and an erasure in progress, see
+ *   `erase.ts`). Everything a command reads and writes.
  * - request id, `{<p>/<r>}`: the claim that binds a request id to one user of
  *   the program. One tag per request id, so claims spread over every slot.
  * - expiry stripe, `{<p>#<k>}` (k = 0..15): one stripe of the program's
@@ -112,6 +113,8 @@ export interface AccountKeys {
   readonly lease: string;
   /** Set of open lot ids, as version 0.1 kept them; dropped when the account migrates. */
   readonly legacyOpen: string;
+  /** Hash: an erasure in progress (pseudonym, step reached; see `erase.ts`); absent otherwise. */
+  readonly erasure: string;
 }
 
 export interface ClaimKeys {
@@ -157,6 +160,13 @@ export interface FeedKeys {
   readonly balances: string;
   /** Sorted set: ordered member of a user → the latest availableAt among its pending lots (raised only). */
   readonly pendingLots: string;
+  /**
+   * Sorted set (all scores 0): erased users' entries taken out of `stream`,
+   * as erased and under their pseudonym, each at its stream id (see `erase.ts`).
+   */
+  readonly erased: string;
+  /** String: set once the erasure to `pseudonym` cleared its user from this stripe (expires). */
+  erasedUser(pseudonym: string): string;
 }
 
 export interface ProgramKeys {
@@ -211,6 +221,8 @@ export function programKeys(prefix: string, programId: string): ProgramKeys {
       totals: `${tag}:liability`,
       balances: `${tag}:liability-balances`,
       pendingLots: `${tag}:liability-pending`,
+      erased: `${tag}:feed-erased`,
+      erasedUser: (pseudonym) => `${tag}:erased:${encodeId(pseudonym)}`,
     };
   });
   // Version 0.1 kept the whole expiry index in the program slot, with the same key names.
@@ -244,5 +256,6 @@ function accountKeys(tag: string): AccountKeys {
     requests: `${tag}:requests`,
     lease: `${tag}:lease`,
     legacyOpen: `${tag}:open`,
+    erasure: `${tag}:erasure`,
   };
 }

@@ -8,15 +8,16 @@
  * read, before it reserves: a reservation is seen by every other command of
  * the event, so the command must not then lose its account to another
  * commit and be ordered after commands that counted its coins.
+ *
+ * An erasure holds the lease until it is done, without expiry; a command
+ * waiting for the lease finishes an erasure its caller left unfinished.
  */
 import { randomUUID } from "node:crypto";
 import { type Context, contention, LEASE_MS, sleep } from "./context.js";
+import { resumeErasure } from "./erase.js";
 import type { AccountKeys } from "./keys.js";
-import {
-  dropLease as dropLeaseScript,
-  lockAccounts as lockScript,
-  takeLease as takeLeaseScript,
-} from "./scripts/account.js";
+import { dropLease as dropLeaseScript, lockAccounts as lockScript } from "./scripts/account.js";
+import { ERASURE_LEASE, takeLeaseOrHolder } from "./scripts/erase.js";
 import { groupCalls } from "./slots.js";
 
 export async function takeLease(
@@ -29,11 +30,15 @@ export async function takeLease(
   for (let round = 1; ; round += 1) {
     const taken = await ctx.scripts.run(
       operation,
-      takeLeaseScript,
+      takeLeaseOrHolder,
       [account.lease],
       [token, LEASE_MS],
     );
     if (taken === 1) return token;
+    // An erasure of the account that its caller did not see through: finish it (see erase.ts).
+    if (typeof taken === "string" && taken.startsWith(ERASURE_LEASE)) {
+      if (await resumeErasure(ctx, account, operation).catch(() => false)) continue;
+    }
     if (Date.now() >= deadline) throw contention("the account", operation);
     await sleep(1 + Math.random() * Math.min(2 ** round, 20));
   }

@@ -2,7 +2,8 @@
  * `redisStore`: a coinage `Store` on Redis through ioredis. Each part lives
  * in its own file:
  * - commands: `execute.ts`, `execute-many.ts` (with `batch.ts`, the pure
- *   decisions of a batch, and `batch-reads.ts`), `commit.ts`, `claims.ts`,
+ *   decisions of a batch, and `batch-reads.ts`), `together.ts` (a group of
+ *   accounts all or nothing: referrals), `commit.ts`, `claims.ts`,
  *   `budgets.ts`, `lease.ts`;
  * - reads: `account.ts` (one account as a command reads it), `reads.ts`
  *   (snapshot assembly, history, request records), `migrate.ts` (accounts
@@ -24,6 +25,7 @@ import type {
   ExpiringAccount,
   ExpiringPage,
   FeedPage,
+  GroupOutcome,
   LiabilityFigures,
   RequestRecord,
   Store,
@@ -31,6 +33,7 @@ import type {
 import { readAccount } from "./account.js";
 import { type RedisScriptClient, ScriptRunner } from "./client.js";
 import { Context } from "./context.js";
+import { erase } from "./erase.js";
 import * as events from "./events.js";
 import { execute } from "./execute.js";
 import { executeMany } from "./execute-many.js";
@@ -40,6 +43,7 @@ import { FEED_GRACE_MS, readFeed } from "./feed.js";
 import { isValidPrefix } from "./keys.js";
 import { readLiability } from "./liability.js";
 import { budgetUsed, findRequest, history } from "./reads.js";
+import { executeTogether } from "./together.js";
 
 export interface RedisStoreOptions {
   /** An ioredis `Redis` or `Cluster` client (or anything with the same script commands). */
@@ -150,6 +154,11 @@ class RedisStore implements Store {
     return executeMany(this.#ctx, commands);
   }
 
+  /** All or nothing on a single server; on a Cluster, completed by a retry (see `together.ts`). */
+  executeTogether<T>(commands: readonly AccountCommand<T>[]): Promise<GroupOutcome<T>> {
+    return executeTogether(this.#ctx, commands);
+  }
+
   history(
     programId: string,
     userId: string,
@@ -179,6 +188,11 @@ class RedisStore implements Store {
 
   readLiability(programId: string, at: number): Promise<LiabilityFigures> {
     return readLiability(this.#ctx, this.#ctx.keys(programId), at);
+  }
+
+  /** The forfeit, then the account moved to `pseudonym`, rolling forward (see `erase.ts`). */
+  erase<T>(command: AccountCommand<T>, pseudonym: string): Promise<T> {
+    return erase(this.#ctx, command, pseudonym);
   }
 
   getBudgetUsed(programId: string, eventId: string): Promise<string> {

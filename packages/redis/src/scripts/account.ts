@@ -215,9 +215,8 @@ export const COMMIT_KEYS = 9;
  * {'exists', record}. An account of version 0.1 (no totals) answers
  * 'conflict': its read migrates it.
  */
-export const commit = script(
-  "commit",
-  `${READ_ACCOUNT}
+function commitSource(allOrNothing: boolean): string {
+  return `${READ_ACCOUNT}
 local function skip_read(pos)
   pos = pos + 4
   for list = 1, 3 do
@@ -290,6 +289,7 @@ for i = 1, #blocks do
     end
   end
 end
+${allOrNothing ? ALL_OR_NOTHING : ""}
 for i = 1, #blocks do
   if not replies[i] then
     local k, s, groups = (i - 1) * 9, blocks[i][1], blocks[i][2]
@@ -327,8 +327,29 @@ for i = 1, #blocks do
   end
 end
 return replies
-`,
-);
+`;
+}
+
+/** In `commitTogether`: when any account fails its checks, none is written; the others answer {'skipped'}. */
+const ALL_OR_NOTHING = `
+for i = 1, #blocks do
+  if replies[i] then
+    for j = 1, #blocks do
+      if not replies[j] then replies[j] = {'skipped'} end
+    end
+    return replies
+  end
+end
+`;
+
+export const commit = script("commit", commitSource(false));
+
+/**
+ * `commit`, all or nothing: the accounts of a group (`Store.executeTogether`
+ * on a single server) are written together only when every one passes its
+ * checks.
+ */
+export const commitTogether = script("commit-together", commitSource(true));
 
 /**
  * Migrates an account written by version 0.1: writes the totals the store

@@ -170,15 +170,46 @@ return replies
 );
 
 /**
- * One stripe's part of a feed page. KEYS: stream, pending, published. ARGV:
- * start ('-' or '(<id>'), count, cutoff ('' to skip the pending check),
- * most pending marks to answer. Answers {stale, entries}: stale is (mark,
- * the user's published pointer) pairs for marks set at or before the cutoff;
- * entries is XRANGE's reply.
+ * One stripe's part of a feed page. KEYS: stream, pending, published,
+ * erased entries. ARGV: start ('-' or '(<id>'), count, cutoff ('' to skip
+ * the pending check), most pending marks to answer. Answers {stale,
+ * entries}: stale is (mark, the user's published pointer) pairs for marks
+ * set at or before the cutoff; entries is XRANGE's reply, with the erased
+ * entries (see \`erase.ts\`: members \`<padded id>|<id>|<user>|<entry JSON>\`)
+ * merged in at their stream ids, at most count in all.
  */
 export const readStripe = script(
   "feed-read",
   `
+local function padded(id)
+  local ms, seq = string.match(id, '^(%d+)%-(%d+)$')
+  return string.rep('0', 20 - #ms) .. ms .. '-' .. string.rep('0', 20 - #seq) .. seq
+end
+local function read_entries()
+  local count = tonumber(ARGV[2])
+  local rows = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', count)
+  local low = '-'
+  if ARGV[1] ~= '-' then low = '[' .. padded(string.sub(ARGV[1], 2)) .. '}' end
+  local high = '+'
+  if #rows == count then high = '[' .. padded(rows[#rows][1]) .. '}' end
+  local erased = redis.call('ZRANGEBYLEX', KEYS[4], low, high, 'LIMIT', 0, count)
+  if #erased == 0 then return rows end
+  local out, i, j = {}, 1, 1
+  while #out < count and (i <= #rows or j <= #erased) do
+    local member = erased[j]
+    if member and (i > #rows or string.sub(member, 1, 41) < padded(rows[i][1])) then
+      local a = string.find(member, '|', 43, true)
+      local b = string.find(member, '|', a + 1, true)
+      out[#out + 1] = {string.sub(member, 43, a - 1),
+        {'u', string.sub(member, a + 1, b - 1), 'e', string.sub(member, b + 1)}}
+      j = j + 1
+    else
+      out[#out + 1] = rows[i]
+      i = i + 1
+    end
+  end
+  return out
+end
 local stale = {}
 if ARGV[3] ~= '' then
   local marks = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[3], 'LIMIT', 0, ARGV[4])
@@ -188,7 +219,7 @@ if ARGV[3] ~= '' then
     stale[#stale + 1] = redis.call('HGET', KEYS[3], user) or '0'
   end
 end
-return {stale, redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])}
+return {stale, read_entries()}
 `,
 );
 
