@@ -192,7 +192,11 @@ export interface Store {
    * written and the answer is `replayed` with every such record found. When
    * any `decide` throws, nothing is written and the error is rethrown. Lock
    * the accounts in a fixed order (two groups on the same accounts must not
-   * wait on each other in a cycle).
+   * wait on each other in a cycle). A store that cannot span the accounts
+   * with one atomic write (Redis Cluster: the accounts live in different
+   * slots) may commit them one after another, provided a retry with the same
+   * request ids books the commands an interrupted call left out (the
+   * records found are then answered as `replayed`); it documents the window.
    */
   executeTogether?<T>(commands: readonly AccountCommand<T>[]): Promise<GroupOutcome<T>>;
 
@@ -269,7 +273,10 @@ export interface Store {
    * makes it), its request records (as `erasedRecord`) and its place in any
    * index or feed; `pseudonym` is new and random. Afterwards nothing stored
    * holds the user id, which reads as an account never written. Entries are
-   * append-only except for this one path.
+   * append-only except for this one path. A store that cannot do it in one
+   * atomic step (Redis Cluster) commits the forfeit first, with a durable
+   * record of the erasure, and rolls the move forward in steps a later
+   * `erase` of the same user id finishes.
    */
   erase?<T>(command: AccountCommand<T>, pseudonym: string): Promise<T>;
 
