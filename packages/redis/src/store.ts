@@ -3,7 +3,8 @@
  * in its own file:
  * - commands: `execute.ts`, `execute-many.ts` (with `batch.ts`, the pure
  *   decisions of a batch, and `batch-reads.ts`), `together.ts` (a group of
- *   accounts all or nothing: referrals), `commit.ts`, `claims.ts`,
+ *   accounts all or nothing: referrals), `erase.ts` with `erase-steps.ts`
+ *   (an erasure rolling forward), `commit.ts`, `claims.ts`,
  *   `budgets.ts`, `lease.ts`;
  * - reads: `account.ts` (one account as a command reads it), `reads.ts`
  *   (snapshot assembly, history, request records), `migrate.ts` (accounts
